@@ -1,0 +1,45 @@
+import { INestApplication, INestApplicationContext, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import express from 'express';
+import { AppModule } from './app.module';
+import { bodyParserErrorHandler } from './common/body-parser-errors';
+import { HttpExceptionFilter } from './common/http-exception.filter';
+import { createValidationPipe } from './common/validation.pipe';
+import { ResolvedConfig } from './config/app-config';
+
+/** Large enough for the contract's 100,000 destinations with their properties. */
+const JSON_BODY_LIMIT = '64mb';
+const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug'];
+
+function logLevels(config: ResolvedConfig): LogLevel[] {
+  return LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.logLevel) + 1);
+}
+
+/** The HTTP application (roles api and all), configured the same way for production and tests. */
+export async function createHttpApp(config: ResolvedConfig): Promise<INestApplication> {
+  const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, logger: logLevels(config) });
+  app.use(express.json({ limit: JSON_BODY_LIMIT }));
+  app.use(bodyParserErrorHandler);
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new HttpExceptionFilter());
+  app.enableShutdownHooks();
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Robo call API')
+      .setDescription('Queue up bulk robo-calls with a call flow, and follow each call step by step.')
+      .setVersion('1.0.0')
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'x-credential-api-key' }, 'x-credential-api-key')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document);
+  return app;
+}
+
+/** A worker (role worker): queue processors, dispatcher and reconciler, no HTTP. */
+export async function createWorkerContext(config: ResolvedConfig): Promise<INestApplicationContext> {
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: logLevels(config) });
+  app.enableShutdownHooks();
+  return app;
+}

@@ -1,0 +1,30 @@
+import { BullModule } from '@nestjs/bull';
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { CampaignsModule } from './campaigns/campaigns.module';
+import { ResolvedConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { typeormOptions } from './database/typeorm-options';
+import { DispatcherModule } from './dispatcher/dispatcher.module';
+import { HealthController } from './health/health.controller';
+import { OrganizationsModule } from './organizations/organizations.module';
+import { RedisModule } from './redis/redis.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: ResolvedConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        TypeOrmModule.forRoot(typeormOptions(config.databaseUrl, config.databasePoolSize)),
+        BullModule.forRoot({ redis: config.redisUrl, prefix: config.queuePrefix }),
+        RedisModule,
+        OrganizationsModule,
+        CampaignsModule,
+        DispatcherModule.forRole(config.role),
+      ],
+      controllers: [HealthController],
+    };
+  }
+}

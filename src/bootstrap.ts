@@ -1,0 +1,24 @@
+import { AppConfig, loadConfig, ResolvedConfig } from './config/app-config';
+import { EMBEDDED_POSTGRES_MAX_CONNECTIONS } from './local-infra/embedded-postgres';
+import { LocalInfrastructure, startLocalInfrastructure } from './local-infra/local-infrastructure';
+
+const DEFAULT_POOL_SIZE = 20;
+
+/** Reads the environment and starts whatever it leaves out (embedded PostgreSQL, private Redis). */
+export async function resolveConfig(overrides: Partial<AppConfig> = {}): Promise<{ config: ResolvedConfig; infrastructure: LocalInfrastructure }> {
+  const base = { ...loadConfig(), ...overrides };
+  const infrastructure = await startLocalInfrastructure({
+    databaseUrl: base.databaseUrl,
+    redisUrl: base.redisUrl,
+    dataDir: base.dataDir,
+    log: (message) => console.log(message),
+  });
+  const config: ResolvedConfig = {
+    ...base,
+    databaseUrl: infrastructure.databaseUrl,
+    redisUrl: infrastructure.redisUrl,
+    localMode: infrastructure.embeddedPostgres,
+    databasePoolSize: infrastructure.embeddedPostgres ? EMBEDDED_POSTGRES_MAX_CONNECTIONS : DEFAULT_POOL_SIZE,
+  };
+  return { config, infrastructure };
+}

@@ -1,0 +1,68 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { CallFlow } from '../call-flow/call-flow.types';
+
+export type CallRequestStatus = 'submitted' | 'onProgress' | 'completed' | 'cancelled';
+
+/** One submitted campaign: a flow and its destinations (one Call each), with running counters for summaries. */
+@Entity({ name: 'call_requests' })
+@Index('uq_call_requests_org_request_id', ['organizationId', 'requestId'], { unique: true })
+@Index('ix_call_requests_org_created_at', ['organizationId', 'createdAt'])
+export class CallRequest {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ name: 'organization_id', type: 'uuid' })
+  organizationId: string;
+
+  @Column({ name: 'request_id', type: 'text' })
+  requestId: string;
+
+  /** sha256 of the canonical submitted body: same requestId + same hash = a harmless resubmission. */
+  @Column({ name: 'body_hash', type: 'text' })
+  bodyHash: string;
+
+  @Column({ type: 'text', default: 'api' })
+  source: 'api' | 'csv';
+
+  @Column({ type: 'text', default: 'submitted' })
+  status: CallRequestStatus;
+
+  @Column({ name: 'enable_call_recording', type: 'boolean', default: false })
+  enableCallRecording: boolean;
+
+  @Column({ name: 'call_flow', type: 'jsonb' })
+  callFlow: CallFlow;
+
+  @Column({ name: 'total_calls', type: 'int' })
+  totalCalls: number;
+
+  @Column({ name: 'dialed_calls', type: 'int', default: 0 })
+  dialedCalls: number;
+
+  @Column({ name: 'ended_calls', type: 'int', default: 0 })
+  endedCalls: number;
+
+  @Column({ name: 'answered_calls', type: 'int', default: 0 })
+  answeredCalls: number;
+
+  @Column({ name: 'busy_calls', type: 'int', default: 0 })
+  busyCalls: number;
+
+  @Column({ name: 'no_answer_calls', type: 'int', default: 0 })
+  noAnswerCalls: number;
+
+  @Column({ name: 'failed_calls', type: 'int', default: 0 })
+  failedCalls: number;
+
+  @Column({ name: 'cancelled_calls', type: 'int', default: 0 })
+  cancelledCalls: number;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+
+  @Column({ name: 'completed_at', type: 'timestamptz', nullable: true })
+  completedAt: Date | null;
+}

@@ -1,0 +1,97 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { CallOutcome, MonitorLeg, StepStatus } from '../voice/voice-provider';
+
+export type CallState = 'queued' | 'dialing' | 'ringing' | 'ongoing' | 'ended';
+export type CallProgress = 'queued' | 'onProgress' | 'completed' | 'cancelled';
+
+export interface StepRecord {
+  stepName: string;
+  path: string;
+  startedAt: string;
+  endedAt: string | null;
+  info: {
+    call_state: CallState;
+    call_status: CallOutcome | null;
+    status: StepStatus;
+    userPressedDigits: string;
+    transfer_status: string | null;
+    message?: string;
+  };
+}
+
+/** One destination of a campaign: what was rendered for it, and everything that happened on its call. */
+@Entity({ name: 'calls' })
+@Index('uq_calls_request_destination', ['callRequestId', 'destinationIndex'], { unique: true })
+@Index('ix_calls_provider_call_id', ['providerCallId'])
+export class Call {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  /** Global submission order: calls are released FIFO by seq within an organization. */
+  @Column({ type: 'bigint', generated: 'increment', insert: false })
+  seq: string;
+
+  @Column({ name: 'organization_id', type: 'uuid' })
+  organizationId: string;
+
+  @Column({ name: 'call_request_id', type: 'uuid' })
+  callRequestId: string;
+
+  @Column({ name: 'destination_index', type: 'int' })
+  destinationIndex: number;
+
+  @Column({ type: 'text' })
+  phone: string;
+
+  @Column({ type: 'text' })
+  caller: string;
+
+  @Column({ type: 'jsonb', default: {} })
+  properties: Record<string, unknown>;
+
+  /** Rendered messages, indexed by messageIndex of the campaign's flow. */
+  @Column({ type: 'jsonb' })
+  messages: string[];
+
+  @Column({ type: 'text', default: 'queued' })
+  status: CallProgress;
+
+  @Column({ name: 'call_state', type: 'text', default: 'queued' })
+  callState: CallState;
+
+  @Column({ name: 'call_status', type: 'text', nullable: true })
+  callStatus: CallOutcome | null;
+
+  @Column({ type: 'jsonb', default: [] })
+  steps: StepRecord[];
+
+  @Column({ name: 'monitor_data', type: 'jsonb', default: [] })
+  monitorData: MonitorLeg[];
+
+  @Column({ type: 'int', default: 0 })
+  attempts: number;
+
+  @Column({ name: 'provider_call_id', type: 'text', nullable: true })
+  providerCallId: string | null;
+
+  @Column({ name: 'lease_id', type: 'text', nullable: true })
+  leaseId: string | null;
+
+  @Column({ name: 'failure_reason', type: 'text', nullable: true })
+  failureReason: string | null;
+
+  @Column({ name: 'dialed_at', type: 'timestamptz', nullable: true })
+  dialedAt: Date | null;
+
+  @Column({ name: 'answered_at', type: 'timestamptz', nullable: true })
+  answeredAt: Date | null;
+
+  @Column({ name: 'ended_at', type: 'timestamptz', nullable: true })
+  endedAt: Date | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

@@ -1,0 +1,35 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiKeyGuard, CurrentOrganization } from '../common/api-key.guard';
+import { JsonBodyGuard } from '../common/json-body.guard';
+import { Organization } from '../organizations/organization.entity';
+import { StatusView } from './campaign-status.view';
+import { CampaignsService } from './campaigns.service';
+import { CreateCallRequestDto } from './create-call-request.dto';
+import { StatusQueryDto } from './status-query.dto';
+
+@ApiTags('calls')
+@ApiHeader({ name: 'x-credential-api-key', required: true })
+@Controller()
+@UseGuards(ApiKeyGuard)
+export class CampaignsController {
+  constructor(private readonly campaigns: CampaignsService) {}
+
+  @Post('call')
+  @HttpCode(200)
+  @UseGuards(JsonBodyGuard)
+  @ApiOperation({ operationId: 'queueUpCall', summary: 'Queue up one call per destination with the given call flow' })
+  async queueUpCall(@CurrentOrganization() organization: Organization, @Body() body: CreateCallRequestDto): Promise<StatusView> {
+    return (await this.campaigns.submit(organization, body)).view;
+  }
+
+  @Get('status/:requestId')
+  @ApiOperation({ operationId: 'checkCallStatus', summary: 'Status of a call request and of its calls (paged)' })
+  checkCallStatus(
+    @CurrentOrganization() organization: Organization,
+    @Param('requestId') requestId: string,
+    @Query() query: StatusQueryDto,
+  ): Promise<StatusView> {
+    return this.campaigns.status(organization, requestId, query.page, query.perPage);
+  }
+}

@@ -1,0 +1,127 @@
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { createHash } from 'node:crypto';
+import { Between, DataSource, Repository } from 'typeorm';
+import { FlowTemplates } from '../call-flow/message-templates';
+import { normalizeCallFlow } from '../call-flow/normalize-call-flow';
+import { FieldValidationException } from '../common/api-error';
+import { canonicalJson } from '../common/canonical-json';
+import { FieldError } from '../common/field-error';
+import { DISPATCH_WAKE_CHANNEL } from '../dispatcher/queue.constants';
+import { Organization } from '../organizations/organization.entity';
+import { RedisService } from '../redis/redis.service';
+import { CallRequest } from './call-request.entity';
+import { Call } from './call.entity';
+import { StatusView, toStatusView } from './campaign-status.view';
+import { CreateCallRequestDto } from './create-call-request.dto';
+
+const INSERT_CHUNK = 5000;
+const UNIQUE_VIOLATION = '23505';
+
+export interface SubmissionResult {
+  created: boolean;
+  view: StatusView;
+}
+
+@Injectable()
+export class CampaignsService {
+  constructor(
+    private readonly db: DataSource,
+    @InjectRepository(CallRequest) private readonly requests: Repository<CallRequest>,
+    @InjectRepository(Call) private readonly calls: Repository<Call>,
+    private readonly redis: RedisService,
+  ) {}
+
+  /**
+   * Validates and renders the whole campaign before storing anything, then stores the request and
+   * every call in one transaction and wakes the dispatchers. Resubmitting the same body is harmless.
+   */
+  async submit(organization: Organization, dto: CreateCallRequestDto, source: 'api' | 'csv' = 'api'): Promise<SubmissionResult> {
+    const { result: normalized, errors: flowErrors } = normalizeCallFlow(dto.callFlow);
+    if (!normalized) throw new FieldValidationException(flowErrors);
+    const { templates, errors: templateErrors } = FlowTemplates.compile(normalized.flow, normalized.messagePaths);
+    if (!templates) throw new FieldValidationException(templateErrors);
+
+    const rendered: string[][] = [];
+    const destinationErrors: FieldError[] = [];
+    dto.destinations.forEach((destination, i) => {
+      const { messages, error } = templates.render(destination.properties ?? {});
+      if (error) destinationErrors.push({ field: `destinations[${i}].${error.field}`, message: error.message });
+      else rendered.push(messages!);
+    });
+    if (destinationErrors.length > 0) throw new FieldValidationException(destinationErrors, 'Invalid destinations');
+
+    const bodyHash = createHash('sha256')
+      .update(canonicalJson({ requestId: dto.requestId, destinations: dto.destinations, enableCallRecording: dto.enableCallRecording ?? false, callFlow: dto.callFlow }))
+      .digest('hex');
+    const existing = await this.requests.findOneBy({ organizationId: organization.id, requestId: dto.requestId });
+    if (existing) return { created: false, view: await this.resubmission(existing, bodyHash) };
+
+    let request: CallRequest;
+    try {
+      request = await this.db.transaction(async (tx) => {
+        const saved = await tx.getRepository(CallRequest).save(
+          tx.getRepository(CallRequest).create({
+            organizationId: organization.id,
+            requestId: dto.requestId,
+            bodyHash,
+            source,
+            enableCallRecording: dto.enableCallRecording ?? false,
+            callFlow: normalized.flow,
+            totalCalls: dto.destinations.length,
+          }),
+        );
+        for (let start = 0; start < dto.destinations.length; start += INSERT_CHUNK) {
+          const rows = dto.destinations.slice(start, start + INSERT_CHUNK).map((d, j) => ({
+            i: start + j,
+            phone: d.phone,
+            caller: d.caller,
+            properties: d.properties ?? {},
+            messages: rendered[start + j],
+          }));
+          await tx.query(
+            `INSERT INTO calls (organization_id, call_request_id, destination_index, phone, caller, properties, messages)
+             SELECT $1, $2, d.i, d.phone, d.caller, d.properties, d.messages
+             FROM jsonb_to_recordset($3::jsonb) AS d(i int, phone text, caller text, properties jsonb, messages jsonb)
+             ORDER BY d.i`,
+            [organization.id, saved.id, JSON.stringify(rows)],
+          );
+        }
+        return saved;
+      });
+    } catch (error) {
+      // Two identical submissions raced: the loser answers like a resubmission.
+      if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
+        const winner = await this.requests.findOneByOrFail({ organizationId: organization.id, requestId: dto.requestId });
+        return { created: false, view: await this.resubmission(winner, bodyHash) };
+      }
+      throw error;
+    }
+    const view = await this.statusOf(request, 1, 100);
+    await this.redis.publish(DISPATCH_WAKE_CHANNEL, organization.id);
+    return { created: true, view };
+  }
+
+  async status(organization: Organization, requestId: string, page: number, perPage: number): Promise<StatusView> {
+    const request = await this.requests.findOneBy({ organizationId: organization.id, requestId });
+    // Another organization's campaign is indistinguishable from one that does not exist.
+    if (!request) throw new NotFoundException(`No call request "${requestId}"`);
+    return this.statusOf(request, page, perPage);
+  }
+
+  private async resubmission(existing: CallRequest, bodyHash: string): Promise<StatusView> {
+    if (existing.bodyHash !== bodyHash) {
+      throw new ConflictException(`requestId "${existing.requestId}" was already submitted with a different body`);
+    }
+    return this.statusOf(existing, 1, 100);
+  }
+
+  private async statusOf(request: CallRequest, page: number, perPage: number): Promise<StatusView> {
+    const from = (page - 1) * perPage;
+    const calls = await this.calls.find({
+      where: { callRequestId: request.id, destinationIndex: Between(from, from + perPage - 1) },
+      order: { destinationIndex: 'ASC' },
+    });
+    return toStatusView(request, calls, page, perPage);
+  }
+}

@@ -1,0 +1,52 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsObject, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
+import { E164_PATTERN } from '../call-flow/normalize-call-flow';
+
+export const MAX_DESTINATIONS = 100_000;
+const E164_MESSAGE = 'must be an E.164 phone number such as +6588893322 (pattern ^\\+?[1-9]\\d{1,14}$)';
+
+/** The contract's example sends booleans as "true"/"false" strings. */
+const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
+
+export class DestinationDto {
+  @ApiProperty({ example: '+84917660247' })
+  @IsString({ message: 'must be a string' })
+  @Matches(E164_PATTERN, { message: E164_MESSAGE })
+  phone: string;
+
+  @ApiProperty({ example: '+6582674904' })
+  @IsString({ message: 'must be a string' })
+  @Matches(E164_PATTERN, { message: E164_MESSAGE })
+  caller: string;
+
+  @ApiPropertyOptional({ example: { name: 'Alex', dueDate: 'August 20th, 2020', amount: '200,000$' } })
+  @IsOptional()
+  @IsObject({ message: 'must be an object of placeholder values' })
+  properties?: Record<string, unknown>;
+}
+
+export class CreateCallRequestDto {
+  @ApiProperty({ example: 'request_10', description: 'Unique per organization; resending the same body is harmless' })
+  @IsString({ message: 'must be a string' })
+  @Length(1, 200, { message: 'must be 1 to 200 characters' })
+  requestId: string;
+
+  @ApiProperty({ type: [DestinationDto] })
+  @IsArray({ message: 'must be an array of destinations' })
+  @ArrayMinSize(1, { message: 'must contain at least one destination' })
+  @ArrayMaxSize(MAX_DESTINATIONS, { message: `must contain at most ${MAX_DESTINATIONS} destinations` })
+  @ValidateNested({ each: true })
+  @Type(() => DestinationDto)
+  destinations: DestinationDto[];
+
+  @ApiPropertyOptional({ example: true })
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'must be true or false' })
+  enableCallRecording?: boolean;
+
+  @ApiProperty({ description: 'The call flow: steps of play / gather / transfer (see README)', example: { steps: [{ name: 'play', message: { msg: 'Hello {{name}}' } }] } })
+  @IsObject({ message: 'must be an object with a "steps" array' })
+  callFlow: Record<string, unknown>;
+}

@@ -1,0 +1,26 @@
+import { DataSourceOptions } from 'typeorm';
+import { CallRequest } from '../campaigns/call-request.entity';
+import { Call } from '../campaigns/call.entity';
+import { InitialSchema1763776000000 } from '../migrations/1763776000000-initial-schema';
+import { Organization } from '../organizations/organization.entity';
+
+export const ENTITIES = [Organization, CallRequest, Call];
+export const MIGRATIONS = [InitialSchema1763776000000];
+
+/** One place that says how we talk to PostgreSQL: migrations, never synchronize. */
+export function typeormOptions(databaseUrl: string, poolSize = 20): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: databaseUrl,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsRun: true,
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    // Keys come from gen_random_uuid(), built into PostgreSQL 13+: no extension to install.
+    installExtensions: false,
+    uuidExtension: 'pgcrypto',
+    extra: { max: poolSize },
+    logging: ['error'],
+  };
+}

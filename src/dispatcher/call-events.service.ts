@@ -1,0 +1,136 @@
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Subscription } from 'rxjs';
+import { StepRecord } from '../campaigns/call.entity';
+import { VoiceEvent, VoiceProvider } from '../voice/voice-provider';
+import { LeaseKeeper } from './lease-keeper.service';
+
+/**
+ * Applies the voice platform's normalized events to the calls table. Transitions only move forward,
+ * and applying an event twice changes nothing, so duplicated or late events are harmless.
+ */
+@Injectable()
+export class CallEventsService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(CallEventsService.name);
+  /** Events of one call are applied one after the other, in the order this process received them. */
+  private readonly chains = new Map<string, Promise<void>>();
+  private subscription?: Subscription;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly provider: VoiceProvider,
+    private readonly leases: LeaseKeeper,
+  ) {}
+
+  onModuleInit(): void {
+    this.subscription = this.provider.events.subscribe((event) => void this.enqueue(event));
+  }
+
+  onModuleDestroy(): void {
+    this.subscription?.unsubscribe();
+  }
+
+  /** Resolves once every event received so far has been applied (used on shutdown and by tests). */
+  async idle(): Promise<void> {
+    while (this.chains.size > 0) await Promise.all([...this.chains.values()]);
+  }
+
+  enqueue(event: VoiceEvent): Promise<void> {
+    const previous = this.chains.get(event.callId) ?? Promise.resolve();
+    const next = previous
+      .then(() => this.apply(event))
+      .catch((error) => this.logger.error(`event ${event.type} of call ${event.callId} not applied: ${error?.stack ?? error}`))
+      .finally(() => {
+        if (this.chains.get(event.callId) === next) this.chains.delete(event.callId);
+      });
+    this.chains.set(event.callId, next);
+    return next;
+  }
+
+  async apply(event: VoiceEvent): Promise<void> {
+    switch (event.type) {
+      case 'ringing':
+        await this.db.query(`UPDATE calls SET call_state = 'ringing', updated_at = now() WHERE id = $1 AND call_state = 'dialing'`, [event.callId]);
+        return;
+      case 'answered':
+        await this.db.query(
+          `UPDATE calls SET call_state = 'ongoing', answered_at = $2, updated_at = now() WHERE id = $1 AND call_state IN ('dialing', 'ringing')`,
+          [event.callId, event.at],
+        );
+        return;
+      case 'step-started':
+      case 'step-finished':
+        await this.recordStep(event);
+        return;
+      case 'ended':
+        await this.endCall(event.callId, event.at, event.outcome, event.reason ?? null);
+        return;
+    }
+  }
+
+  /**
+   * Step seq N is appended when the list has N entries; a finished report replaces an in-progress one.
+   * A started report that comes after its finished one, or twice, changes nothing.
+   */
+  private async recordStep(event: Extract<VoiceEvent, { type: 'step-started' | 'step-finished' }>): Promise<void> {
+    const finished = event.type === 'step-finished';
+    const record: StepRecord = {
+      stepName: event.stepName,
+      path: event.path,
+      startedAt: event.at.toISOString(),
+      endedAt: finished ? event.at.toISOString() : null,
+      info: {
+        call_state: finished && event.status === 'interrupted' ? 'ended' : 'ongoing',
+        call_status: 'answered',
+        status: finished ? event.status : 'in_progress',
+        userPressedDigits: (finished && event.userPressedDigits) || '',
+        transfer_status: (finished && event.transferStatus) || null,
+        ...(event.message !== undefined && { message: event.message }),
+      },
+    };
+    const leg = finished && event.leg ? JSON.stringify([event.leg]) : '[]';
+    await this.db.query(
+      `UPDATE calls SET
+         steps = CASE
+           WHEN jsonb_array_length(steps) = $2 THEN steps || jsonb_build_array($3::jsonb)
+           WHEN $4 AND jsonb_array_length(steps) > $2 AND steps -> $2 -> 'info' ->> 'status' = 'in_progress'
+             THEN jsonb_set(steps, ARRAY[$2::text], ($3::jsonb) || jsonb_build_object('startedAt', steps -> $2 -> 'startedAt'))
+           ELSE steps END,
+         monitor_data = monitor_data || $5::jsonb,
+         updated_at = now()
+       WHERE id = $1`,
+      [event.callId, event.seq, JSON.stringify(record), finished, leg],
+    );
+  }
+
+  /** Ends the call once: records the outcome, counts it on its campaign, then frees its slot. */
+  async endCall(callId: string, at: Date, outcome: string, reason: string | null): Promise<void> {
+    const rows: { organization_id: string; lease_id: string | null }[] = await this.db.query(
+      `WITH ended AS (
+         UPDATE calls SET call_state = 'ended', call_status = $3,
+           status = CASE WHEN $3 = 'cancelled' THEN 'cancelled' ELSE 'completed' END,
+           ended_at = $2, failure_reason = $4, updated_at = now()
+         WHERE id = $1 AND call_state <> 'ended'
+         RETURNING call_request_id, organization_id, lease_id, (dialed_at IS NOT NULL) AS was_dialed
+       ), counted AS (
+         UPDATE call_requests r SET
+           ended_calls = ended_calls + 1,
+           dialed_calls = dialed_calls + (NOT e.was_dialed)::int,
+           answered_calls = answered_calls + ($3 = 'answered')::int,
+           busy_calls = busy_calls + ($3 = 'busy')::int,
+           no_answer_calls = no_answer_calls + ($3 = 'no_answer')::int,
+           failed_calls = failed_calls + ($3 = 'failed')::int,
+           cancelled_calls = cancelled_calls + ($3 = 'cancelled')::int,
+           status = CASE WHEN ended_calls + 1 >= total_calls AND status <> 'cancelled' THEN 'completed' ELSE status END,
+           completed_at = CASE WHEN ended_calls + 1 >= total_calls THEN now() ELSE completed_at END,
+           updated_at = now()
+         FROM ended e WHERE r.id = e.call_request_id
+       )
+       SELECT organization_id, lease_id FROM ended`,
+      [callId, at, outcome, reason],
+    );
+    if (rows.length === 0) return;
+    const { organization_id: organizationId, lease_id: leaseId } = rows[0];
+    if (leaseId) await this.leases.release(organizationId, leaseId);
+  }
+}

@@ -1,0 +1,32 @@
+import { BullModule } from '@nestjs/bull';
+import { DynamicModule, Module } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { OrganizationsModule } from '../organizations/organizations.module';
+import { VoiceModule } from '../voice/voice.module';
+import { CallEventsService } from './call-events.service';
+import { DialProcessor } from './dial.processor';
+import { DialService } from './dial.service';
+import { DispatcherService } from './dispatcher.service';
+import { LeaseKeeper } from './lease-keeper.service';
+import { OrganizationUsageController } from './organization-usage.controller';
+import { DIAL_QUEUE } from './queue.constants';
+import { ReconcilerService } from './reconciler.service';
+import { SlotLeasesService } from './slot-leases.service';
+
+/** Slot accounting for every role; the dispatcher, dial processor and reconciler only where calls are worked. */
+@Module({})
+export class DispatcherModule {
+  static forRole(role: AppConfig['role']): DynamicModule {
+    const runsCalls = role !== 'api';
+    return {
+      module: DispatcherModule,
+      imports: [OrganizationsModule, BullModule.registerQueue({ name: DIAL_QUEUE }), ...(runsCalls ? [VoiceModule] : [])],
+      controllers: [OrganizationUsageController],
+      providers: [
+        SlotLeasesService,
+        ...(runsCalls ? [LeaseKeeper, CallEventsService, DispatcherService, DialService, DialProcessor, ReconcilerService] : []),
+      ],
+      exports: [SlotLeasesService, ...(runsCalls ? [DispatcherService, CallEventsService] : [])],
+    };
+  }
+}

@@ -1,0 +1,137 @@
+import { InjectQueue } from '@nestjs/bull';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Queue } from 'bull';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
+import { OrganizationsService } from '../organizations/organizations.service';
+import { RedisService } from '../redis/redis.service';
+import { LeaseKeeper } from './lease-keeper.service';
+import { DIAL_JOB, DIAL_JOB_OPTIONS, DIAL_QUEUE, DialJobData, DISPATCH_WAKE_CHANNEL } from './queue.constants';
+import { SlotLeasesService } from './slot-leases.service';
+
+/** Slots asked for in one round trip; bounds the size of one claim batch. */
+const MAX_BATCH = 100;
+
+/**
+ * Releases queued calls exactly as fast as an organization's slots free up. PostgreSQL is the backlog
+ * (FIFO by seq); a call leaves it only with a slot lease in hand, claimed by one conditional UPDATE,
+ * and then travels to a dial worker as a bull job. Wake-ups are events (slot freed, work submitted,
+ * usage changed), with a periodic sweep as a safety net only.
+ */
+@Injectable()
+export class DispatcherService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(DispatcherService.name);
+  private readonly pumping = new Set<string>();
+  private readonly pumpAgain = new Set<string>();
+  private stopped = false;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly slots: SlotLeasesService,
+    private readonly organizations: OrganizationsService,
+    private readonly redis: RedisService,
+    private readonly leaseKeeper: LeaseKeeper,
+    @InjectQueue(DIAL_QUEUE) private readonly dialQueue: Queue<DialJobData>,
+    @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.leaseKeeper.onLocalRelease((organizationId) => this.wake(organizationId));
+    await this.redis.subscribe(DISPATCH_WAKE_CHANNEL, (organizationId) => this.wake(organizationId));
+    await this.sweep();
+  }
+
+  onModuleDestroy(): void {
+    this.stopped = true;
+  }
+
+  /** Release as many of the organization's queued calls as it has free slots. Coalesces concurrent wake-ups. */
+  wake(organizationId: string): void {
+    if (this.stopped) return;
+    if (this.pumping.has(organizationId)) {
+      this.pumpAgain.add(organizationId);
+      return;
+    }
+    this.pumping.add(organizationId);
+    void this.pump(organizationId);
+  }
+
+  /** Resolves when no pump is running (tests and shutdown). */
+  async idle(): Promise<void> {
+    while (this.pumping.size > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+
+  /** Wakes every organization that has queued calls: at start-up, and periodically in case a wake-up was lost. */
+  async sweep(): Promise<void> {
+    const rows: { id: string }[] = await this.db.query(
+      `SELECT o.id FROM organizations o WHERE EXISTS (SELECT 1 FROM calls c WHERE c.organization_id = o.id AND c.call_state = 'queued')`,
+    );
+    for (const { id } of rows) this.wake(id);
+  }
+
+  private async pump(organizationId: string): Promise<void> {
+    try {
+      do {
+        this.pumpAgain.delete(organizationId);
+        await this.releaseQueuedCalls(organizationId);
+      } while (this.pumpAgain.has(organizationId) && !this.stopped);
+    } catch (error) {
+      this.logger.error(`dispatch for organization ${organizationId} failed: ${(error as Error)?.stack ?? error}`);
+    } finally {
+      this.pumping.delete(organizationId);
+    }
+  }
+
+  private async releaseQueuedCalls(organizationId: string): Promise<void> {
+    for (;;) {
+      const leases = await this.acquire(organizationId, MAX_BATCH);
+      if (leases.length === 0) return;
+      const claimed = await this.claim(organizationId, leases);
+      const unused = leases.slice(claimed.length);
+      await this.slots.release(organizationId, unused);
+      if (claimed.length > 0) {
+        await this.dialQueue.addBulk(
+          claimed.map((call) => ({ name: DIAL_JOB, data: { callId: call.id, organizationId, leaseId: call.lease_id }, opts: DIAL_JOB_OPTIONS })),
+        );
+      }
+      if (unused.length > 0) return;
+    }
+  }
+
+  private async acquire(organizationId: string, wanted: number): Promise<string[]> {
+    const leases = await this.slots.acquire(organizationId, wanted);
+    if (leases) return leases;
+    // Limits not in Redis (first use, or Redis was emptied): PostgreSQL has them.
+    const organization = await this.organizations.findById(organizationId);
+    if (!organization) return [];
+    await this.slots.setLimits(organizationId, { limit: organization.maxConcurrentCalls, external: organization.externalOngoingCalls });
+    return (await this.slots.acquire(organizationId, wanted)) ?? [];
+  }
+
+  /**
+   * Moves up to one call per lease from queued to dialing, oldest first. SKIP LOCKED lets several
+   * dispatchers claim side by side; the state condition makes sure no call is claimed twice.
+   */
+  private claim(organizationId: string, leases: string[]): Promise<{ id: string; lease_id: string }[]> {
+    return this.db.query(
+      `WITH picked AS (
+         SELECT id, row_number() OVER (ORDER BY seq) AS n FROM (
+           SELECT id, seq FROM calls WHERE organization_id = $1 AND call_state = 'queued'
+           ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED
+         ) oldest
+       ), claimed AS (
+         UPDATE calls c SET call_state = 'dialing', status = 'onProgress', dialed_at = clock_timestamp(),
+           attempts = c.attempts + 1, lease_id = ($3::text[])[picked.n], updated_at = now()
+         FROM picked WHERE c.id = picked.id AND c.call_state = 'queued'
+         RETURNING c.id, c.lease_id, c.call_request_id, c.seq
+       ), counted AS (
+         UPDATE call_requests r SET dialed_calls = dialed_calls + k.n,
+           status = CASE WHEN r.status = 'submitted' THEN 'onProgress' ELSE r.status END, updated_at = now()
+         FROM (SELECT call_request_id, count(*)::int AS n FROM claimed GROUP BY call_request_id) k
+         WHERE r.id = k.call_request_id
+       )
+       SELECT id, lease_id FROM claimed ORDER BY seq`,
+      [organizationId, leases.length, leases],
+    );
+  }
+}

@@ -1,0 +1,55 @@
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { RedisService } from '../redis/redis.service';
+import { DISPATCH_WAKE_CHANNEL } from './queue.constants';
+import { SlotLeasesService } from './slot-leases.service';
+
+/**
+ * Keeps alive the slot leases of the calls this process runs, and gives a slot back the moment
+ * its call ends, waking every dispatcher so the slot is refilled at once.
+ */
+@Injectable()
+export class LeaseKeeper implements OnModuleDestroy {
+  private readonly logger = new Logger(LeaseKeeper.name);
+  /** leaseId → organizationId */
+  private readonly held = new Map<string, string>();
+  private readonly renewTimer: NodeJS.Timeout;
+  private readonly localWakeListeners: ((organizationId: string) => void)[] = [];
+
+  constructor(
+    private readonly slots: SlotLeasesService,
+    private readonly redis: RedisService,
+  ) {
+    this.renewTimer = setInterval(() => void this.renewAll(), Math.floor(slots.leaseTtlMs / 3));
+    this.renewTimer.unref();
+  }
+
+  hold(organizationId: string, leaseId: string): void {
+    this.held.set(leaseId, organizationId);
+  }
+
+  /** Called by a dispatcher in this process, so a freed slot is refilled without a Redis round trip. */
+  onLocalRelease(listener: (organizationId: string) => void): void {
+    this.localWakeListeners.push(listener);
+  }
+
+  async release(organizationId: string, leaseId: string): Promise<void> {
+    this.held.delete(leaseId);
+    await this.slots.release(organizationId, [leaseId]);
+    for (const listener of this.localWakeListeners) listener(organizationId);
+    await this.redis.publish(DISPATCH_WAKE_CHANNEL, organizationId);
+  }
+
+  private async renewAll(): Promise<void> {
+    const byOrganization = new Map<string, string[]>();
+    for (const [leaseId, organizationId] of this.held) {
+      byOrganization.set(organizationId, [...(byOrganization.get(organizationId) ?? []), leaseId]);
+    }
+    for (const [organizationId, leaseIds] of byOrganization) {
+      await this.slots.renew(organizationId, leaseIds).catch((error) => this.logger.warn(`lease renewal failed: ${error}`));
+    }
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.renewTimer);
+  }
+}

@@ -1,0 +1,60 @@
+import { Body, Controller, Get, Put, UseGuards } from '@nestjs/common';
+import { ApiHeader, ApiTags } from '@nestjs/swagger';
+import { DataSource } from 'typeorm';
+import { ApiKeyGuard, CurrentOrganization } from '../common/api-key.guard';
+import { JsonBodyGuard } from '../common/json-body.guard';
+import { Organization } from '../organizations/organization.entity';
+import { OrganizationsService } from '../organizations/organizations.service';
+import { RedisService } from '../redis/redis.service';
+import { DISPATCH_WAKE_CHANNEL } from './queue.constants';
+import { SlotLeasesService } from './slot-leases.service';
+import { UpdateUsageDto } from './update-usage.dto';
+
+export interface UsageView {
+  limit: number;
+  externalOngoingCalls: number;
+  ongoingCalls: number;
+  free: number;
+  queuedCalls: number;
+}
+
+@ApiTags('organization')
+@ApiHeader({ name: 'x-credential-api-key', required: true })
+@Controller('organization/usage')
+@UseGuards(ApiKeyGuard)
+export class OrganizationUsageController {
+  constructor(
+    private readonly organizations: OrganizationsService,
+    private readonly slots: SlotLeasesService,
+    private readonly redis: RedisService,
+    private readonly db: DataSource,
+  ) {}
+
+  /** The organization's slots: free = limit - other apps' ongoing calls - ours. */
+  @Get()
+  usage(@CurrentOrganization() organization: Organization): Promise<UsageView> {
+    return this.view(organization);
+  }
+
+  /** Other apps of the organization report how many calls they have going; freed slots are used at once. */
+  @Put()
+  @UseGuards(JsonBodyGuard)
+  async report(@CurrentOrganization() organization: Organization, @Body() body: UpdateUsageDto): Promise<UsageView> {
+    const updated = await this.organizations.setExternalOngoingCalls(organization.id, body.externalOngoingCalls);
+    await this.slots.setLimits(updated.id, { limit: updated.maxConcurrentCalls, external: updated.externalOngoingCalls });
+    await this.redis.publish(DISPATCH_WAKE_CHANNEL, updated.id);
+    return this.view(updated);
+  }
+
+  private async view(organization: Organization): Promise<UsageView> {
+    const ongoingCalls = await this.slots.ongoing(organization.id);
+    const [{ count }] = await this.db.query(`SELECT count(*)::int AS count FROM calls WHERE organization_id = $1 AND call_state = 'queued'`, [organization.id]);
+    return {
+      limit: organization.maxConcurrentCalls,
+      externalOngoingCalls: organization.externalOngoingCalls,
+      ongoingCalls,
+      free: Math.max(0, organization.maxConcurrentCalls - organization.externalOngoingCalls - ongoingCalls),
+      queuedCalls: count,
+    };
+  }
+}

@@ -1,0 +1,22 @@
+import { JobOptions } from 'bull';
+
+/** Every queue and job name of the service, and their default options, in one place. */
+export const DIAL_QUEUE = 'dial';
+export const DIAL_JOB = 'dial-call';
+
+export const DIAL_JOB_OPTIONS: JobOptions = {
+  // A dial is never retried by bull: a second attempt could ring the same person twice.
+  // A failed dial is recorded on the call instead (retries per outcome are a campaign setting).
+  attempts: 1,
+  removeOnComplete: true,
+  removeOnFail: 1000,
+};
+
+export interface DialJobData {
+  callId: string;
+  organizationId: string;
+  leaseId: string;
+}
+
+/** Redis pub/sub channel that wakes dispatchers: message = organization id. */
+export const DISPATCH_WAKE_CHANNEL = 'dispatch:wake';

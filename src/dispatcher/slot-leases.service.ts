@@ -1,0 +1,106 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
+import { RedisService } from '../redis/redis.service';
+
+/**
+ * Acquires up to #ARGV-1 leases while free slots remain: free = limit - external - live leases.
+ * Time comes from Redis so that every worker agrees on expiry. Returns -1 when the limits are unknown.
+ * KEYS[1] = leases (sorted set: member = lease id, score = expiry ms), KEYS[2] = limits (hash: limit, external)
+ * ARGV[1] = ttl ms, ARGV[2..] = lease ids to add
+ */
+const ACQUIRE = `
+local limit = tonumber(redis.call('HGET', KEYS[2], 'limit'))
+if not limit then return -1 end
+local external = tonumber(redis.call('HGET', KEYS[2], 'external') or '0')
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local free = limit - external - redis.call('ZCARD', KEYS[1])
+local n = math.min(free, #ARGV - 1)
+for i = 1, n do
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[i + 1])
+end
+if n < 0 then return 0 end
+return n
+`;
+
+/** Extends the given leases (re-adding any that vanished, e.g. after Redis was emptied). */
+const RENEW = `
+local t = redis.call('TIME')
+local expiry = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[1])
+for i = 2, #ARGV do redis.call('ZADD', KEYS[1], expiry, ARGV[i]) end
+return #ARGV - 1
+`;
+
+/** Live leases (not expired). */
+const COUNT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+return redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')
+`;
+
+export interface SlotLimits {
+  limit: number;
+  external: number;
+}
+
+/**
+ * The organization's concurrent-call slots, shared exactly by every worker process: each call holds a lease
+ * in Redis while it runs; a lease whose worker died expires and its slot comes back.
+ */
+@Injectable()
+export class SlotLeasesService {
+  private readonly ttlMs: number;
+
+  constructor(
+    private readonly redis: RedisService,
+    @Inject(APP_CONFIG) config: ResolvedConfig,
+  ) {
+    this.ttlMs = config.slotLeaseTtlMs;
+    redis.client.defineCommand('slotAcquire', { numberOfKeys: 2, lua: ACQUIRE });
+    redis.client.defineCommand('slotRenew', { numberOfKeys: 1, lua: RENEW });
+    redis.client.defineCommand('slotCount', { numberOfKeys: 1, lua: COUNT });
+  }
+
+  private leasesKey(organizationId: string) {
+    return this.redis.key('slots', organizationId, 'leases');
+  }
+
+  private limitsKey(organizationId: string) {
+    return this.redis.key('slots', organizationId, 'limits');
+  }
+
+  /** Acquires up to `wanted` slots; null when the limits are not in Redis yet (call setLimits, then retry). */
+  async acquire(organizationId: string, wanted: number): Promise<string[] | null> {
+    const ids = Array.from({ length: wanted }, () => randomUUID());
+    const n: number = await (this.redis.client as any).slotAcquire(this.leasesKey(organizationId), this.limitsKey(organizationId), this.ttlMs, ...ids);
+    return n < 0 ? null : ids.slice(0, n);
+  }
+
+  async release(organizationId: string, leaseIds: string[]): Promise<void> {
+    if (leaseIds.length > 0) await this.redis.client.zrem(this.leasesKey(organizationId), ...leaseIds);
+  }
+
+  async renew(organizationId: string, leaseIds: string[]): Promise<void> {
+    if (leaseIds.length > 0) await (this.redis.client as any).slotRenew(this.leasesKey(organizationId), this.ttlMs, ...leaseIds);
+  }
+
+  /** Whether a lease is still held (present and not expired). */
+  async isHeld(organizationId: string, leaseId: string): Promise<boolean> {
+    const expiry = await this.redis.client.zscore(this.leasesKey(organizationId), leaseId);
+    return expiry !== null && Number(expiry) > Date.now();
+  }
+
+  async ongoing(organizationId: string): Promise<number> {
+    return (this.redis.client as any).slotCount(this.leasesKey(organizationId));
+  }
+
+  async setLimits(organizationId: string, limits: SlotLimits): Promise<void> {
+    await this.redis.client.hset(this.limitsKey(organizationId), { limit: limits.limit, external: limits.external });
+  }
+
+  get leaseTtlMs(): number {
+    return this.ttlMs;
+  }
+}

@@ -1,0 +1,26 @@
+import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { DataSource } from 'typeorm';
+import { RedisService } from '../redis/redis.service';
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly db: DataSource,
+    private readonly redis: RedisService,
+  ) {}
+
+  /** 200 when PostgreSQL and Redis both answer; 503 naming the one that does not. */
+  @Get()
+  async check(): Promise<{ status: 'ok'; postgres: 'up'; redis: 'up' }> {
+    const [postgres, redis] = await Promise.all([
+      this.db.query('SELECT 1').then(() => 'up', (e) => `down: ${e.message}`),
+      this.redis.client.ping().then(() => 'up', (e) => `down: ${e.message}`),
+    ]);
+    if (postgres !== 'up' || redis !== 'up') {
+      throw new ServiceUnavailableException({ status: 'service_unavailable', message: `postgres ${postgres}; redis ${redis}` });
+    }
+    return { status: 'ok', postgres: 'up', redis: 'up' };
+  }
+}

@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs';
+import { TransferStatus } from '../../call-flow/call-flow.types';
+
+/** How one simulated callee behaves. */
+export interface CalleeBehaviour {
+  /** What the dialed phone does. */
+  answer: 'answered' | 'busy' | 'no_answer' | 'failed';
+  /** How long the phone rings before it is answered (or gives up). */
+  ringMs: number;
+  /** The key entered at each successive gather prompt; '' = no input. Prompts past the end get no input. */
+  digits: string[];
+  /** What the transfer target does. */
+  transfer: TransferStatus;
+  /** How long a transfer target rings, and how long the bridged conversation lasts. */
+  transferRingMs: number;
+  transferTalkMs: number;
+  /** The callee hangs up this long after answering (null: stays until the flow ends). */
+  hangupAfterMs: number | null;
+}
+
+export interface SimulatorScript {
+  /** Speaking time per character of a rendered message. */
+  msPerChar: number;
+  /** Time a callee takes to press a key, and time a prompt waits for one before giving up. */
+  keypressMs: number;
+  inputTimeoutMs: number;
+  default: CalleeBehaviour;
+  numbers: Record<string, Partial<CalleeBehaviour>>;
+}
+
+export const DEFAULT_SCRIPT: SimulatorScript = {
+  msPerChar: 60,
+  keypressMs: 1500,
+  inputTimeoutMs: 5000,
+  default: {
+    answer: 'answered',
+    ringMs: 3000,
+    digits: [],
+    transfer: 'answered',
+    transferRingMs: 3000,
+    transferTalkMs: 5000,
+    hangupAfterMs: null,
+  },
+  numbers: {},
+};
+
+const OUTCOMES = ['answered', 'busy', 'no_answer', 'failed'];
+
+/** Reads a script file (SIMULATOR_SCRIPT) over the defaults; throws naming the bad field. */
+export function loadSimulatorScript(path?: string): SimulatorScript {
+  if (!path) return DEFAULT_SCRIPT;
+  const raw = JSON.parse(readFileSync(path, 'utf8'));
+  return parseSimulatorScript(raw, path);
+}
+
+export function parseSimulatorScript(raw: any, source = 'script'): SimulatorScript {
+  const script: SimulatorScript = {
+    msPerChar: raw.msPerChar ?? DEFAULT_SCRIPT.msPerChar,
+    keypressMs: raw.keypressMs ?? DEFAULT_SCRIPT.keypressMs,
+    inputTimeoutMs: raw.inputTimeoutMs ?? DEFAULT_SCRIPT.inputTimeoutMs,
+    default: { ...DEFAULT_SCRIPT.default, ...(raw.default ?? {}) },
+    numbers: raw.numbers ?? {},
+  };
+  const check = (ok: boolean, field: string) => {
+    if (!ok) throw new Error(`${source}: invalid ${field}`);
+  };
+  for (const field of ['msPerChar', 'keypressMs', 'inputTimeoutMs'] as const) check(script[field] >= 0, field);
+  for (const [key, behaviour] of [['default', script.default], ...Object.entries(script.numbers).map(([n, b]) => [`numbers.${n}`, b])] as const) {
+    const b = behaviour as Partial<CalleeBehaviour>;
+    if (b.answer !== undefined) check(OUTCOMES.includes(b.answer), `${key}.answer`);
+    if (b.transfer !== undefined) check(OUTCOMES.includes(b.transfer), `${key}.transfer`);
+    if (b.digits !== undefined) check(Array.isArray(b.digits) && b.digits.every((d) => typeof d === 'string'), `${key}.digits`);
+  }
+  return script;
+}
+
+export function behaviourFor(script: SimulatorScript, phone: string): CalleeBehaviour {
+  const own = script.numbers[phone] ?? script.numbers[phone.startsWith('+') ? phone.slice(1) : `+${phone}`];
+  return { ...script.default, ...own };
+}

@@ -1,0 +1,149 @@
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Subject } from 'rxjs';
+import { CallEndedError, CallLeg, runCallFlow } from '../../call-flow/flow-runner';
+import { TransferStatus } from '../../call-flow/call-flow.types';
+import { APP_CONFIG, ResolvedConfig } from '../../config/app-config';
+import { CallOutcome, DialRequest, VoiceEvent, VoiceProvider } from '../voice-provider';
+import { behaviourFor, CalleeBehaviour, loadSimulatorScript, SimulatorScript } from './simulator-script';
+
+/**
+ * The default voice platform: a deterministic telephone network in this process.
+ * Callees behave as SIMULATOR_SCRIPT says; every duration is divided by SIMULATOR_SPEED.
+ */
+@Injectable()
+export class SimulatorProvider extends VoiceProvider implements OnModuleDestroy {
+  private readonly logger = new Logger(SimulatorProvider.name);
+  private readonly subject = new Subject<VoiceEvent>();
+  readonly events = this.subject.asObservable();
+  private readonly script: SimulatorScript;
+  private readonly speed: number;
+  private readonly live = new Map<string, SimulatedCall>();
+
+  constructor(@Inject(APP_CONFIG) config: ResolvedConfig) {
+    super();
+    this.script = loadSimulatorScript(config.simulator.scriptPath);
+    this.speed = config.simulator.speed;
+  }
+
+  async dial(request: DialRequest): Promise<{ providerCallId: string }> {
+    const providerCallId = `sim-${randomUUID()}`;
+    const call = new SimulatedCall(request, behaviourFor(this.script, request.phone), this.script, this.speed, (event) => this.subject.next(event));
+    this.live.set(providerCallId, call);
+    call
+      .run()
+      .catch((error) => this.logger.error(`simulated call ${request.callId} crashed: ${error}`))
+      .finally(() => this.live.delete(providerCallId));
+    return { providerCallId };
+  }
+
+  async hangup(providerCallId: string): Promise<void> {
+    this.live.get(providerCallId)?.hangup();
+  }
+
+  onModuleDestroy(): void {
+    for (const call of this.live.values()) call.hangup();
+  }
+}
+
+class SimulatedCall implements CallLeg {
+  private hungUp = false;
+  private answered = false;
+  private gatherPrompts = 0;
+  private readonly pending = new Set<() => void>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    private readonly request: DialRequest,
+    private readonly callee: CalleeBehaviour,
+    private readonly script: SimulatorScript,
+    private readonly speed: number,
+    private readonly emit: (event: VoiceEvent) => void,
+  ) {}
+
+  async run(): Promise<void> {
+    const callId = this.request.callId;
+    const end = (outcome: CallOutcome, reason?: string) => this.emit({ type: 'ended', callId, at: new Date(), outcome, ...(reason && { reason }) });
+    try {
+      if (this.callee.answer === 'failed') return end('failed', 'network refused the call');
+      this.emit({ type: 'ringing', callId, at: new Date() });
+      await this.wait(this.callee.ringMs);
+      if (this.callee.answer !== 'answered') return end(this.callee.answer);
+      this.answered = true;
+      this.emit({ type: 'answered', callId, at: new Date() });
+      if (this.callee.hangupAfterMs !== null) this.timer(this.callee.hangupAfterMs, () => this.hangup());
+      await runCallFlow(this.request.flow, this.request.messages, this, {
+        stepStarted: (r) => this.emit({ type: 'step-started', callId, at: new Date(), ...r }),
+        stepFinished: ({ transferLegId, transferDestination, ...r }) =>
+          this.emit({
+            type: 'step-finished',
+            callId,
+            at: new Date(),
+            ...r,
+            ...(transferLegId && { leg: { uuid: transferLegId, type: 'transfer' as const, dest: transferDestination! } }),
+          }),
+      });
+      end('answered');
+    } catch (error) {
+      if (!(error instanceof CallEndedError)) throw error;
+      // Hung up before the answer: we cancelled it. After the answer: the call was still answered.
+      end(this.answered ? 'answered' : 'cancelled');
+    } finally {
+      this.clearTimers();
+    }
+  }
+
+  hangup(): void {
+    if (this.hungUp) return;
+    this.hungUp = true;
+    for (const wake of this.pending) wake();
+  }
+
+  async speak(text: string): Promise<void> {
+    await this.wait(text.length * this.script.msPerChar);
+  }
+
+  async promptForKey(text: string): Promise<string> {
+    await this.wait(text.length * this.script.msPerChar);
+    const key = this.callee.digits[this.gatherPrompts++] ?? '';
+    await this.wait(key === '' ? this.script.inputTimeoutMs : this.script.keypressMs);
+    return key;
+  }
+
+  async transfer(): Promise<{ status: TransferStatus; legId: string }> {
+    const legId = `sim-leg-${randomUUID()}`;
+    await this.wait(this.callee.transferRingMs);
+    if (this.callee.transfer === 'answered') await this.wait(this.callee.transferTalkMs);
+    return { status: this.callee.transfer, legId };
+  }
+
+  /** Waits a scripted duration (scaled by speed); throws CallEndedError if the call ends meanwhile. */
+  private wait(ms: number): Promise<void> {
+    if (this.hungUp) return Promise.reject(new CallEndedError());
+    return new Promise((resolve, reject) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.timers.delete(timer);
+        this.pending.delete(wake);
+        reject(new CallEndedError());
+      };
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        this.pending.delete(wake);
+        resolve();
+      }, ms / this.speed);
+      this.timers.add(timer);
+      this.pending.add(wake);
+    });
+  }
+
+  private timer(ms: number, fn: () => void): void {
+    const timer = setTimeout(fn, ms / this.speed);
+    this.timers.add(timer);
+  }
+
+  private clearTimers(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+}

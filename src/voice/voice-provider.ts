@@ -1,0 +1,63 @@
+import { Observable } from 'rxjs';
+import { CallFlow, StepName, TransferStatus } from '../call-flow/call-flow.types';
+
+/** Final outcome of a call, as shown in `call_status`. */
+export type CallOutcome = 'answered' | 'busy' | 'no_answer' | 'failed' | 'cancelled';
+
+/** Outcome of one step, as shown in `callFlowSteps[].info.status`. */
+export type StepStatus = 'in_progress' | 'success_ok' | 'no_input' | 'failed' | 'interrupted';
+
+export interface MonitorLeg {
+  uuid: string;
+  type: 'outbound' | 'transfer';
+  dest: string;
+}
+
+export interface DialRequest {
+  callId: string;
+  phone: string;
+  caller: string;
+  flow: CallFlow;
+  /** Rendered messages, indexed by each message's messageIndex. */
+  messages: string[];
+  enableCallRecording: boolean;
+}
+
+interface StepEventBase {
+  callId: string;
+  at: Date;
+  /** Position of the step in this call's execution order (0-based). */
+  seq: number;
+  stepName: StepName;
+  /** Location in the flow, e.g. `steps[1].branches[0].steps[0]`. */
+  path: string;
+  /** The rendered text of a play or gather prompt. */
+  message?: string;
+}
+
+/** Normalized events every provider adapter emits; they may arrive twice, and are applied idempotently. */
+export type VoiceEvent =
+  | { type: 'ringing'; callId: string; at: Date }
+  | { type: 'answered'; callId: string; at: Date }
+  | ({ type: 'step-started' } & StepEventBase)
+  | ({
+      type: 'step-finished';
+      status: StepStatus;
+      userPressedDigits?: string;
+      transferStatus?: TransferStatus;
+      leg?: MonitorLeg;
+    } & StepEventBase)
+  | { type: 'ended'; callId: string; at: Date; outcome: CallOutcome; reason?: string };
+
+/**
+ * The port every voice platform adapter implements. The dispatcher and the status model
+ * only ever see these shapes, never a provider's own.
+ */
+export abstract class VoiceProvider {
+  /** Starts the call; resolves once the platform has accepted it. */
+  abstract dial(request: DialRequest): Promise<{ providerCallId: string }>;
+  /** Ends a call in progress; the `ended` event follows. */
+  abstract hangup(providerCallId: string): Promise<void>;
+  /** Every event of every call this process placed. */
+  abstract readonly events: Observable<VoiceEvent>;
+}
