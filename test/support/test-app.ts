@@ -23,12 +23,15 @@ export interface TestAppOptions {
   simulatorScript?: object;
   simulatorSpeed?: number;
   config?: Partial<ResolvedConfig>;
+  /** Start a second instance (another worker process) on the same database and Redis namespace. */
+  join?: TestApp;
 }
 
 /** The real application (HTTP + dispatcher + simulator) on a fresh database and its own Redis namespace. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const database = await createTestDatabase();
-  const redis = createRedisNamespace();
+  const owner = !options.join;
+  const database = options.join ? { url: options.join.config.databaseUrl, drop: async () => undefined } : await createTestDatabase();
+  const redis = options.join ? { prefix: options.join.config.queuePrefix, clear: async () => undefined } : createRedisNamespace();
   let scriptPath: string | undefined;
   if (options.simulatorScript) {
     scriptPath = join(mkdtempSync(join(tmpdir(), 'robocall-sim-')), 'script.json');
@@ -72,6 +75,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     },
     async close() {
       await app.close();
+      if (!owner) return;
       await redis.clear();
       await database.drop();
     },

@@ -1,0 +1,106 @@
+import { DataSource } from 'typeorm';
+import { DispatcherService } from '../src/dispatcher/dispatcher.service';
+import { SlotLeasesService } from '../src/dispatcher/slot-leases.service';
+import { VoiceProvider } from '../src/voice/voice-provider';
+import { maxOverlap } from './support/call-timeline';
+import { startTestApp, TestApp } from './support/test-app';
+
+const flow = { steps: [{ name: 'play', message: { msg: 'Hello {{name}}, this is a reminder.' } }] };
+
+function destinations(n: number, prefix: string) {
+  return Array.from({ length: n }, (_, i) => ({ phone: `+${prefix}${String(i).padStart(6, '0')}`, caller: '+6582674904', properties: { name: `P${i}` } }));
+}
+
+describe('the dispatcher', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    // About 40 ms per call at 100x: ring 2 s + ~36 characters at 60 ms.
+    t = await startTestApp({ simulatorScript: { default: { ringMs: 2000 } }, simulatorSpeed: 100 });
+  });
+  afterAll(() => t.close());
+
+  it('never exceeds limit minus the other apps\' calls, and uses every free slot', async () => {
+    const { apiKey } = await t.createOrganization(4);
+    const usage = await t.http.put('/organization/usage').set('x-credential-api-key', apiKey).send({ externalOngoingCalls: 1 });
+    expect(usage.status).toBe(200);
+    expect(usage.body).toMatchObject({ limit: 4, externalOngoingCalls: 1, free: 3 });
+
+    await t.http.post('/call').set('x-credential-api-key', apiKey).send({ requestId: 'limit', destinations: destinations(30, '6510'), callFlow: flow }).expect(200);
+    const done = await t.waitForStatus(apiKey, 'limit');
+    expect(done.summary).toMatchObject({ total: 30, ended: 30, answered: 30 });
+    expect(maxOverlap(done.details)).toBe(3);
+  });
+
+  it('releases calls FIFO across the campaigns of one organization', async () => {
+    const { apiKey } = await t.createOrganization(1);
+    await t.http.post('/call').set('x-credential-api-key', apiKey).send({ requestId: 'fifo-a', destinations: destinations(4, '6520'), callFlow: flow }).expect(200);
+    await t.http.post('/call').set('x-credential-api-key', apiKey).send({ requestId: 'fifo-b', destinations: destinations(4, '6530'), callFlow: flow }).expect(200);
+    const a = await t.waitForStatus(apiKey, 'fifo-a');
+    const b = await t.waitForStatus(apiKey, 'fifo-b');
+    const order = [...a.details, ...b.details].sort((x, y) => Date.parse(x.dialedAt) - Date.parse(y.dialedAt)).map((d) => d.destination);
+    expect(order).toEqual([...a.details, ...b.details].map((d) => d.destination));
+    expect(maxOverlap([...a.details, ...b.details])).toBe(1);
+  });
+
+  it('holds calls while other apps use every slot, and releases them when they report fewer', async () => {
+    const { id, apiKey } = await t.createOrganization(2);
+    await t.http.put('/organization/usage').set('x-credential-api-key', apiKey).send({ externalOngoingCalls: 2 }).expect(200);
+    await t.http.post('/call').set('x-credential-api-key', apiKey).send({ requestId: 'held', destinations: destinations(3, '6540'), callFlow: flow }).expect(200);
+
+    const dispatcher = t.app.get(DispatcherService);
+    dispatcher.wake(id);
+    await dispatcher.idle();
+    const held = await t.http.get('/status/held').set('x-credential-api-key', apiKey).expect(200);
+    expect(held.body.status).toBe('submitted');
+    expect(held.body.summary.queued).toBe(3);
+    expect((await t.http.get('/organization/usage').set('x-credential-api-key', apiKey)).body).toMatchObject({ free: 0, queuedCalls: 3 });
+
+    await t.http.put('/organization/usage').set('x-credential-api-key', apiKey).send({ externalOngoingCalls: 1 }).expect(200);
+    const done = await t.waitForStatus(apiKey, 'held');
+    expect(maxOverlap(done.details)).toBe(1);
+  });
+
+  it('shares one limit exactly between two worker processes', async () => {
+    const second = await startTestApp({ join: t, simulatorScript: { default: { ringMs: 2000 } }, simulatorSpeed: 100 });
+    try {
+      const dialsHere = jest.spyOn(t.app.get(VoiceProvider), 'dial');
+      const dialsThere = jest.spyOn(second.app.get(VoiceProvider), 'dial');
+      const { apiKey } = await t.createOrganization(5);
+      await t.http.post('/call').set('x-credential-api-key', apiKey).send({ requestId: 'two-workers', destinations: destinations(60, '6550'), callFlow: flow }).expect(200);
+      const done = await t.waitForStatus(apiKey, 'two-workers');
+      expect(done.summary).toMatchObject({ total: 60, ended: 60 });
+      expect(maxOverlap(done.details)).toBe(5);
+      // Both processes dialed, and no destination was dialed twice.
+      expect(dialsHere.mock.calls.length).toBeGreaterThan(0);
+      expect(dialsThere.mock.calls.length).toBeGreaterThan(0);
+      expect(dialsHere.mock.calls.length + dialsThere.mock.calls.length).toBe(60);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('frees the slot of a call whose worker died, once its lease expires', async () => {
+    const lossy = await startTestApp({ config: { slotLeaseTtlMs: 1000, reconcileIntervalMs: 200 }, simulatorScript: { default: { ringMs: 600000 } }, simulatorSpeed: 1 });
+    try {
+      const { id, apiKey } = await lossy.createOrganization(1);
+      await lossy.http.post('/call').set('x-credential-api-key', apiKey).send({ requestId: 'orphan', destinations: destinations(1, '6560'), callFlow: flow }).expect(200);
+      await lossy.waitForStatus(apiKey, 'orphan', 'onProgress');
+      // A dead worker: nobody renews the lease any more, and the call never reports again.
+      const db = lossy.app.get(DataSource);
+      const [{ lease_id }] = await db.query(`SELECT lease_id FROM calls WHERE organization_id = $1`, [id]);
+      await lossy.app.close().catch(() => undefined);
+      const revived = await startTestApp({ join: lossy, config: { slotLeaseTtlMs: 1000, reconcileIntervalMs: 200 } });
+      try {
+        const done = await revived.waitForStatus(apiKey, 'orphan', 'completed', 15_000);
+        expect(done.details[0]).toMatchObject({ call_status: 'failed', failureReason: expect.stringContaining('lost') });
+        expect(await revived.app.get(SlotLeasesService).isHeld(id, lease_id)).toBe(false);
+        expect(await revived.app.get(SlotLeasesService).ongoing(id)).toBe(0);
+      } finally {
+        await revived.close();
+      }
+    } finally {
+      await lossy.close().catch(() => undefined);
+    }
+  });
+});
