@@ -89,7 +89,7 @@ describe('the dispatcher', () => {
       // A dead worker: nobody renews the lease any more, and the call never reports again.
       const db = lossy.app.get(DataSource);
       const [{ lease_id }] = await db.query(`SELECT lease_id FROM calls WHERE organization_id = $1`, [id]);
-      await lossy.app.close().catch(() => undefined);
+      await lossy.stop();
       const revived = await startTestApp({ join: lossy, config: { slotLeaseTtlMs: 1000, reconcileIntervalMs: 200 } });
       try {
         const done = await revived.waitForStatus(apiKey, 'orphan', 'completed', 15_000);
@@ -100,7 +100,7 @@ describe('the dispatcher', () => {
         await revived.close();
       }
     } finally {
-      await lossy.close().catch(() => undefined);
+      await lossy.close();
     }
   });
 });

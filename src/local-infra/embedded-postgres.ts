@@ -1,13 +1,9 @@
 import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
-import { Extension, PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-
-// tsconfig's `moduleResolution: node` ignores package.json "exports", so the
-// compiler cannot see this subpath's types; Node (and Jest) resolve it fine.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { uuid_ossp } = require('@electric-sql/pglite/contrib/uuid_ossp') as { uuid_ossp: Extension };
+import * as vm from 'vm';
+import type { Extension, PGlite } from '@electric-sql/pglite';
+import type { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
 /**
  * Pool size to use against the embedded server. PGLiteSocketServer accepts
@@ -96,8 +92,42 @@ async function serveDataDir(
   return { url, stop };
 }
 
+interface PgliteModules {
+  PGlite: typeof PGlite;
+  PGLiteSocketServer: typeof PGLiteSocketServer;
+  uuid_ossp: Extension;
+}
+
+let pgliteModules: PgliteModules | undefined;
+
+/** Loaded on first use, so that a configured DATABASE_URL never loads PGlite. */
+function loadPgliteModules(): PgliteModules {
+  const load = mainContextRequire();
+  return (pgliteModules ??= {
+    PGlite: (load('@electric-sql/pglite') as typeof import('@electric-sql/pglite')).PGlite,
+    PGLiteSocketServer: (load('@electric-sql/pglite-socket') as typeof import('@electric-sql/pglite-socket'))
+      .PGLiteSocketServer,
+    // A path TypeScript cannot type-check: `moduleResolution: node` ignores package.json "exports".
+    uuid_ossp: (load('@electric-sql/pglite/contrib/uuid_ossp') as { uuid_ossp: Extension }).uuid_ossp,
+  });
+}
+
+/**
+ * Both packages ship CommonJS builds, but PGlite calls `import('fs')` and the
+ * like internally. Jest runs modules inside a vm context where such calls fail
+ * (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING_FLAG), and `new Function('return
+ * import(s)')` fails there too, so PGlite is loaded with Node's own loader of
+ * the main context. Under plain Node this is the ordinary `require`.
+ */
+function mainContextRequire(): NodeJS.Require {
+  const mainProcess = vm.runInThisContext('process') as NodeJS.Process;
+  const Module = mainProcess.mainModule?.constructor as typeof import('module') | undefined;
+  return typeof Module?.createRequire === 'function' ? Module.createRequire(__filename) : require;
+}
+
 async function openPglite(pgliteDir: string): Promise<PGlite> {
   fs.mkdirSync(pgliteDir, { recursive: true });
+  const { PGlite, uuid_ossp } = loadPgliteModules();
   const db = await PGlite.create({ dataDir: pgliteDir, extensions: { uuid_ossp } });
   try {
     // gen_random_uuid() is built into PostgreSQL >= 13; uuid_generate_v4() needs the extension.
@@ -110,6 +140,7 @@ async function openPglite(pgliteDir: string): Promise<PGlite> {
 }
 
 async function listenOnLoopback(db: PGlite): Promise<PGLiteSocketServer> {
+  const { PGLiteSocketServer } = loadPgliteModules();
   const server = new PGLiteSocketServer({ db, host: HOST, port: 0, maxConnections: SERVER_CONNECTION_LIMIT });
   keepExtendedQueryBatchesTogether(server);
   await server.start();

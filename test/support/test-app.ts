@@ -15,6 +15,8 @@ export interface TestApp {
   createOrganization(maxConcurrentCalls: number, name?: string): Promise<{ id: string; apiKey: string }>;
   /** Polls GET /status until the request reaches `status` (default completed); fails after `timeoutMs`. */
   waitForStatus(apiKey: string, requestId: string, status?: string, timeoutMs?: number): Promise<any>;
+  /** Stops this instance only, as if its process died; close() still cleans up afterwards. */
+  stop(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -53,6 +55,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   await app.init();
   const http = request(app.getHttpServer());
   const organizations = app.get(OrganizationsService);
+  let stopped = false;
 
   return {
     app,
@@ -73,8 +76,13 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       }
       throw new Error(`request ${requestId} did not reach ${status} within ${timeoutMs} ms; last: ${JSON.stringify(last).slice(0, 2000)}`);
     },
-    async close() {
+    async stop() {
+      if (stopped) return;
+      stopped = true;
       await app.close();
+    },
+    async close() {
+      await this.stop();
       if (!owner) return;
       await redis.clear();
       await database.drop();

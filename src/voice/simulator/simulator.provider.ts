@@ -19,6 +19,7 @@ export class SimulatorProvider extends VoiceProvider implements OnModuleDestroy 
   private readonly script: SimulatorScript;
   private readonly speed: number;
   private readonly live = new Map<string, SimulatedCall>();
+  private closed = false;
 
   constructor(@Inject(APP_CONFIG) config: ResolvedConfig) {
     super();
@@ -27,6 +28,7 @@ export class SimulatorProvider extends VoiceProvider implements OnModuleDestroy 
   }
 
   async dial(request: DialRequest): Promise<{ providerCallId: string }> {
+    if (this.closed) throw new Error('the simulator is shutting down');
     const providerCallId = `sim-${randomUUID()}`;
     const call = new SimulatedCall(request, behaviourFor(this.script, request.phone), this.script, this.speed, (event) => this.subject.next(event));
     this.live.set(providerCallId, call);
@@ -42,6 +44,7 @@ export class SimulatorProvider extends VoiceProvider implements OnModuleDestroy 
   }
 
   onModuleDestroy(): void {
+    this.closed = true;
     for (const call of this.live.values()) call.hangup();
   }
 }
