@@ -23,7 +23,6 @@ export async function createHttpApp(config: ResolvedConfig): Promise<INestApplic
   app.use(bodyParserErrorHandler);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
-  app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -40,6 +39,5 @@ export async function createHttpApp(config: ResolvedConfig): Promise<INestApplic
 /** A worker (role worker): queue processors, dispatcher and reconciler, no HTTP. */
 export async function createWorkerContext(config: ResolvedConfig): Promise<INestApplicationContext> {
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: logLevels(config) });
-  app.enableShutdownHooks();
   return app;
 }
