@@ -68,6 +68,13 @@ describe('FlowTemplates', () => {
       expect(templates.render({})).toEqual({ messages: ['Hello there'] });
     });
 
+    it('renders a property named like a Handlebars built-in helper instead of silently speaking nothing', () => {
+      // "a missing property is an error, never an empty string" (message-templates.ts): a present one must not vanish either.
+      const { templates, errors } = compileFlow(playFlow('Your code is {{log}}.'));
+      const outcome = templates ? templates.render({ log: 'L-42' }) : { compileErrors: errors.map((e) => e.field) };
+      expect([{ messages: ['Your code is L-42.'] }, { compileErrors: ['callFlow.steps[0].message.msg'] }]).toContainEqual(outcome);
+    });
+
     it('ignores properties no template uses', () => {
       expect(templatesOf(playFlow('Hi {{name}}')).render({ name: 'A', unused: 'B' })).toEqual({ messages: ['Hi A'] });
     });
