@@ -1,3 +1,4 @@
+import { spawnSync } from 'child_process';
 import { once } from 'events';
 import * as fs from 'fs';
 import * as net from 'net';
@@ -153,7 +154,7 @@ describe('local infrastructure: embedded PostgreSQL (PGlite) and private redis-s
     expect(await redisCommand(infra.redisUrl, ['PING'])).toBe('+PONG\r\n');
   });
 
-  it('stop() ends redis-server and releases the data dir; the data survives a restart', async () => {
+  it('stop() ends redis-server and releases the data dir; the data survives a restart despite a stale state file', async () => {
     await withClient(async (client) => {
       await client.query('CREATE TABLE restart_probe (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), note text)');
       await client.query(`INSERT INTO restart_probe (note) VALUES ('kept')`);
@@ -167,7 +168,12 @@ describe('local infrastructure: embedded PostgreSQL (PGlite) and private redis-s
     expect(isProcessAlive(redisPid)).toBe(false);
     expect(fs.existsSync(statePath)).toBe(false);
 
+    // As if a previous owner had been killed without cleaning up.
+    const deadPid = spawnSync(process.execPath, ['-e', '']).pid;
+    fs.writeFileSync(statePath, JSON.stringify({ pid: deadPid, url: 'postgresql://postgres@127.0.0.1:1/postgres' }));
+
     infra = await startLocalInfrastructure({ dataDir, log });
+    expect(infra.databaseUrl).not.toContain('127.0.0.1:1/');
     const rows = await withClient(async (client) => (await client.query('SELECT note FROM restart_probe')).rows);
     expect(rows).toEqual([{ note: 'kept' }]);
   });

@@ -102,12 +102,13 @@ let pgliteModules: PgliteModules | undefined;
 
 /** Loaded on first use, so that a configured DATABASE_URL never loads PGlite. */
 function loadPgliteModules(): PgliteModules {
+  if (pgliteModules) return pgliteModules;
   const load = mainContextRequire();
-  return (pgliteModules ??= {
+  return (pgliteModules = {
     PGlite: (load('@electric-sql/pglite') as typeof import('@electric-sql/pglite')).PGlite,
     PGLiteSocketServer: (load('@electric-sql/pglite-socket') as typeof import('@electric-sql/pglite-socket'))
       .PGLiteSocketServer,
-    // A path TypeScript cannot type-check: `moduleResolution: node` ignores package.json "exports".
+    // Untyped on purpose: `moduleResolution: node` ignores package.json "exports", so tsc cannot resolve this subpath.
     uuid_ossp: (load('@electric-sql/pglite/contrib/uuid_ossp') as { uuid_ossp: Extension }).uuid_ossp,
   });
 }
@@ -164,7 +165,8 @@ const BATCHED_MESSAGE_TYPES = new Set(['P', 'B', 'D', 'E', 'C'].map((c) => c.cha
  * the other query's rows. This happens whenever a request reaches the server
  * in several TCP reads (large parameters). Holding Parse/Bind/Describe/
  * Execute/Close until the connection's Sync or Flush and running them as one
- * queue entry makes each request atomic.
+ * queue entry makes each request atomic. Not covered: a portal read page by
+ * page with Flush (pg-cursor, pg-query-stream) while other connections query.
  */
 function keepExtendedQueryBatchesTogether(server: PGLiteSocketServer): void {
   const queue = (server as unknown as { queryQueue?: Partial<QueryQueue> }).queryQueue;
@@ -264,9 +266,19 @@ function removeFile(filePath: string): void {
 function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  return !isZombie(pid);
+}
+
+/** A killed process whose parent has not reaped it yet still answers kill(pid, 0). Linux only. */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.charAt(stat.lastIndexOf(')') + 2) === 'Z';
+  } catch {
+    return false;
   }
 }
 

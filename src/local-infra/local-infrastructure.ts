@@ -86,8 +86,11 @@ function trackRunning(postgres: EmbeddedPostgres | undefined, redis: PrivateRedi
 }
 
 /**
- * One set of process listeners for all running instances, so that the
- * "am I the only SIGINT/SIGTERM listener" check below counts them once.
+ * Process hooks for running instances: on SIGINT/SIGTERM, stop everything
+ * (PGlite closes cleanly) and then let the signal terminate the process; on
+ * 'exit', end redis-server at once. (Its watchdog would also end it once this
+ * process is gone, even after SIGKILL.) One set of listeners serves all
+ * instances, so the "only SIGINT/SIGTERM listener" check counts them once.
  */
 const exitHooks = (() => {
   const active = new Set<RunningServices>();

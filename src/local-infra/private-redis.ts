@@ -14,10 +14,24 @@ const POLL_INTERVAL_MS = 50;
 const STOP_TIMEOUT_MS = 3_000;
 const OUTPUT_TAIL_CHARS = 2_000;
 
+/**
+ * Runs redis-server ("$@") in the background and kills it as soon as stdin
+ * reaches EOF, i.e. when this process closes the pipe or dies in any way,
+ * SIGKILL included. Exits with redis-server's status once it has exited.
+ * Asynchronous commands get stdin from /dev/null, hence the copy on fd 3.
+ */
+const WATCHDOG_SCRIPT = [
+  'exec 3<&0',
+  '"$@" & redis_pid=$!',
+  '(read _ <&3; kill $redis_pid 2>/dev/null) &',
+  'exec 3<&-',
+  'wait $redis_pid',
+].join('\n');
+
 export interface PrivateRedis {
   url: string;
   stop(): Promise<void>;
-  /** Synchronous SIGKILL for 'exit' handlers, where nothing can be awaited. */
+  /** For 'exit' handlers, where nothing can be awaited: makes the watchdog end redis-server. */
   killNow(): void;
 }
 
@@ -40,7 +54,7 @@ export async function startPrivateRedis(log: (msg: string) => void): Promise<Pri
     throw error;
   }
   const url = `redis://${HOST}:${port}`;
-  log(`Private redis-server (pid ${child.pid}) at ${url}, started in ${Date.now() - startedAt} ms`);
+  log(`Private redis-server at ${url}, started in ${Date.now() - startedAt} ms`);
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -48,7 +62,7 @@ export async function startPrivateRedis(log: (msg: string) => void): Promise<Pri
       await stopChild(child);
       log('Private redis-server stopped');
     })());
-  return { url, stop, killNow: () => killIfRunning(child, 'SIGKILL') };
+  return { url, stop, killNow: () => child.stdin?.destroy() };
 }
 
 function findOnPath(command: string): string | undefined {
@@ -78,10 +92,14 @@ function findFreePort(): Promise<number> {
 }
 
 function spawnRedis(binary: string, port: number): ChildProcess {
-  const args = ['--bind', HOST, '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', os.tmpdir()];
-  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  // A helper process must not keep this process alive; the owner's exit hook kills it.
+  const redisArgs = ['--bind', HOST, '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', os.tmpdir()];
+  const child = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT, 'redis-watchdog', binary, ...redisArgs], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  // A helper must not keep this process alive: when it ends, the watchdog ends redis-server.
   child.unref();
+  (child.stdin as net.Socket | null)?.unref();
+  child.stdin?.on('error', () => undefined); // EPIPE if the watchdog is already gone
   return child;
 }
 
@@ -116,7 +134,7 @@ async function waitUntilReady(child: ChildProcess, port: number, output: () => s
 }
 
 /** Raw RESP PING, so this module needs no Redis client library. */
-export function answersPing(port: number, host = HOST, timeoutMs = PING_TIMEOUT_MS): Promise<boolean> {
+function answersPing(port: number, host = HOST, timeoutMs = PING_TIMEOUT_MS): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port });
     let reply = '';
@@ -138,18 +156,15 @@ function hasExited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
 }
 
+/** Closing stdin makes the watchdog SIGTERM redis-server; the watchdog exits right after it. */
 async function stopChild(child: ChildProcess): Promise<void> {
   if (hasExited(child) || child.pid === undefined) return;
   child.ref(); // so that an awaited stop() completes even if nothing else keeps the event loop alive
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  killIfRunning(child, 'SIGTERM');
-  const timer = setTimeout(() => killIfRunning(child, 'SIGKILL'), STOP_TIMEOUT_MS);
+  child.stdin?.end();
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
   await exited;
   clearTimeout(timer);
-}
-
-function killIfRunning(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (!hasExited(child)) child.kill(signal);
 }
 
 function delay(ms: number): Promise<void> {
