@@ -5,6 +5,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 [ -d node_modules ] || npm ci
+# The zero-configuration test starts the built service, as `npm start` does.
+npx nest build
 
 results=$(mktemp -d)
 npx jest --runInBand --json --outputFile="$results/jest.json" "$@"

@@ -18,7 +18,7 @@ function logLevels(config: ResolvedConfig): LogLevel[] {
 
 /** The HTTP application (roles api and all), configured the same way for production and tests. */
 export async function createHttpApp(config: ResolvedConfig): Promise<INestApplication> {
-  const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, logger: logLevels(config) });
+  const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, logger: logLevels(config), abortOnError: false });
   app.use(express.json({ limit: JSON_BODY_LIMIT }));
   app.use(bodyParserErrorHandler);
   app.useGlobalPipes(createValidationPipe());
@@ -38,6 +38,6 @@ export async function createHttpApp(config: ResolvedConfig): Promise<INestApplic
 
 /** A worker (role worker): queue processors, dispatcher and reconciler, no HTTP. */
 export async function createWorkerContext(config: ResolvedConfig): Promise<INestApplicationContext> {
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: logLevels(config) });
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: logLevels(config), abortOnError: false });
   return app;
 }

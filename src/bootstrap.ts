@@ -5,13 +5,13 @@ import { LocalInfrastructure, startLocalInfrastructure } from './local-infra/loc
 const DEFAULT_POOL_SIZE = 20;
 
 /** Reads the environment and starts whatever it leaves out (embedded PostgreSQL, private Redis). */
-export async function resolveConfig(overrides: Partial<AppConfig> = {}): Promise<{ config: ResolvedConfig; infrastructure: LocalInfrastructure }> {
-  const base = { ...loadConfig(), ...overrides };
+export async function resolveConfig(log: (message: string) => void = console.log): Promise<{ config: ResolvedConfig; infrastructure: LocalInfrastructure }> {
+  const base: AppConfig = loadConfig();
   const infrastructure = await startLocalInfrastructure({
     databaseUrl: base.databaseUrl,
     redisUrl: base.redisUrl,
     dataDir: base.dataDir,
-    log: (message) => console.log(message),
+    log,
   });
   const config: ResolvedConfig = {
     ...base,

@@ -18,7 +18,8 @@ async function main(argv: string[]): Promise<void> {
   const maxConcurrentCalls = Number(values['max-concurrent-calls']);
   if (!values.name || !Number.isInteger(maxConcurrentCalls) || maxConcurrentCalls < 1) throw new Error(USAGE);
 
-  const { config, infrastructure } = await resolveConfig();
+  // stdout carries only the JSON result.
+  const { config, infrastructure } = await resolveConfig((message) => process.stderr.write(`${message}\n`));
   @Module({ imports: [TypeOrmModule.forRoot(typeormOptions(config.databaseUrl, 1)), OrganizationsModule] })
   class CliModule {}
   const app = await NestFactory.createApplicationContext(CliModule, { logger: ['error'] });
