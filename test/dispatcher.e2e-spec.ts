@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { createWorkerContext } from '../src/app.factory';
 import { DispatcherService } from '../src/dispatcher/dispatcher.service';
 import { SlotLeasesService } from '../src/dispatcher/slot-leases.service';
 import { VoiceProvider } from '../src/voice/voice-provider';
@@ -80,27 +81,66 @@ describe('the dispatcher', () => {
     }
   });
 
-  it('frees the slot of a call whose worker died, once its lease expires', async () => {
-    const lossy = await startTestApp({ config: { slotLeaseTtlMs: 1000, reconcileIntervalMs: 200 }, simulatorScript: { default: { ringMs: 600000 } }, simulatorSpeed: 1 });
-    try {
-      const { id, apiKey } = await lossy.createOrganization(1);
-      await lossy.http.post('/call').set('x-credential-api-key', apiKey).send({ requestId: 'orphan', destinations: destinations(1, '6560'), callFlow: flow }).expect(200);
-      await lossy.waitForStatus(apiKey, 'orphan', 'onProgress');
-      // A dead worker: nobody renews the lease any more, and the call never reports again.
-      const db = lossy.app.get(DataSource);
-      const [{ lease_id }] = await db.query(`SELECT lease_id FROM calls WHERE organization_id = $1`, [id]);
-      await lossy.stop();
-      const revived = await startTestApp({ join: lossy, config: { slotLeaseTtlMs: 1000, reconcileIntervalMs: 200 } });
-      try {
-        const done = await revived.waitForStatus(apiKey, 'orphan', 'completed', 15_000);
-        expect(done.details[0]).toMatchObject({ call_status: 'failed', failureReason: expect.stringContaining('lost') });
-        expect(await revived.app.get(SlotLeasesService).isHeld(id, lease_id)).toBe(false);
-        expect(await revived.app.get(SlotLeasesService).ongoing(id)).toBe(0);
-      } finally {
-        await revived.close();
-      }
-    } finally {
-      await lossy.close();
+  describe('when a worker dies', () => {
+    // No worker runs here: the test plays the dead worker's part by hand, then starts a real worker.
+    let api: TestApp;
+    beforeEach(async () => {
+      api = await startTestApp({ config: { role: 'api', slotLeaseTtlMs: 1000 } });
+    });
+    afterEach(() => api.close());
+
+    /** Claims the organization's only call as a worker would, with a lease nobody will renew. */
+    async function claimByHand(organizationId: string, dialStarted: boolean): Promise<string> {
+      const slots = api.app.get(SlotLeasesService);
+      await slots.setLimits(organizationId, { limit: 1, external: 0 });
+      const [leaseId] = (await slots.acquire(organizationId, 1))!;
+      await api.app.get(DataSource).query(
+        `WITH c AS (
+           UPDATE calls SET call_state = $2, status = 'onProgress', dialed_at = now(), attempts = 1, lease_id = $3,
+             dial_started_at = CASE WHEN $4 THEN now() END, provider_call_id = CASE WHEN $4 THEN 'sim-gone' END
+           WHERE organization_id = $1 RETURNING call_request_id)
+         UPDATE call_requests SET dialed_calls = 1, status = 'onProgress' WHERE id = (SELECT call_request_id FROM c)`,
+        [organizationId, dialStarted ? 'ongoing' : 'dialing', leaseId, dialStarted],
+      );
+      return leaseId;
     }
+
+    async function startWorker() {
+      const worker = await createWorkerContext({ ...api.config, role: 'worker', slotLeaseTtlMs: 1000, reconcileIntervalMs: 200 });
+      await worker.init();
+      return worker;
+    }
+
+    it('a call it was running is marked failed once its lease expires, and the slot comes back', async () => {
+      const { id, apiKey } = await api.createOrganization(1);
+      await api.http.post('/call').set('x-credential-api-key', apiKey).send({ requestId: 'orphan', destinations: destinations(1, '6560'), callFlow: flow }).expect(200);
+      const leaseId = await claimByHand(id, true);
+      const worker = await startWorker();
+      try {
+        const done = await api.waitForStatus(apiKey, 'orphan', 'completed', 15_000);
+        expect(done.details[0]).toMatchObject({ call_status: 'failed', failureReason: expect.stringContaining('lost'), attempts: 1 });
+        const slots = api.app.get(SlotLeasesService);
+        expect(await slots.isHeld(id, leaseId)).toBe(false);
+        expect(await slots.ongoing(id)).toBe(0);
+      } finally {
+        await worker.close();
+      }
+    });
+
+    it('a call it claimed but never dialed goes back to the queue and is dialed once', async () => {
+      const { id, apiKey } = await api.createOrganization(1);
+      await api.http.post('/call').set('x-credential-api-key', apiKey).send({ requestId: 'unsent', destinations: destinations(1, '6570'), callFlow: flow }).expect(200);
+      await claimByHand(id, false);
+      const worker = await startWorker();
+      const dials = jest.spyOn(worker.get(VoiceProvider), 'dial');
+      try {
+        const done = await api.waitForStatus(apiKey, 'unsent', 'completed', 15_000);
+        expect(done.details[0]).toMatchObject({ call_status: 'answered', attempts: 1 });
+        expect(dials).toHaveBeenCalledTimes(1);
+        expect(done.summary).toMatchObject({ total: 1, queued: 0, ended: 1, answered: 1 });
+      } finally {
+        await worker.close();
+      }
+    });
   });
 });

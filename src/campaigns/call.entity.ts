@@ -83,6 +83,10 @@ export class Call {
   @Column({ name: 'dialed_at', type: 'timestamptz', nullable: true })
   dialedAt: Date | null;
 
+  /** Set just before the voice platform is asked to dial: a call lost before it can safely be queued again. */
+  @Column({ name: 'dial_started_at', type: 'timestamptz', nullable: true })
+  dialStartedAt: Date | null;
+
   @Column({ name: 'answered_at', type: 'timestamptz', nullable: true })
   answeredAt: Date | null;
 

@@ -5,6 +5,7 @@ import { VoiceProvider } from '../voice/voice-provider';
 import { CallEventsService } from './call-events.service';
 import { LeaseKeeper } from './lease-keeper.service';
 import { DialJobData } from './queue.constants';
+import { SlotLeasesService } from './slot-leases.service';
 
 /** Places one claimed call on the voice platform. */
 @Injectable()
@@ -14,21 +15,32 @@ export class DialService {
   constructor(
     private readonly db: DataSource,
     private readonly provider: VoiceProvider,
+    private readonly slots: SlotLeasesService,
     private readonly leaseKeeper: LeaseKeeper,
     private readonly callEvents: CallEventsService,
   ) {}
 
   async dial({ callId, organizationId, leaseId }: DialJobData): Promise<void> {
+    // A job that waited longer than its lease lives may have lost its slot to another call:
+    // it must not dial. The reconciler puts such a call back in the queue.
+    if (!(await this.slots.extendIfHeld(organizationId, leaseId))) {
+      this.logger.warn(`call ${callId}: its slot lease expired before it could be dialed; left to the reconciler`);
+      return;
+    }
     this.leaseKeeper.hold(organizationId, leaseId);
     const rows: { phone: string; caller: string; messages: string[]; call_flow: CallFlow; enable_call_recording: boolean }[] = await this.db.query(
-      `SELECT c.phone, c.caller, c.messages, r.call_flow, r.enable_call_recording
-       FROM calls c JOIN call_requests r ON r.id = c.call_request_id
-       WHERE c.id = $1 AND c.call_state = 'dialing' AND c.provider_call_id IS NULL AND c.lease_id = $2`,
+      `WITH started AS (
+         UPDATE calls c SET dial_started_at = clock_timestamp(), updated_at = now()
+         FROM call_requests r
+         WHERE c.id = $1 AND r.id = c.call_request_id AND c.call_state = 'dialing' AND c.lease_id = $2 AND c.dial_started_at IS NULL
+         RETURNING c.phone, c.caller, c.messages, r.call_flow, r.enable_call_recording
+       )
+       SELECT * FROM started`,
       [callId, leaseId],
     );
     if (rows.length === 0) {
-      // Already ended (e.g. the reconciler gave up on it) or dialed: never dial twice.
-      this.logger.warn(`call ${callId} is no longer waiting to be dialed; skipped`);
+      // Already ended, dialed, or handed to another lease: never dial twice.
+      this.logger.warn(`call ${callId} is no longer waiting for this dial; skipped`);
       await this.leaseKeeper.release(organizationId, leaseId);
       return;
     }

@@ -36,7 +36,7 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
     if (this.running) return;
     this.running = true;
     try {
-      await this.failCallsOfDeadWorkers();
+      await this.recoverCallsOfDeadWorkers();
       await this.dispatcher.sweep();
     } catch (error) {
       this.logger.error(`reconcile failed: ${(error as Error)?.stack ?? error}`);
@@ -45,17 +45,43 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
     }
   }
 
-  /** A call holding no live lease and silent for longer than a lease lives has lost its worker. */
-  private async failCallsOfDeadWorkers(): Promise<void> {
-    const suspects: { id: string; organization_id: string; lease_id: string | null }[] = await this.db.query(
-      `SELECT id, organization_id, lease_id FROM calls
+  /**
+   * A call holding no live lease and silent for longer than a lease lives has lost its worker (or its
+   * dial job was lost with Redis). If the voice platform was never asked to dial it, it goes back to
+   * the queue; otherwise it may have rung, so it is recorded as failed rather than risk a second dial.
+   */
+  private async recoverCallsOfDeadWorkers(): Promise<void> {
+    const suspects: { id: string; organization_id: string; lease_id: string | null; dial_started: boolean }[] = await this.db.query(
+      `SELECT id, organization_id, lease_id, dial_started_at IS NOT NULL AS dial_started FROM calls
        WHERE call_state IN ('dialing', 'ringing', 'ongoing') AND updated_at < now() - make_interval(secs => $1::float / 1000)`,
       [this.slots.leaseTtlMs],
     );
     for (const call of suspects) {
       if (call.lease_id && (await this.slots.isHeld(call.organization_id, call.lease_id))) continue;
+      if (!call.dial_started && (await this.requeue(call.id))) {
+        this.logger.warn(`call ${call.id} was claimed but never dialed; back in the queue`);
+        this.dispatcher.wake(call.organization_id);
+        continue;
+      }
       this.logger.warn(`call ${call.id} lost its worker; marking it failed`);
       await this.callEvents.enqueue({ type: 'ended', callId: call.id, at: new Date(), outcome: 'failed', reason: 'lost: the worker running this call stopped' });
     }
+  }
+
+  private async requeue(callId: string): Promise<boolean> {
+    const rows = await this.db.query(
+      `WITH requeued AS (
+         UPDATE calls SET call_state = 'queued', status = 'queued', lease_id = NULL, dialed_at = NULL,
+           attempts = attempts - 1, updated_at = now()
+         WHERE id = $1 AND call_state = 'dialing' AND dial_started_at IS NULL
+         RETURNING call_request_id
+       ), uncounted AS (
+         UPDATE call_requests r SET dialed_calls = dialed_calls - 1, updated_at = now()
+         FROM requeued q WHERE r.id = q.call_request_id
+       )
+       SELECT 1 FROM requeued`,
+      [callId],
+    );
+    return rows.length > 0;
   }
 }

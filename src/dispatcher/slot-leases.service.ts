@@ -33,6 +33,16 @@ for i = 2, #ARGV do redis.call('ZADD', KEYS[1], expiry, ARGV[i]) end
 return #ARGV - 1
 `;
 
+/** Extends one lease only if it is still live; 1 if it was, 0 if it expired or was released. */
+const EXTEND_IF_HELD = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local expiry = tonumber(redis.call('ZSCORE', KEYS[1], ARGV[2]))
+if not expiry or expiry <= now then return 0 end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[2])
+return 1
+`;
+
 /** Live leases (not expired). */
 const COUNT = `
 local t = redis.call('TIME')
@@ -61,6 +71,7 @@ export class SlotLeasesService {
     redis.client.defineCommand('slotAcquire', { numberOfKeys: 2, lua: ACQUIRE });
     redis.client.defineCommand('slotRenew', { numberOfKeys: 1, lua: RENEW });
     redis.client.defineCommand('slotCount', { numberOfKeys: 1, lua: COUNT });
+    redis.client.defineCommand('slotExtendIfHeld', { numberOfKeys: 1, lua: EXTEND_IF_HELD });
   }
 
   private leasesKey(organizationId: string) {
@@ -84,6 +95,11 @@ export class SlotLeasesService {
 
   async renew(organizationId: string, leaseIds: string[]): Promise<void> {
     if (leaseIds.length > 0) await (this.redis.client as any).slotRenew(this.leasesKey(organizationId), this.ttlMs, ...leaseIds);
+  }
+
+  /** Extends a lease that is still live; false when it has expired (its slot may already serve another call). */
+  async extendIfHeld(organizationId: string, leaseId: string): Promise<boolean> {
+    return (await (this.redis.client as any).slotExtendIfHeld(this.leasesKey(organizationId), this.ttlMs, leaseId)) === 1;
   }
 
   /** Whether a lease is still held (present and not expired). */

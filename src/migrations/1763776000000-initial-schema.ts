@@ -61,6 +61,7 @@ export class InitialSchema1763776000000 implements MigrationInterface {
         lease_id text,
         failure_reason text,
         dialed_at timestamptz,
+        dial_started_at timestamptz,
         answered_at timestamptz,
         ended_at timestamptz,
         created_at timestamptz NOT NULL DEFAULT now(),
