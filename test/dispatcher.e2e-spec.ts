@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { createWorkerContext } from '../src/app.factory';
 import { DispatcherService } from '../src/dispatcher/dispatcher.service';
 import { SlotLeasesService } from '../src/dispatcher/slot-leases.service';
+import { RedisService } from '../src/redis/redis.service';
 import { VoiceProvider } from '../src/voice/voice-provider';
 import { maxOverlap } from './support/call-timeline';
 import { startTestApp, TestApp } from './support/test-app';
@@ -78,6 +79,29 @@ describe('the dispatcher', () => {
       expect(dialsHere.mock.calls.length + dialsThere.mock.calls.length).toBe(60);
     } finally {
       await second.close();
+    }
+  });
+
+  it('finishes a campaign when Redis is emptied in the middle of it, rebuilding from PostgreSQL', async () => {
+    // About 200 ms per call, and short leases so that lost dial jobs are recovered quickly.
+    const app = await startTestApp({ simulatorScript: { default: { ringMs: 20000 } }, config: { slotLeaseTtlMs: 1000, reconcileIntervalMs: 200 } });
+    try {
+      const { apiKey } = await app.createOrganization(3);
+      await app.http.post('/call').set('x-credential-api-key', apiKey).send({ requestId: 'flushed', destinations: destinations(30, '6580'), callFlow: flow }).expect(200);
+      await app.waitForStatus(apiKey, 'flushed', 'onProgress');
+      const redis = app.app.get(RedisService).client;
+      const keys = await redis.keys(`${app.config.queuePrefix}:*`);
+      expect(keys.length).toBeGreaterThan(0);
+      await redis.del(...keys);
+      const midway = (await app.http.get('/status/flushed').set('x-credential-api-key', apiKey)).body;
+      expect(midway.summary.ended).toBeLessThan(30);
+
+      const done = await app.waitForStatus(apiKey, 'flushed', 'completed', 45_000);
+      expect(done.summary).toMatchObject({ total: 30, ended: 30 });
+      expect(done.details.every((d: any) => d.attempts === 1)).toBe(true);
+      expect(maxOverlap(done.details)).toBeLessThanOrEqual(3);
+    } finally {
+      await app.close();
     }
   });
 

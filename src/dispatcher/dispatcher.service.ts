@@ -101,11 +101,23 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
   private async acquire(organizationId: string, wanted: number): Promise<string[]> {
     const leases = await this.slots.acquire(organizationId, wanted);
     if (leases) return leases;
-    // Limits not in Redis (first use, or Redis was emptied): PostgreSQL has them.
-    const organization = await this.organizations.findById(organizationId);
-    if (!organization) return [];
-    await this.slots.setLimits(organizationId, { limit: organization.maxConcurrentCalls, external: organization.externalOngoingCalls });
+    await this.restoreSlots(organizationId);
     return (await this.slots.acquire(organizationId, wanted)) ?? [];
+  }
+
+  /**
+   * Limits are not in Redis: first use, or Redis was emptied. PostgreSQL knows the limits and which
+   * calls hold a slot; their leases are put back before the limits, so no slot is handed out twice.
+   */
+  private async restoreSlots(organizationId: string): Promise<void> {
+    const organization = await this.organizations.findById(organizationId);
+    if (!organization) return;
+    const active: { lease_id: string }[] = await this.db.query(
+      `SELECT lease_id FROM calls WHERE organization_id = $1 AND call_state IN ('dialing', 'ringing', 'ongoing') AND lease_id IS NOT NULL`,
+      [organizationId],
+    );
+    await this.slots.renew(organizationId, active.map((call) => call.lease_id));
+    await this.slots.setLimits(organizationId, { limit: organization.maxConcurrentCalls, external: organization.externalOngoingCalls });
   }
 
   /**
