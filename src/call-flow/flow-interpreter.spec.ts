@@ -1,6 +1,7 @@
 import { CallFlow, FlowStep, GatherBranch, GatherStep, TransferStatus, VoiceMessage } from './call-flow.types';
 import { decideGather, describeStepPath, firstStepPath, nextStepPath, stepAt } from './flow-interpreter';
 import { CallEndedError, CallLeg, FinishedStepReport, runCallFlow, StepReport } from './flow-runner';
+import { listMessages } from './message-templates';
 
 let nextIndex = 0;
 const msg = (text: string): VoiceMessage => ({ msg: text, messageIndex: nextIndex++ });
@@ -11,12 +12,16 @@ const branch = (digit: string | undefined, steps: FlowStep[], isDefault = false)
   default: isDefault,
   callFlow: { steps },
 });
-const gather = (text: string, branches: GatherBranch[], maxRetries = 3): GatherStep => ({ name: 'gather', message: msg(text), maxRetries, branches });
+/** Branches come as a thunk so that the gather's message is numbered before theirs (pre-order, as normalizeCallFlow does). */
+const gather = (text: string, branches: () => GatherBranch[], maxRetries = 3): GatherStep => {
+  const message = msg(text);
+  return { name: 'gather', message, maxRetries, branches: branches() };
+};
 
 describe('flow interpreter', () => {
   describe('decideGather', () => {
-    const step = gather('press', [branch('1', [play('one')]), branch('2', [play('two')]), branch(undefined, [play('fallback')], true)], 3);
-    const noDefault = gather('press', [branch('1', [play('one')]), branch('#', [])], 2);
+    const step = gather('press', () => [branch('1', [play('one')]), branch('2', [play('two')]), branch(undefined, [play('fallback')], true)], 3);
+    const noDefault = gather('press', () => [branch('1', [play('one')]), branch('#', [])], 2);
 
     it('follows the branch whose digit was pressed, on any prompt', () => {
       expect(decideGather(step, '1', 1)).toEqual({ action: 'follow', branchIndex: 0, acceptedDigit: '1' });
@@ -43,14 +48,14 @@ describe('flow interpreter', () => {
     });
 
     it('with maxRetries 1 decides on the first prompt', () => {
-      const once = gather('press', [branch('1', []), branch(undefined, [], true)], 1);
+      const once = gather('press', () => [branch('1', []), branch(undefined, [], true)], 1);
       expect(decideGather(once, '', 1)).toEqual({ action: 'follow', branchIndex: 1, acceptedDigit: '' });
       expect(decideGather(once, '1', 1)).toEqual({ action: 'follow', branchIndex: 0, acceptedDigit: '1' });
     });
 
     it('lets a default branch that also has a digit accept that digit', () => {
       // the seed example: { digit: "0", default: "true" }
-      const seedLike = gather('press', [branch('1', [play('one')]), branch('0', [transfer('Ext:1000')], true)], 3);
+      const seedLike = gather('press', () => [branch('1', [play('one')]), branch('0', [transfer('Ext:1000')], true)], 3);
       expect(decideGather(seedLike, '0', 1)).toEqual({ action: 'follow', branchIndex: 1, acceptedDigit: '0' });
       expect(decideGather(seedLike, '7', 1)).toEqual({ action: 'reprompt' });
       expect(decideGather(seedLike, '7', 3)).toEqual({ action: 'follow', branchIndex: 1, acceptedDigit: '' });
@@ -65,7 +70,7 @@ describe('flow interpreter', () => {
     const flow: CallFlow = {
       steps: [
         play('A'),
-        gather('G', [branch('1', [play('B'), transfer('+6591991191')]), branch('2', []), branch(undefined, [gather('H', [branch('1', [play('C')])])], true)]),
+        gather('G', () => [branch('1', [play('B'), transfer('+6591991191')]), branch('2', []), branch(undefined, [gather('H', () => [branch('1', [play('C')])])], true)]),
         transfer('Ext:1000'),
         play('D'),
       ],
@@ -179,9 +184,9 @@ describe('runCallFlow', () => {
       play('welcome'),
       gather(
         'menu',
-        [
+        () => [
           branch('1', [play('sales'), transfer('+6591991191'), play('after transfer')]),
-          branch('2', [play('support'), gather('retry menu', [branch('9', [])], 2)]),
+          branch('2', [play('support'), gather('retry menu', () => [branch('9', [])], 2)]),
           branch('0', [play('bye')], true),
         ],
         3,
@@ -191,6 +196,19 @@ describe('runCallFlow', () => {
   };
   // Rendered texts differ from the templates, to show the runner speaks what it is given.
   const messages = ['R:welcome', 'R:menu', 'R:sales', 'R:after', 'R:support', 'R:retry', 'R:bye', 'R:never'];
+
+  it('uses a flow whose messages are numbered in pre-order, like a normalized one', () => {
+    expect(listMessages(flow).map((m) => [m.messageIndex, m.msg])).toEqual([
+      [0, 'welcome'],
+      [1, 'menu'],
+      [2, 'sales'],
+      [3, 'after transfer'],
+      [4, 'support'],
+      [5, 'retry menu'],
+      [6, 'bye'],
+      [7, 'never reached: after the gather'],
+    ]);
+  });
 
   it('runs a branch after re-prompts, an unanswered transfer and the rest of the branch, and reports every step', async () => {
     const leg = new FakeLeg(['', '7', '1'], ['no_answer']);

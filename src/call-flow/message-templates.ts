@@ -4,7 +4,10 @@ import { CallFlow, FLOW_LIMITS, FlowStep, VoiceMessage } from './call-flow.types
 
 /** Text for speech, not HTML: nothing is escaped, and a missing property is an error, never an empty string. */
 const handlebars = Handlebars.create();
-const COMPILE_OPTIONS: CompileOptions = { strict: true, noEscape: true, knownHelpersOnly: false };
+// `{{log}}` and `{{lookup}}` must read properties of those names, not call the built-in helpers.
+handlebars.unregisterHelper('log');
+handlebars.unregisterHelper('lookup');
+const COMPILE_OPTIONS: CompileOptions = { strict: true, noEscape: true, knownHelpers: { log: false, lookup: false } };
 const MAX_MISSING_LISTED = 20;
 
 /** Helpers whose block keeps the surrounding context, so names inside them are destination properties too. */
@@ -43,7 +46,8 @@ export class FlowTemplates {
 
   /** Renders every message for one destination, or says why it cannot (`field` is relative to the destination). */
   render(properties: Record<string, unknown>): { messages?: string[]; error?: FieldError } {
-    const missing = this.placeholders.filter((name) => !Object.prototype.hasOwnProperty.call(properties, name));
+    // A null or absent value would be spoken as nothing: both count as missing.
+    const missing = this.placeholders.filter((name) => properties[name] === undefined || properties[name] === null);
     if (missing.length > 0) {
       const listed = missing.slice(0, MAX_MISSING_LISTED).join(', ');
       const more = missing.length > MAX_MISSING_LISTED ? ` and ${missing.length - MAX_MISSING_LISTED} more` : '';

@@ -134,14 +134,15 @@ class FlowWalker {
     if (msg.length > FLOW_LIMITS.maxMessageLength) {
       return this.fail(`${path}.msg`, `is ${msg.length} characters; at most ${FLOW_LIMITS.maxMessageLength} are allowed`);
     }
+    const errorsBefore = this.errors.length;
     const language = this.language(raw, path);
-    const gender = raw.gender;
+    const gender = raw.gender as VoiceMessage['gender'];
     if (gender !== undefined && gender !== 'male' && gender !== 'female') {
-      return this.fail(`${path}.gender`, `must be "male" or "female"; got ${JSON.stringify(gender)}`);
+      this.fail(`${path}.gender`, `must be "male" or "female"; got ${JSON.stringify(gender)}`);
     }
     const pitch = this.integer(raw.pitch, `${path}.pitch`, 0, 9);
     const rate = this.integer(raw.rate, `${path}.rate`, 0, 9);
-    if (language === null || (raw.pitch !== undefined && pitch === undefined) || (raw.rate !== undefined && rate === undefined)) return undefined;
+    if (this.errors.length > errorsBefore) return undefined;
     const messageIndex = this.messagePaths.push(`${path}.msg`) - 1;
     return {
       msg,
@@ -153,18 +154,16 @@ class FlowWalker {
     };
   }
 
-  /** `language` per the contract's table, `lang` per its example; null when invalid. */
-  private language(raw: Raw, path: string): string | undefined | null {
+  /** `language` per the contract's table, `lang` per its example. */
+  private language(raw: Raw, path: string): string | undefined {
     const { language, lang } = raw;
     if (language !== undefined && lang !== undefined && language !== lang) {
-      this.fail(`${path}.language`, `"language" (${JSON.stringify(language)}) and "lang" (${JSON.stringify(lang)}) disagree; send one of them`);
-      return null;
+      return this.fail(`${path}.language`, `"language" (${JSON.stringify(language)}) and "lang" (${JSON.stringify(lang)}) disagree; send one of them`);
     }
     const value = language ?? lang;
     if (value === undefined) return undefined;
     if (typeof value !== 'string' || !LANGUAGE_PATTERN.test(value)) {
-      this.fail(`${path}.${language !== undefined ? 'language' : 'lang'}`, `must be a language code such as "en" or "en-GB"; got ${JSON.stringify(value)}`);
-      return null;
+      return this.fail(`${path}.${language !== undefined ? 'language' : 'lang'}`, `must be a language code such as "en" or "en-GB"; got ${JSON.stringify(value)}`);
     }
     return value;
   }

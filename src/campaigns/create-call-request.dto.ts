@@ -11,13 +11,13 @@ const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : 
 
 export class DestinationDto {
   @ApiProperty({ example: '+84917660247' })
-  @IsString({ message: 'must be a string' })
   @Matches(E164_PATTERN, { message: E164_MESSAGE })
+  @IsString({ message: 'must be a string' })
   phone: string;
 
   @ApiProperty({ example: '+6582674904' })
-  @IsString({ message: 'must be a string' })
   @Matches(E164_PATTERN, { message: E164_MESSAGE })
+  @IsString({ message: 'must be a string' })
   caller: string;
 
   @ApiPropertyOptional({ example: { name: 'Alex', dueDate: 'August 20th, 2020', amount: '200,000$' } })
@@ -28,16 +28,17 @@ export class DestinationDto {
 
 export class CreateCallRequestDto {
   @ApiProperty({ example: 'request_10', description: 'Unique per organization; resending the same body is harmless' })
-  @IsString({ message: 'must be a string' })
   @Length(1, 200, { message: 'must be 1 to 200 characters' })
+  @IsString({ message: 'must be a string' })
   requestId: string;
 
   @ApiProperty({ type: [DestinationDto] })
-  @IsArray({ message: 'must be an array of destinations' })
-  @ArrayMinSize(1, { message: 'must contain at least one destination' })
-  @ArrayMaxSize(MAX_DESTINATIONS, { message: `must contain at most ${MAX_DESTINATIONS} destinations` })
+  // Decorators apply bottom-up, and only the first failure per field is reported: the type check goes last.
   @ValidateNested({ each: true })
   @Type(() => DestinationDto)
+  @ArrayMaxSize(MAX_DESTINATIONS, { message: `must contain at most ${MAX_DESTINATIONS} destinations` })
+  @ArrayMinSize(1, { message: 'must contain at least one destination' })
+  @IsArray({ message: 'must be an array of destinations' })
   destinations: DestinationDto[];
 
   @ApiPropertyOptional({ example: true })

@@ -17,6 +17,8 @@ export function createValidationPipe(): ValidationPipe {
   return new ValidationPipe({
     whitelist: true,
     transform: true,
+    // One reason per field: a missing array is "must be an array", not also "at most 100000 items".
+    stopAtFirstError: true,
     exceptionFactory: (errors) => new FieldValidationException(flattenValidationErrors(errors)),
   });
 }

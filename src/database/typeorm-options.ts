@@ -21,6 +21,7 @@ export function typeormOptions(databaseUrl: string, poolSize = 20): DataSourceOp
     installExtensions: false,
     uuidExtension: 'pgcrypto',
     extra: { max: poolSize },
-    logging: ['error'],
+    // Query errors reach our own handlers, which log the unexpected ones; TypeORM's echo would repeat expected ones.
+    logging: false,
   };
 }

@@ -46,15 +46,23 @@ export class OrganizationUsageController {
     return this.view(updated);
   }
 
+  /**
+   * Our ongoing calls are counted from PostgreSQL (calls between dialing and ended), not from the slot
+   * leases: a dispatcher briefly holds leases it may hand back when the backlog turns out to be empty.
+   */
   private async view(organization: Organization): Promise<UsageView> {
-    const ongoingCalls = await this.slots.ongoing(organization.id);
-    const [{ count }] = await this.db.query(`SELECT count(*)::int AS count FROM calls WHERE organization_id = $1 AND call_state = 'queued'`, [organization.id]);
+    const [{ ongoing, queued }] = await this.db.query(
+      `SELECT count(*) FILTER (WHERE call_state IN ('dialing', 'ringing', 'ongoing'))::int AS ongoing,
+              count(*) FILTER (WHERE call_state = 'queued')::int AS queued
+       FROM calls WHERE organization_id = $1 AND call_state IN ('queued', 'dialing', 'ringing', 'ongoing')`,
+      [organization.id],
+    );
     return {
       limit: organization.maxConcurrentCalls,
       externalOngoingCalls: organization.externalOngoingCalls,
-      ongoingCalls,
-      free: Math.max(0, organization.maxConcurrentCalls - organization.externalOngoingCalls - ongoingCalls),
-      queuedCalls: count,
+      ongoingCalls: ongoing,
+      free: Math.max(0, organization.maxConcurrentCalls - organization.externalOngoingCalls - ongoing),
+      queuedCalls: queued,
     };
   }
 }
