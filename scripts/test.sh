@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
 # The whole test suite: unit tests, then end-to-end tests against real PostgreSQL and Redis
 # (TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres; TEST_REDIS_URL, default redis://127.0.0.1:6379).
-set -uo pipefail
+set -euo pipefail
 cd "$(dirname "$0")/.."
 
 [ -d node_modules ] || npm ci
-# The zero-configuration test starts the built service, as `npm start` does.
+# Type-check everything (jest transpiles without checking types), then build: the
+# zero-configuration test starts the built service, as `npm start` does.
+npx tsc --noEmit -p tsconfig.json
 npx nest build
 
 results=$(mktemp -d)
-npx jest --runInBand --json --outputFile="$results/jest.json" "$@"
-status=$?
+status=0
+npx jest --runInBand --json --outputFile="$results/jest.json" "$@" || status=$?
 if [ -f "$results/jest.json" ]; then
   node -e '
     const r = require(process.argv[1]);
-    console.log(`\n${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : ""));
+    // A suite that fails to load counts as a failure too.
+    console.log(`\n${r.numPassedTests} passed, ${r.numFailedTests + r.numRuntimeErrorTestSuites} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : ""));
   ' "$results/jest.json"
 fi
 rm -rf "$results"

@@ -74,7 +74,7 @@ describe('zero-configuration start (dist/main.js, built by the test command)', (
     const submitted = await api('/call', apiKey!, { method: 'POST', body: JSON.stringify(SEED_EXAMPLE) });
     expect(submitted.status).toBe(200);
     const done = await until('the campaign to complete', 30_000, async () => {
-      const body = await (await api('/status/request_10', apiKey!)).json();
+      const body: any = await (await api('/status/request_10', apiKey!)).json();
       return body.status === 'completed' ? body : undefined;
     });
     expect(done.details[0].callFlowSteps.map((s: any) => s.info.userPressedDigits)).toEqual(['', '1', '', '']);

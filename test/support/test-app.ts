@@ -57,7 +57,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const organizations = app.get(OrganizationsService);
   let stopped = false;
 
-  return {
+  const testApp: TestApp = {
     app,
     config,
     http,
@@ -82,10 +82,11 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       await app.close();
     },
     async close() {
-      await this.stop();
+      await testApp.stop();
       if (!owner) return;
       await redis.clear();
       await database.drop();
     },
   };
+  return testApp;
 }
