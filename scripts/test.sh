@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-[ -d node_modules ] || npm ci
+[ -d node_modules ] || npm install --no-audit --no-fund
 # Type-check everything (jest transpiles without checking types), then build: the
 # zero-configuration test starts the built service, as `npm start` does.
 npx tsc --noEmit -p tsconfig.json

@@ -30,11 +30,6 @@ export class CallEventsService implements OnModuleInit, OnModuleDestroy {
     this.subscription?.unsubscribe();
   }
 
-  /** Resolves once every event received so far has been applied (used on shutdown and by tests). */
-  async idle(): Promise<void> {
-    while (this.chains.size > 0) await Promise.all([...this.chains.values()]);
-  }
-
   enqueue(event: VoiceEvent): Promise<void> {
     const previous = this.chains.get(event.callId) ?? Promise.resolve();
     const next = previous
