@@ -14,6 +14,7 @@ import { CallRequest } from './call-request.entity';
 import { Call } from './call.entity';
 import { StatusView, toStatusView } from './campaign-status.view';
 import { CreateCallRequestDto } from './create-call-request.dto';
+import { validateDestinations } from './validate-destinations';
 
 const INSERT_CHUNK = 5000;
 const UNIQUE_VIOLATION = '23505';
@@ -37,22 +38,24 @@ export class CampaignsService {
    * every call in one transaction and wakes the dispatchers. Resubmitting the same body is harmless.
    */
   async submit(organization: Organization, dto: CreateCallRequestDto, source: 'api' | 'csv' = 'api'): Promise<SubmissionResult> {
+    const { destinations, errors: destinationErrors } = validateDestinations(dto.destinations);
     const { result: normalized, errors: flowErrors } = normalizeCallFlow(dto.callFlow);
-    if (!normalized) throw new FieldValidationException(flowErrors);
+    if (!normalized || destinationErrors.length > 0) throw new FieldValidationException([...destinationErrors, ...flowErrors]);
     const { templates, errors: templateErrors } = FlowTemplates.compile(normalized.flow, normalized.messagePaths);
     if (!templates) throw new FieldValidationException(templateErrors);
 
     const rendered: string[][] = [];
-    const destinationErrors: FieldError[] = [];
-    dto.destinations.forEach((destination, i) => {
-      const { messages, error } = templates.render(destination.properties ?? {});
-      if (error) destinationErrors.push({ field: `destinations[${i}].${error.field}`, message: error.message });
+    const renderErrors: FieldError[] = [];
+    destinations.forEach((destination, i) => {
+      const { messages, error } = templates.render(destination.properties);
+      if (error) renderErrors.push({ field: `destinations[${i}].${error.field}`, message: error.message });
       else rendered.push(messages!);
     });
-    if (destinationErrors.length > 0) throw new FieldValidationException(destinationErrors, 'Invalid destinations');
+    if (renderErrors.length > 0) throw new FieldValidationException(renderErrors, 'Invalid destinations');
 
+    const enableCallRecording = dto.enableCallRecording ?? false;
     const bodyHash = createHash('sha256')
-      .update(canonicalJson({ requestId: dto.requestId, destinations: dto.destinations, enableCallRecording: dto.enableCallRecording ?? false, callFlow: dto.callFlow }))
+      .update(canonicalJson({ requestId: dto.requestId, destinations, enableCallRecording, callFlow: dto.callFlow }))
       .digest('hex');
     const existing = await this.requests.findOneBy({ organizationId: organization.id, requestId: dto.requestId });
     if (existing) return { created: false, view: await this.resubmission(existing, bodyHash) };
@@ -66,19 +69,13 @@ export class CampaignsService {
             requestId: dto.requestId,
             bodyHash,
             source,
-            enableCallRecording: dto.enableCallRecording ?? false,
+            enableCallRecording,
             callFlow: normalized.flow,
-            totalCalls: dto.destinations.length,
+            totalCalls: destinations.length,
           }),
         );
-        for (let start = 0; start < dto.destinations.length; start += INSERT_CHUNK) {
-          const rows = dto.destinations.slice(start, start + INSERT_CHUNK).map((d, j) => ({
-            i: start + j,
-            phone: d.phone,
-            caller: d.caller,
-            properties: d.properties ?? {},
-            messages: rendered[start + j],
-          }));
+        for (let start = 0; start < destinations.length; start += INSERT_CHUNK) {
+          const rows = destinations.slice(start, start + INSERT_CHUNK).map((d, j) => ({ i: start + j, ...d, messages: rendered[start + j] }));
           await tx.query(
             `INSERT INTO calls (organization_id, call_request_id, destination_index, phone, caller, properties, messages)
              SELECT $1, $2, d.i, d.phone, d.caller, d.properties, d.messages

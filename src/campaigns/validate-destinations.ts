@@ -1,0 +1,41 @@
+import { E164_PATTERN } from '../call-flow/normalize-call-flow';
+import { FieldError } from '../common/field-error';
+
+export interface Destination {
+  phone: string;
+  caller: string;
+  properties: Record<string, unknown>;
+}
+
+export const E164_MESSAGE = 'must be an E.164 phone number such as +6588893322 (pattern ^\\+?[1-9]\\d{1,14}$)';
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Checks every destination and keeps only the fields we use. Written by hand rather than as nested
+ * class-validator DTOs: a campaign may have 100,000 destinations, and building and validating an
+ * instance per destination cost more than storing them.
+ */
+export function validateDestinations(raw: unknown[]): { destinations: Destination[]; errors: FieldError[] } {
+  const destinations: Destination[] = [];
+  const errors: FieldError[] = [];
+  raw.forEach((item, i) => {
+    if (!isPlainObject(item)) {
+      errors.push({ field: `destinations[${i}]`, message: 'must be an object with phone, caller and properties' });
+      return;
+    }
+    const { phone, caller, properties } = item;
+    const before = errors.length;
+    for (const [field, value] of [['phone', phone], ['caller', caller]] as const) {
+      if (typeof value !== 'string') errors.push({ field: `destinations[${i}].${field}`, message: 'must be a string' });
+      else if (!E164_PATTERN.test(value)) errors.push({ field: `destinations[${i}].${field}`, message: E164_MESSAGE });
+    }
+    if (properties !== undefined && properties !== null && !isPlainObject(properties)) {
+      errors.push({ field: `destinations[${i}].properties`, message: 'must be an object of placeholder values' });
+    }
+    if (errors.length === before) {
+      destinations.push({ phone: phone as string, caller: caller as string, properties: (properties as Record<string, unknown>) ?? {} });
+    }
+  });
+  return { destinations, errors };
+}
