@@ -143,9 +143,9 @@ describe('the dispatcher', () => {
       try {
         const done = await api.waitForStatus(apiKey, 'orphan', 'completed', 15_000);
         expect(done.details[0]).toMatchObject({ call_status: 'failed', failureReason: expect.stringContaining('lost'), attempts: 1 });
-        const slots = api.app.get(SlotLeasesService);
-        expect(await slots.isHeld(id, leaseId)).toBe(false);
-        expect(await slots.ongoing(id)).toBe(0);
+        expect(await api.app.get(SlotLeasesService).isHeld(id, leaseId)).toBe(false);
+        const usage = await api.http.get('/organization/usage').set('x-credential-api-key', apiKey).expect(200);
+        expect(usage.body).toMatchObject({ ongoingCalls: 0, free: 1 });
       } finally {
         await worker.close();
       }

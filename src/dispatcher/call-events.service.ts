@@ -31,9 +31,12 @@ export class CallEventsService implements OnModuleInit, OnModuleDestroy {
   }
 
   enqueue(event: VoiceEvent): Promise<void> {
+    // The slot is free the moment the platform says the call ended: hand it back before bookkeeping.
+    const lease = event.type === 'ended' ? this.leases.take(event.callId) : undefined;
+    if (lease) void this.leases.release(lease.organizationId, lease.leaseId).catch((error) => this.logger.error(`slot release failed: ${error}`));
     const previous = this.chains.get(event.callId) ?? Promise.resolve();
     const next = previous
-      .then(() => this.apply(event))
+      .then(() => this.apply(event, lease !== undefined))
       .catch((error) => this.logger.error(`event ${event.type} of call ${event.callId} not applied: ${error?.stack ?? error}`))
       .finally(() => {
         if (this.chains.get(event.callId) === next) this.chains.delete(event.callId);
@@ -42,7 +45,8 @@ export class CallEventsService implements OnModuleInit, OnModuleDestroy {
     return next;
   }
 
-  async apply(event: VoiceEvent): Promise<void> {
+  /** `slotReleased`: the call's lease was already handed back by this process. */
+  async apply(event: VoiceEvent, slotReleased = false): Promise<void> {
     switch (event.type) {
       case 'ringing':
         await this.db.query(`UPDATE calls SET call_state = 'ringing', updated_at = now() WHERE id = $1 AND call_state = 'dialing'`, [event.callId]);
@@ -58,7 +62,7 @@ export class CallEventsService implements OnModuleInit, OnModuleDestroy {
         await this.recordStep(event);
         return;
       case 'ended':
-        await this.endCall(event.callId, event.at, event.outcome, event.reason ?? null);
+        await this.endCall(event.callId, event.at, event.outcome, event.reason ?? null, slotReleased);
         return;
     }
   }
@@ -99,7 +103,7 @@ export class CallEventsService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Ends the call once: records the outcome, counts it on its campaign, then frees its slot. */
-  async endCall(callId: string, at: Date, outcome: string, reason: string | null): Promise<void> {
+  private async endCall(callId: string, at: Date, outcome: string, reason: string | null, slotReleased: boolean): Promise<void> {
     const rows: { organization_id: string; lease_id: string | null }[] = await this.db.query(
       `WITH ended AS (
          UPDATE calls SET call_state = 'ended', call_status = $3,
@@ -124,7 +128,7 @@ export class CallEventsService implements OnModuleInit, OnModuleDestroy {
        SELECT organization_id, lease_id FROM ended`,
       [callId, at, outcome, reason],
     );
-    if (rows.length === 0) return;
+    if (rows.length === 0 || slotReleased) return;
     const { organization_id: organizationId, lease_id: leaseId } = rows[0];
     if (leaseId) await this.leases.release(organizationId, leaseId);
   }

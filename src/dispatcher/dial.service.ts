@@ -27,7 +27,7 @@ export class DialService {
       this.logger.warn(`call ${callId}: its slot lease expired before it could be dialed; left to the reconciler`);
       return;
     }
-    this.leaseKeeper.hold(organizationId, leaseId);
+    this.leaseKeeper.hold(callId, organizationId, leaseId);
     const rows: { phone: string; caller: string; messages: string[]; call_flow: CallFlow; enable_call_recording: boolean }[] = await this.db.query(
       `WITH started AS (
          UPDATE calls c SET dial_started_at = clock_timestamp(), updated_at = now()
@@ -41,6 +41,7 @@ export class DialService {
     if (rows.length === 0) {
       // Already ended, dialed, or handed to another lease: never dial twice.
       this.logger.warn(`call ${callId} is no longer waiting for this dial; skipped`);
+      this.leaseKeeper.take(callId);
       await this.leaseKeeper.release(organizationId, leaseId);
       return;
     }

@@ -3,6 +3,11 @@ import { RedisService } from '../redis/redis.service';
 import { DISPATCH_WAKE_CHANNEL } from './queue.constants';
 import { SlotLeasesService } from './slot-leases.service';
 
+export interface HeldLease {
+  organizationId: string;
+  leaseId: string;
+}
+
 /**
  * Keeps alive the slot leases of the calls this process runs, and gives a slot back the moment
  * its call ends, waking every dispatcher so the slot is refilled at once.
@@ -10,8 +15,8 @@ import { SlotLeasesService } from './slot-leases.service';
 @Injectable()
 export class LeaseKeeper implements OnModuleDestroy {
   private readonly logger = new Logger(LeaseKeeper.name);
-  /** leaseId → organizationId */
-  private readonly held = new Map<string, string>();
+  /** callId → the lease its call holds */
+  private readonly held = new Map<string, HeldLease>();
   private readonly renewTimer: NodeJS.Timeout;
   private readonly localWakeListeners: ((organizationId: string) => void)[] = [];
 
@@ -23,8 +28,15 @@ export class LeaseKeeper implements OnModuleDestroy {
     this.renewTimer.unref();
   }
 
-  hold(organizationId: string, leaseId: string): void {
-    this.held.set(leaseId, organizationId);
+  hold(callId: string, organizationId: string, leaseId: string): void {
+    this.held.set(callId, { organizationId, leaseId });
+  }
+
+  /** Stops keeping a call's lease alive and hands it over (to be released); undefined if this process does not hold it. */
+  take(callId: string): HeldLease | undefined {
+    const lease = this.held.get(callId);
+    this.held.delete(callId);
+    return lease;
   }
 
   /** Called by a dispatcher in this process, so a freed slot is refilled without a Redis round trip. */
@@ -33,7 +45,6 @@ export class LeaseKeeper implements OnModuleDestroy {
   }
 
   async release(organizationId: string, leaseId: string): Promise<void> {
-    this.held.delete(leaseId);
     await this.slots.release(organizationId, [leaseId]);
     for (const listener of this.localWakeListeners) listener(organizationId);
     await this.redis.publish(DISPATCH_WAKE_CHANNEL, organizationId);
@@ -41,7 +52,7 @@ export class LeaseKeeper implements OnModuleDestroy {
 
   private async renewAll(): Promise<void> {
     const byOrganization = new Map<string, string[]>();
-    for (const [leaseId, organizationId] of this.held) {
+    for (const { leaseId, organizationId } of this.held.values()) {
       byOrganization.set(organizationId, [...(byOrganization.get(organizationId) ?? []), leaseId]);
     }
     for (const [organizationId, leaseIds] of byOrganization) {

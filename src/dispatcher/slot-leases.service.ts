@@ -43,13 +43,6 @@ redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[2])
 return 1
 `;
 
-/** Live leases (not expired). */
-const COUNT = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-return redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')
-`;
-
 export interface SlotLimits {
   limit: number;
   external: number;
@@ -70,7 +63,6 @@ export class SlotLeasesService {
     this.ttlMs = config.slotLeaseTtlMs;
     redis.client.defineCommand('slotAcquire', { numberOfKeys: 2, lua: ACQUIRE });
     redis.client.defineCommand('slotRenew', { numberOfKeys: 1, lua: RENEW });
-    redis.client.defineCommand('slotCount', { numberOfKeys: 1, lua: COUNT });
     redis.client.defineCommand('slotExtendIfHeld', { numberOfKeys: 1, lua: EXTEND_IF_HELD });
   }
 
@@ -106,10 +98,6 @@ export class SlotLeasesService {
   async isHeld(organizationId: string, leaseId: string): Promise<boolean> {
     const expiry = await this.redis.client.zscore(this.leasesKey(organizationId), leaseId);
     return expiry !== null && Number(expiry) > Date.now();
-  }
-
-  async ongoing(organizationId: string): Promise<number> {
-    return (this.redis.client as any).slotCount(this.leasesKey(organizationId));
   }
 
   async setLimits(organizationId: string, limits: SlotLimits): Promise<void> {
