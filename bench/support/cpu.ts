@@ -1,0 +1,136 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import Redis from 'ioredis';
+import { Client } from 'pg';
+import { REDIS_URL } from './infrastructure';
+
+/**
+ * Where CPU time went during a phase (Linux /proc): the service process, the PostgreSQL backends
+ * serving the benchmark's database, Redis, this client, and everything else on the machine
+ * (which should be ~0: anything else running makes the figures unreliable).
+ */
+
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** User + system CPU seconds a process has used so far (NaN if it is gone or unreadable). */
+export function processCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after "pid (comm) ": state is field 3, utime field 14, stime field 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Busy CPU seconds of the whole machine so far, summed over all cores (everything but idle and iowait). */
+export function machineBusySeconds(): number {
+  try {
+    const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+    const total = ticks.slice(0, 8).reduce((sum, t) => sum + t, 0);
+    return (total - ticks[3] - ticks[4]) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
+/** How many cores the machine kept busy over `ms` (measured before a scenario: should be ~0). */
+export async function machineBusyCores(ms = 1000): Promise<number> {
+  const before = machineBusySeconds();
+  await new Promise((r) => setTimeout(r, ms));
+  return (machineBusySeconds() - before) / (ms / 1000);
+}
+
+export interface CpuSplit {
+  wallSeconds: number;
+  service: number;
+  /** PostgreSQL backends connected to the benchmark's database (sampled every 250 ms, so very short-lived ones are missed). */
+  postgres: number;
+  redis: number;
+  client: number;
+  /** Busy CPU of the machine not accounted for above: other processes (tests, builds...) competing for the 2 cores. */
+  other: number;
+}
+
+async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? NaN);
+  return field('used_cpu_sys') + field('used_cpu_user');
+}
+
+/**
+ * Starts measuring a phase; `stop()` returns the split. Needs a connection to the benchmark's database
+ * to find its PostgreSQL backends.
+ */
+export async function startCpuMeter(servicePid: number, databaseUrl: string): Promise<{ stop(): Promise<CpuSplit> }> {
+  const db = new Client({ connectionString: databaseUrl });
+  db.on('error', () => undefined); // the database may be dropped under it when a run is interrupted
+  await db.connect();
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  // Backends alive at the start count from their CPU then; backends born during the phase count from 0.
+  const backendStart = new Map<number, number>();
+  const backendLast = new Map<number, number>();
+  let started = false;
+  const sampleBackends = async () => {
+    const { rows } = await db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database()');
+    for (const { pid } of rows) {
+      const seconds = processCpuSeconds(pid);
+      if (Number.isNaN(seconds)) continue;
+      if (!backendStart.has(pid)) backendStart.set(pid, started ? 0 : seconds);
+      backendLast.set(pid, seconds);
+    }
+  };
+
+  await sampleBackends();
+  started = true;
+  const wall0 = performance.now();
+  const service0 = processCpuSeconds(servicePid);
+  const machine0 = machineBusySeconds();
+  const redis0 = await redisCpuSeconds(redis);
+  const client0 = process.cpuUsage();
+  let sampling = Promise.resolve();
+  const timer = setInterval(() => {
+    sampling = sampling.then(sampleBackends).catch(() => undefined);
+  }, 250);
+
+  return {
+    async stop() {
+      clearInterval(timer);
+      await sampling;
+      await sampleBackends();
+      const client = process.cpuUsage(client0);
+      const split: CpuSplit = {
+        wallSeconds: (performance.now() - wall0) / 1000,
+        service: processCpuSeconds(servicePid) - service0,
+        postgres: [...backendLast].reduce((sum, [pid, last]) => sum + last - backendStart.get(pid)!, 0),
+        redis: (await redisCpuSeconds(redis)) - redis0,
+        client: (client.user + client.system) / 1e6,
+        other: 0,
+      };
+      const machine = machineBusySeconds() - machine0;
+      split.other = Math.max(0, machine - split.service - split.postgres - split.redis - split.client);
+      redis.disconnect();
+      await db.end();
+      return split;
+    },
+  };
+}
+
+/** Cores kept busy by processes other than the benchmark's own during the given phases (should be ~0). */
+export function otherProcessCores(...splits: CpuSplit[]): number {
+  const wall = splits.reduce((sum, s) => sum + s.wallSeconds, 0);
+  return Math.round((splits.reduce((sum, s) => sum + s.other, 0) / wall) * 100) / 100;
+}
+
+/** The split rounded for reports. */
+export function roundSplit(split: CpuSplit): Record<keyof CpuSplit, number> {
+  const r = (v: number) => Math.round(v * 100) / 100;
+  return { wallSeconds: r(split.wallSeconds), service: r(split.service), postgres: r(split.postgres), redis: r(split.redis), client: r(split.client), other: r(split.other) };
+}
