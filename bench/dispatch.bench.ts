@@ -7,6 +7,7 @@ import { metric, ScenarioResult } from './support/report';
 import { withService } from './support/service';
 import { max, mean, percentile, round } from './support/stats';
 import { fixedLengthCampaign } from './support/workload';
+import { maxConcurrency } from '../test/support/call-timeline';
 
 const CALLS = 5_000;
 const LIMIT = 50;
@@ -147,22 +148,6 @@ async function postgresCounters(client: Client): Promise<{ commits: number; upda
      FROM pg_stat_user_tables WHERE relname = 'calls'`,
   );
   return rows[0];
-}
-
-/** Largest number of calls between dialed and ended at one instant; at equal instants an end frees its slot first. */
-export function maxConcurrency(intervals: Interval[]): number {
-  const events = intervals.flatMap((c) => [
-    { at: c.dialed, delta: 1 },
-    { at: c.ended, delta: -1 },
-  ]);
-  events.sort((a, b) => a.at - b.at || a.delta - b.delta);
-  let current = 0;
-  let peak = 0;
-  for (const event of events) {
-    current += event.delta;
-    peak = Math.max(peak, current);
-  }
-  return peak;
 }
 
 /**

@@ -4,7 +4,7 @@ import { DispatcherService } from '../src/dispatcher/dispatcher.service';
 import { SlotLeasesService } from '../src/dispatcher/slot-leases.service';
 import { RedisService } from '../src/redis/redis.service';
 import { VoiceProvider } from '../src/voice/voice-provider';
-import { maxOverlap } from './support/call-timeline';
+import { intervalsOf, maxConcurrency } from './support/call-timeline';
 import { startTestApp, TestApp } from './support/test-app';
 
 const flow = { steps: [{ name: 'play', message: { msg: 'Hello {{name}}, this is a reminder.' } }] };
@@ -31,7 +31,7 @@ describe('the dispatcher', () => {
     await t.http.post('/call').set('x-credential-api-key', apiKey).send({ requestId: 'limit', destinations: destinations(30, '6510'), callFlow: flow }).expect(200);
     const done = await t.waitForStatus(apiKey, 'limit');
     expect(done.summary).toMatchObject({ total: 30, ended: 30, answered: 30 });
-    expect(maxOverlap(done.details)).toBe(3);
+    expect(maxConcurrency(intervalsOf(done.details))).toBe(3);
   });
 
   it('releases calls FIFO across the campaigns of one organization', async () => {
@@ -42,7 +42,7 @@ describe('the dispatcher', () => {
     const b = await t.waitForStatus(apiKey, 'fifo-b');
     const order = [...a.details, ...b.details].sort((x, y) => Date.parse(x.dialedAt) - Date.parse(y.dialedAt)).map((d) => d.destination);
     expect(order).toEqual([...a.details, ...b.details].map((d) => d.destination));
-    expect(maxOverlap([...a.details, ...b.details])).toBe(1);
+    expect(maxConcurrency(intervalsOf([...a.details, ...b.details]))).toBe(1);
   });
 
   it('holds calls while other apps use every slot, and releases them when they report fewer', async () => {
@@ -60,7 +60,7 @@ describe('the dispatcher', () => {
 
     await t.http.put('/organization/usage').set('x-credential-api-key', apiKey).send({ externalOngoingCalls: 1 }).expect(200);
     const done = await t.waitForStatus(apiKey, 'held');
-    expect(maxOverlap(done.details)).toBe(1);
+    expect(maxConcurrency(intervalsOf(done.details))).toBe(1);
   });
 
   it('shares one limit exactly between two worker processes', async () => {
@@ -72,7 +72,7 @@ describe('the dispatcher', () => {
       await t.http.post('/call').set('x-credential-api-key', apiKey).send({ requestId: 'two-workers', destinations: destinations(60, '6550'), callFlow: flow }).expect(200);
       const done = await t.waitForStatus(apiKey, 'two-workers');
       expect(done.summary).toMatchObject({ total: 60, ended: 60 });
-      expect(maxOverlap(done.details)).toBe(5);
+      expect(maxConcurrency(intervalsOf(done.details))).toBe(5);
       // Both processes dialed, and no destination was dialed twice.
       expect(dialsHere.mock.calls.length).toBeGreaterThan(0);
       expect(dialsThere.mock.calls.length).toBeGreaterThan(0);
@@ -99,7 +99,7 @@ describe('the dispatcher', () => {
       const done = await app.waitForStatus(apiKey, 'flushed', 'completed', 45_000);
       expect(done.summary).toMatchObject({ total: 30, ended: 30 });
       expect(done.details.every((d: any) => d.attempts === 1)).toBe(true);
-      expect(maxOverlap(done.details)).toBeLessThanOrEqual(3);
+      expect(maxConcurrency(intervalsOf(done.details))).toBeLessThanOrEqual(3);
     } finally {
       await app.close();
     }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { Client } from 'pg';
+import { deleteRedisKeys } from '../../test/support/test-environment';
 
 /** The local PostgreSQL and Redis the benchmarks use; only 127.0.0.1. */
 export const ADMIN_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -57,17 +58,6 @@ export async function redisCommandsProcessed(): Promise<number> {
 }
 
 /** Deletes every Redis key under `${prefix}:` (bull queues, slot leases). */
-export async function clearRedisPrefix(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await redis.connect();
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
+export function clearRedisPrefix(prefix: string): Promise<void> {
+  return deleteRedisKeys(REDIS_URL, prefix);
 }

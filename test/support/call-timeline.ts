@@ -1,22 +1,27 @@
-/** Interval arithmetic over the calls of GET /status details. */
-export interface CallInterval {
-  dialedAt: string;
-  endedAt: string;
+/** Interval arithmetic over calls (tests and benchmarks). */
+export interface Interval {
+  /** ms since the epoch */
+  dialed: number;
+  ended: number;
 }
 
-/** Largest number of calls that were between dialing and ended at the same instant. */
-export function maxOverlap(calls: CallInterval[]): number {
-  const events = calls.flatMap((c) => [
-    { at: Date.parse(c.dialedAt), delta: 1 },
-    { at: Date.parse(c.endedAt), delta: -1 },
+/** Reads the intervals of GET /status details. */
+export function intervalsOf(details: { dialedAt: string; endedAt: string }[]): Interval[] {
+  return details.map((d) => ({ dialed: Date.parse(d.dialedAt), ended: Date.parse(d.endedAt) }));
+}
+
+/** Largest number of calls between dialed and ended at one instant; at equal instants an end frees its slot first. */
+export function maxConcurrency(intervals: Interval[]): number {
+  const events = intervals.flatMap((c) => [
+    { at: c.dialed, delta: 1 },
+    { at: c.ended, delta: -1 },
   ]);
-  // At equal instants an end frees its slot before a start takes one.
   events.sort((a, b) => a.at - b.at || a.delta - b.delta);
   let current = 0;
-  let max = 0;
+  let peak = 0;
   for (const event of events) {
     current += event.delta;
-    max = Math.max(max, current);
+    peak = Math.max(peak, current);
   }
-  return max;
+  return peak;
 }

@@ -34,17 +34,21 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 /** A key prefix no other test run uses, and a way to delete everything under it. */
 export function createRedisNamespace(): { prefix: string; clear(): Promise<void> } {
   const prefix = `robocall-test-${randomBytes(4).toString('hex')}`;
-  return {
-    prefix,
-    async clear() {
-      const redis = new Redis(TEST_REDIS_URL);
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-        if (keys.length > 0) await redis.del(...keys);
-        cursor = next;
-      } while (cursor !== '0');
-      await redis.quit();
-    },
-  };
+  return { prefix, clear: () => deleteRedisKeys(TEST_REDIS_URL, prefix) };
+}
+
+/** Deletes every key under `${prefix}:` (bull queues, slot leases, limits). */
+export async function deleteRedisKeys(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }
