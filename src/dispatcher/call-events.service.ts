@@ -1,23 +1,25 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Subscription } from 'rxjs';
 import { StepRecord } from '../campaigns/call.entity';
 import { VoiceEvent, VoiceProvider } from '../voice/voice-provider';
 import { LeaseKeeper } from './lease-keeper.service';
+import { ProgressDatabase } from './progress-database';
+
+const SHUTDOWN_DRAIN_MS = 5000;
 
 /**
  * Applies the voice platform's normalized events to the calls table. Transitions only move forward,
  * and applying an event twice changes nothing, so duplicated or late events are harmless.
  */
 @Injectable()
-export class CallEventsService implements OnModuleInit, OnModuleDestroy {
+export class CallEventsService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(CallEventsService.name);
   /** Events of one call are applied one after the other, in the order this process received them. */
   private readonly chains = new Map<string, Promise<void>>();
   private subscription?: Subscription;
 
   constructor(
-    private readonly db: DataSource,
+    private readonly db: ProgressDatabase,
     private readonly provider: VoiceProvider,
     private readonly leases: LeaseKeeper,
   ) {}
@@ -26,7 +28,12 @@ export class CallEventsService implements OnModuleInit, OnModuleDestroy {
     this.subscription = this.provider.events.subscribe((event) => void this.enqueue(event));
   }
 
-  onModuleDestroy(): void {
+  /** Runs after the voice provider has hung up its calls (module destroy): their last events are written. */
+  async beforeApplicationShutdown(): Promise<void> {
+    const deadline = Date.now() + SHUTDOWN_DRAIN_MS;
+    while (this.chains.size > 0 && Date.now() < deadline) {
+      await Promise.race([Promise.all([...this.chains.values()]), new Promise((resolve) => setTimeout(resolve, 100))]);
+    }
     this.subscription?.unsubscribe();
   }
 
@@ -104,7 +111,7 @@ export class CallEventsService implements OnModuleInit, OnModuleDestroy {
 
   /** Ends the call once: records the outcome, counts it on its campaign, then frees its slot. */
   private async endCall(callId: string, at: Date, outcome: string, reason: string | null, slotReleased: boolean): Promise<void> {
-    const rows: { organization_id: string; lease_id: string | null }[] = await this.db.query(
+    const rows = await this.db.query<{ organization_id: string; lease_id: string | null }>(
       `WITH ended AS (
          UPDATE calls SET call_state = 'ended', call_status = $3,
            status = CASE WHEN $3 = 'cancelled' THEN 'cancelled' ELSE 'completed' END,

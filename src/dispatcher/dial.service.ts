@@ -4,6 +4,7 @@ import { CallFlow } from '../call-flow/call-flow.types';
 import { VoiceProvider } from '../voice/voice-provider';
 import { CallEventsService } from './call-events.service';
 import { LeaseKeeper } from './lease-keeper.service';
+import { ProgressDatabase } from './progress-database';
 import { DialJobData } from './queue.constants';
 import { SlotLeasesService } from './slot-leases.service';
 
@@ -18,6 +19,7 @@ export class DialService {
     private readonly slots: SlotLeasesService,
     private readonly leaseKeeper: LeaseKeeper,
     private readonly callEvents: CallEventsService,
+    private readonly progress: ProgressDatabase,
   ) {}
 
   async dial({ callId, organizationId, leaseId }: DialJobData): Promise<void> {
@@ -61,7 +63,7 @@ export class DialService {
       await this.callEvents.enqueue({ type: 'ended', callId, at: new Date(), outcome: 'failed', reason: `dial failed: ${(error as Error)?.message ?? error}` });
       return;
     }
-    await this.db.query(
+    await this.progress.query(
       `UPDATE calls SET provider_call_id = $2, monitor_data = jsonb_build_array(jsonb_build_object('uuid', $2::text, 'type', 'outbound', 'dest', phone)) || monitor_data,
          updated_at = now() WHERE id = $1`,
       [callId, providerCallId],

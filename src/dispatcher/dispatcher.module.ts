@@ -8,6 +8,7 @@ import { DialProcessor } from './dial.processor';
 import { DialService } from './dial.service';
 import { DispatcherService } from './dispatcher.service';
 import { LeaseKeeper } from './lease-keeper.service';
+import { ProgressDatabase } from './progress-database';
 import { OrganizationUsageController } from './organization-usage.controller';
 import { DIAL_QUEUE } from './queue.constants';
 import { ReconcilerService } from './reconciler.service';
@@ -24,7 +25,7 @@ export class DispatcherModule {
       controllers: [OrganizationUsageController],
       providers: [
         SlotLeasesService,
-        ...(runsCalls ? [LeaseKeeper, CallEventsService, DispatcherService, DialService, DialProcessor, ReconcilerService] : []),
+        ...(runsCalls ? [ProgressDatabase, LeaseKeeper, CallEventsService, DispatcherService, DialService, DialProcessor, ReconcilerService] : []),
       ],
       exports: [SlotLeasesService, ...(runsCalls ? [DispatcherService, CallEventsService] : [])],
     };

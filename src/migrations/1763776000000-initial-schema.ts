@@ -66,7 +66,7 @@ export class InitialSchema1763776000000 implements MigrationInterface {
         ended_at timestamptz,
         created_at timestamptz NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now()
-      )`);
+      ) WITH (fillfactor = 80)`); // room on each page for the many progress updates of a call
     await db.query(`CREATE UNIQUE INDEX uq_calls_request_destination ON calls (call_request_id, destination_index)`);
     await db.query(`CREATE INDEX ix_calls_provider_call_id ON calls (provider_call_id)`);
     // The backlog: what the dispatcher reads, FIFO per organization. Partial, so it only holds waiting calls.

@@ -1,10 +1,10 @@
-import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
 
 /** The Redis connections of this process (besides bull's own): one for commands, one for subscriptions. */
 @Injectable()
-export class RedisService implements OnModuleDestroy {
+export class RedisService implements OnApplicationShutdown {
   readonly client: Redis;
   private subscriber?: Redis;
 
@@ -35,7 +35,8 @@ export class RedisService implements OnModuleDestroy {
     await this.client.publish(this.key(channel), message);
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** After every module's destroy hook, so the last slot releases still reach Redis. */
+  async onApplicationShutdown(): Promise<void> {
     this.subscriber?.disconnect();
     await this.client.quit().catch(() => this.client.disconnect());
   }
