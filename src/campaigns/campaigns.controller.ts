@@ -1,9 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiKeyGuard, CurrentOrganization } from '../common/api-key.guard';
 import { JsonBodyGuard } from '../common/json-body.guard';
 import { Organization } from '../organizations/organization.entity';
 import { StatusView } from './campaign-status.view';
+import { CallRequestPipe } from './call-request.pipe';
 import { CampaignsService } from './campaigns.service';
 import { CreateCallRequestDto } from './create-call-request.dto';
 import { StatusQueryDto } from './status-query.dto';
@@ -19,8 +20,10 @@ export class CampaignsController {
   @HttpCode(200)
   @UseGuards(JsonBodyGuard)
   @ApiOperation({ operationId: 'queueUpCall', summary: 'Queue up one call per destination with the given call flow' })
-  async queueUpCall(@CurrentOrganization() organization: Organization, @Body() body: CreateCallRequestDto): Promise<StatusView> {
-    return (await this.campaigns.submit(organization, body)).view;
+  @ApiBody({ type: CreateCallRequestDto })
+  // Typed `unknown` so the global ValidationPipe leaves the body to CallRequestPipe (see there why).
+  async queueUpCall(@CurrentOrganization() organization: Organization, @Body(CallRequestPipe) body: unknown): Promise<StatusView> {
+    return (await this.campaigns.submit(organization, body as CreateCallRequestDto)).view;
   }
 
   @Get('status/:requestId')

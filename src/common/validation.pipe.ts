@@ -13,12 +13,13 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
   return out;
 }
 
+/** Unknown fields are dropped; one reason per field (a missing array is "must be an array", not also "at most 100000 items"). */
+export const VALIDATOR_OPTIONS = { whitelist: true, stopAtFirstError: true, forbidUnknownValues: false };
+
 export function createValidationPipe(): ValidationPipe {
   return new ValidationPipe({
-    whitelist: true,
+    ...VALIDATOR_OPTIONS,
     transform: true,
-    // One reason per field: a missing array is "must be an array", not also "at most 100000 items".
-    stopAtFirstError: true,
     exceptionFactory: (errors) => new FieldValidationException(flattenValidationErrors(errors)),
   });
 }

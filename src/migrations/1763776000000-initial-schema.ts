@@ -44,7 +44,9 @@ export class InitialSchema1763776000000 implements MigrationInterface {
       CREATE TABLE calls (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
         seq bigserial NOT NULL,
-        organization_id uuid NOT NULL REFERENCES organizations (id),
+        -- Copied from the call request (which references the organization) for the dispatcher's index;
+        -- no second foreign key: it would be checked once per row of every bulk insert.
+        organization_id uuid NOT NULL,
         call_request_id uuid NOT NULL REFERENCES call_requests (id),
         destination_index int NOT NULL,
         phone text NOT NULL,
