@@ -44,17 +44,6 @@ export function billingFlow(): object {
   };
 }
 
-/** The flow's messages rendered for one destination, in messageIndex (pre-order) order, as the service stores them. */
-export function renderBillingMessages(properties: Record<string, string>): string[] {
-  const { name, amount, dueDate } = properties;
-  return [
-    `Hello ${name}, this is a reminder that ${amount} is due on ${dueDate}.`,
-    `${name}, press 1 to pay ${amount} now, or 2 to hear the due date again.`,
-    `Thank you ${name}, your payment of ${amount} is being processed.`,
-    `Your payment of ${amount} is due on ${dueDate}. Goodbye ${name}.`,
-  ];
-}
-
 /**
  * A one-play campaign whose message renders to exactly `length` characters for every destination,
  * so that with msPerChar = 10 every call speaks for length × 10 ms.

@@ -49,10 +49,6 @@ export class Call {
   @Column({ type: 'jsonb', default: {} })
   properties: Record<string, unknown>;
 
-  /** Rendered messages, indexed by messageIndex of the campaign's flow. */
-  @Column({ type: 'jsonb' })
-  messages: string[];
-
   @Column({ type: 'text', default: 'queued' })
   status: CallProgress;
 

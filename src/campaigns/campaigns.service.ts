@@ -44,12 +44,11 @@ export class CampaignsService {
     const { templates, errors: templateErrors } = FlowTemplates.compile(normalized.flow, normalized.messagePaths);
     if (!templates) throw new FieldValidationException(templateErrors);
 
-    const rendered: string[][] = [];
+    // Rendered here to refuse what cannot be spoken; rendered again from the same properties when dialed.
     const renderErrors: FieldError[] = [];
     destinations.forEach((destination, i) => {
-      const { messages, error } = templates.render(destination.properties);
+      const { error } = templates.render(destination.properties);
       if (error) renderErrors.push({ field: `destinations[${i}].${error.field}`, message: error.message });
-      else rendered.push(messages!);
     });
     if (renderErrors.length > 0) throw new FieldValidationException(renderErrors, 'Invalid destinations');
 
@@ -75,11 +74,11 @@ export class CampaignsService {
           }),
         );
         for (let start = 0; start < destinations.length; start += INSERT_CHUNK) {
-          const rows = destinations.slice(start, start + INSERT_CHUNK).map((d, j) => ({ i: start + j, ...d, messages: rendered[start + j] }));
+          const rows = destinations.slice(start, start + INSERT_CHUNK).map((d, j) => ({ i: start + j, ...d }));
           await tx.query(
-            `INSERT INTO calls (organization_id, call_request_id, destination_index, phone, caller, properties, messages)
-             SELECT $1, $2, d.i, d.phone, d.caller, d.properties, d.messages
-             FROM jsonb_to_recordset($3::jsonb) AS d(i int, phone text, caller text, properties jsonb, messages jsonb)
+            `INSERT INTO calls (organization_id, call_request_id, destination_index, phone, caller, properties)
+             SELECT $1, $2, d.i, d.phone, d.caller, d.properties
+             FROM jsonb_to_recordset($3::jsonb) AS d(i int, phone text, caller text, properties jsonb)
              ORDER BY d.i`,
             [organization.id, saved.id, JSON.stringify(rows)],
           );

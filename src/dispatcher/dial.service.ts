@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { CallFlow } from '../call-flow/call-flow.types';
+import { FlowTemplatesCache } from '../call-flow/flow-templates-cache';
 import { VoiceProvider } from '../voice/voice-provider';
 import { CallEventsService } from './call-events.service';
 import { LeaseKeeper } from './lease-keeper.service';
@@ -20,6 +21,7 @@ export class DialService {
     private readonly leaseKeeper: LeaseKeeper,
     private readonly callEvents: CallEventsService,
     private readonly progress: ProgressDatabase,
+    private readonly templates: FlowTemplatesCache,
   ) {}
 
   async dial({ callId, organizationId, leaseId }: DialJobData): Promise<void> {
@@ -30,12 +32,12 @@ export class DialService {
       return;
     }
     this.leaseKeeper.hold(callId, organizationId, leaseId);
-    const rows: { phone: string; caller: string; messages: string[]; call_flow: CallFlow; enable_call_recording: boolean }[] = await this.db.query(
+    const rows: Array<{ phone: string; caller: string; properties: Record<string, unknown>; call_request_id: string; call_flow: CallFlow; enable_call_recording: boolean }> = await this.db.query(
       `WITH started AS (
          UPDATE calls c SET dial_started_at = clock_timestamp(), updated_at = now()
          FROM call_requests r
          WHERE c.id = $1 AND r.id = c.call_request_id AND c.call_state = 'dialing' AND c.lease_id = $2 AND c.dial_started_at IS NULL
-         RETURNING c.phone, c.caller, c.messages, r.call_flow, r.enable_call_recording
+         RETURNING c.phone, c.caller, c.properties, c.call_request_id, r.call_flow, r.enable_call_recording
        )
        SELECT * FROM started`,
       [callId, leaseId],
@@ -50,12 +52,14 @@ export class DialService {
     const call = rows[0];
     let providerCallId: string;
     try {
+      const { messages, error } = this.templates.get(call.call_request_id, call.call_flow).render(call.properties);
+      if (!messages) throw new Error(`messages cannot be rendered: ${error?.message}`);
       ({ providerCallId } = await this.provider.dial({
         callId,
         phone: call.phone,
         caller: call.caller,
         flow: call.call_flow,
-        messages: call.messages,
+        messages,
         enableCallRecording: call.enable_call_recording,
       }));
     } catch (error) {

@@ -1,5 +1,6 @@
 import { BullModule } from '@nestjs/bull';
 import { DynamicModule, Module } from '@nestjs/common';
+import { FlowTemplatesCache } from '../call-flow/flow-templates-cache';
 import { AppConfig } from '../config/app-config';
 import { OrganizationsModule } from '../organizations/organizations.module';
 import { VoiceModule } from '../voice/voice.module';
@@ -25,7 +26,7 @@ export class DispatcherModule {
       controllers: [OrganizationUsageController],
       providers: [
         SlotLeasesService,
-        ...(runsCalls ? [ProgressDatabase, LeaseKeeper, CallEventsService, DispatcherService, DialService, DialProcessor, ReconcilerService] : []),
+        ...(runsCalls ? [FlowTemplatesCache, ProgressDatabase, LeaseKeeper, CallEventsService, DispatcherService, DialService, DialProcessor, ReconcilerService] : []),
       ],
       exports: [SlotLeasesService, ...(runsCalls ? [DispatcherService, CallEventsService] : [])],
     };

@@ -52,7 +52,6 @@ export class InitialSchema1763776000000 implements MigrationInterface {
         phone text NOT NULL,
         caller text NOT NULL,
         properties jsonb NOT NULL DEFAULT '{}',
-        messages jsonb NOT NULL,
         status text NOT NULL DEFAULT 'queued',
         call_state text NOT NULL DEFAULT 'queued',
         call_status text,
@@ -70,7 +69,7 @@ export class InitialSchema1763776000000 implements MigrationInterface {
         updated_at timestamptz NOT NULL DEFAULT now()
       ) WITH (fillfactor = 80)`); // room on each page for the many progress updates of a call
     await db.query(`CREATE UNIQUE INDEX uq_calls_request_destination ON calls (call_request_id, destination_index)`);
-    await db.query(`CREATE INDEX ix_calls_provider_call_id ON calls (provider_call_id)`);
+    await db.query(`CREATE INDEX ix_calls_provider_call_id ON calls (provider_call_id) WHERE provider_call_id IS NOT NULL`);
     // The backlog: what the dispatcher reads, FIFO per organization. Partial, so it only holds waiting calls.
     await db.query(`CREATE INDEX ix_calls_dispatch_queue ON calls (organization_id, seq) WHERE call_state = 'queued'`);
     // What the reconciler checks: calls that hold a slot.
