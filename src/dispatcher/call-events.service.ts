@@ -3,7 +3,7 @@ import { Subscription } from 'rxjs';
 import { StepRecord } from '../campaigns/call.entity';
 import { VoiceEvent, VoiceProvider } from '../voice/voice-provider';
 import { LeaseKeeper } from './lease-keeper.service';
-import { ProgressDatabase } from './progress-database';
+import { CallSql } from './call-sql';
 
 const SHUTDOWN_DRAIN_MS = 5000;
 
@@ -19,7 +19,7 @@ export class CallEventsService implements OnModuleInit, BeforeApplicationShutdow
   private subscription?: Subscription;
 
   constructor(
-    private readonly db: ProgressDatabase,
+    private readonly sql: CallSql,
     private readonly provider: VoiceProvider,
     private readonly leases: LeaseKeeper,
   ) {}
@@ -56,10 +56,10 @@ export class CallEventsService implements OnModuleInit, BeforeApplicationShutdow
   async apply(event: VoiceEvent, slotReleased = false): Promise<void> {
     switch (event.type) {
       case 'ringing':
-        await this.db.query(`UPDATE calls SET call_state = 'ringing', updated_at = now() WHERE id = $1 AND call_state = 'dialing'`, [event.callId]);
+        await this.sql.progress(`UPDATE calls SET call_state = 'ringing', updated_at = now() WHERE id = $1 AND call_state = 'dialing'`, [event.callId]);
         return;
       case 'answered':
-        await this.db.query(
+        await this.sql.progress(
           `UPDATE calls SET call_state = 'ongoing', answered_at = $2, updated_at = now() WHERE id = $1 AND call_state IN ('dialing', 'ringing')`,
           [event.callId, event.at],
         );
@@ -95,7 +95,7 @@ export class CallEventsService implements OnModuleInit, BeforeApplicationShutdow
       },
     };
     const leg = finished && event.leg ? JSON.stringify([event.leg]) : '[]';
-    await this.db.query(
+    await this.sql.progress(
       `UPDATE calls SET
          steps = CASE
            WHEN jsonb_array_length(steps) = $2 THEN steps || jsonb_build_array($3::jsonb)
@@ -111,7 +111,7 @@ export class CallEventsService implements OnModuleInit, BeforeApplicationShutdow
 
   /** Ends the call once: records the outcome, counts it on its campaign, then frees its slot. */
   private async endCall(callId: string, at: Date, outcome: string, reason: string | null, slotReleased: boolean): Promise<void> {
-    const rows = await this.db.query<{ organization_id: string; lease_id: string | null }>(
+    const rows = await this.sql.progress<{ organization_id: string; lease_id: string | null }>(
       `WITH ended AS (
          UPDATE calls SET call_state = 'ended', call_status = $3,
            status = CASE WHEN $3 = 'cancelled' THEN 'cancelled' ELSE 'completed' END,

@@ -1,11 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { CallFlow } from '../call-flow/call-flow.types';
 import { FlowTemplatesCache } from '../call-flow/flow-templates-cache';
 import { VoiceProvider } from '../voice/voice-provider';
 import { CallEventsService } from './call-events.service';
 import { LeaseKeeper } from './lease-keeper.service';
-import { ProgressDatabase } from './progress-database';
+import { CallSql } from './call-sql';
 import { DialJobData } from './queue.constants';
 import { SlotLeasesService } from './slot-leases.service';
 
@@ -15,12 +14,11 @@ export class DialService {
   private readonly logger = new Logger(DialService.name);
 
   constructor(
-    private readonly db: DataSource,
+    private readonly sql: CallSql,
     private readonly provider: VoiceProvider,
     private readonly slots: SlotLeasesService,
     private readonly leaseKeeper: LeaseKeeper,
     private readonly callEvents: CallEventsService,
-    private readonly progress: ProgressDatabase,
     private readonly templates: FlowTemplatesCache,
   ) {}
 
@@ -32,7 +30,7 @@ export class DialService {
       return;
     }
     this.leaseKeeper.hold(callId, organizationId, leaseId);
-    const rows: Array<{ phone: string; caller: string; properties: Record<string, unknown>; call_request_id: string; call_flow: CallFlow; enable_call_recording: boolean }> = await this.db.query(
+    const rows: Array<{ phone: string; caller: string; properties: Record<string, unknown>; call_request_id: string; call_flow: CallFlow; enable_call_recording: boolean }> = await this.sql.durable(
       `WITH started AS (
          UPDATE calls c SET dial_started_at = clock_timestamp(), updated_at = now()
          FROM call_requests r
@@ -67,7 +65,7 @@ export class DialService {
       await this.callEvents.enqueue({ type: 'ended', callId, at: new Date(), outcome: 'failed', reason: `dial failed: ${(error as Error)?.message ?? error}` });
       return;
     }
-    await this.progress.query(
+    await this.sql.progress(
       `UPDATE calls SET provider_call_id = $2, monitor_data = jsonb_build_array(jsonb_build_object('uuid', $2::text, 'type', 'outbound', 'dest', phone)) || monitor_data,
          updated_at = now() WHERE id = $1`,
       [callId, providerCallId],

@@ -9,7 +9,7 @@ import { DialProcessor } from './dial.processor';
 import { DialService } from './dial.service';
 import { DispatcherService } from './dispatcher.service';
 import { LeaseKeeper } from './lease-keeper.service';
-import { ProgressDatabase } from './progress-database';
+import { CallSql } from './call-sql';
 import { OrganizationUsageController } from './organization-usage.controller';
 import { DIAL_QUEUE } from './queue.constants';
 import { ReconcilerService } from './reconciler.service';
@@ -26,7 +26,7 @@ export class DispatcherModule {
       controllers: [OrganizationUsageController],
       providers: [
         SlotLeasesService,
-        ...(runsCalls ? [FlowTemplatesCache, ProgressDatabase, LeaseKeeper, CallEventsService, DispatcherService, DialService, DialProcessor, ReconcilerService] : []),
+        ...(runsCalls ? [FlowTemplatesCache, CallSql, LeaseKeeper, CallEventsService, DispatcherService, DialService, DialProcessor, ReconcilerService] : []),
       ],
       exports: [SlotLeasesService, ...(runsCalls ? [DispatcherService, CallEventsService] : [])],
     };

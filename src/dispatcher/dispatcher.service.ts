@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
 import { OrganizationsService } from '../organizations/organizations.service';
 import { RedisService } from '../redis/redis.service';
+import { CallSql } from './call-sql';
 import { LeaseKeeper } from './lease-keeper.service';
 import { DIAL_JOB, DIAL_JOB_OPTIONS, DIAL_QUEUE, DialJobData, DISPATCH_WAKE_CHANNEL } from './queue.constants';
 import { SlotLeasesService } from './slot-leases.service';
@@ -27,6 +28,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
 
   constructor(
     private readonly db: DataSource,
+    private readonly sql: CallSql,
     private readonly slots: SlotLeasesService,
     private readonly organizations: OrganizationsService,
     private readonly redis: RedisService,
@@ -125,7 +127,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
    * dispatchers claim side by side; the state condition makes sure no call is claimed twice.
    */
   private claim(organizationId: string, leases: string[]): Promise<{ id: string; lease_id: string }[]> {
-    return this.db.query(
+    return this.sql.durable(
       `WITH picked AS (
          SELECT id, row_number() OVER (ORDER BY seq) AS n FROM (
            SELECT id, seq FROM calls WHERE organization_id = $1 AND call_state = 'queued'

@@ -1,0 +1,58 @@
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { Pool } from 'pg';
+import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
+
+/**
+ * The SQL of the call path (claim, dial, progress), run as named prepared statements so that each
+ * connection parses and plans them once: at hundreds of calls a second, planning was a large part of
+ * PostgreSQL's work.
+ *
+ * Two pools. `durable`: claims and dial starts, which guard against dialing twice, commit as usual.
+ * `progress`: ringing, answered, steps and the end, whose commits do not wait for the WAL to reach disk,
+ * so row locks (one campaign's counter row is shared by all its calls) are held for microseconds
+ * instead of a flush. A database crash can lose the last fraction of a second of progress; the
+ * reconciler then records such a call as failed (lost) once its lease has expired.
+ */
+@Injectable()
+export class CallSql implements OnApplicationShutdown {
+  private readonly durablePool: Pool;
+  private readonly progressPool: Pool;
+  /** The embedded PostgreSQL has one session for all connections, where a second PREPARE of a name fails. */
+  private readonly prepared: boolean;
+
+  constructor(@Inject(APP_CONFIG) config: ResolvedConfig) {
+    this.durablePool = new Pool({ connectionString: config.databaseUrl, max: Math.ceil(config.databasePoolSize / 2) });
+    this.progressPool = new Pool({ connectionString: config.databaseUrl, max: config.databasePoolSize });
+    this.prepared = !config.localMode;
+    // The embedded PostgreSQL shares one session between all connections: a SET there would apply to claims too.
+    if (!config.localMode) {
+      this.progressPool.on('connect', (client) => void client.query('SET synchronous_commit = off').catch(() => undefined));
+    }
+  }
+
+  durable<T = Record<string, unknown>>(sql: string, params: unknown[]): Promise<T[]> {
+    return run<T>(this.durablePool, sql, params, this.prepared);
+  }
+
+  progress<T = Record<string, unknown>>(sql: string, params: unknown[]): Promise<T[]> {
+    return run<T>(this.progressPool, sql, params, this.prepared);
+  }
+
+  /** After every module's destroy hook: the last call events are written first. */
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([this.durablePool.end(), this.progressPool.end()]);
+  }
+}
+
+const names = new Map<string, string>();
+
+async function run<T>(pool: Pool, sql: string, params: unknown[], prepared: boolean): Promise<T[]> {
+  if (!prepared) return (await pool.query(sql, params)).rows as T[];
+  let name = names.get(sql);
+  if (!name) {
+    name = `call_${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`;
+    names.set(sql, name);
+  }
+  return (await pool.query({ name, text: sql, values: params })).rows as T[];
+}
