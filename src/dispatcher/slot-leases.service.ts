@@ -1,13 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
 import { RedisService } from '../redis/redis.service';
 
 /**
- * Acquires up to #ARGV-1 leases while free slots remain: free = limit - external - live leases.
- * Time comes from Redis so that every worker agrees on expiry. Returns -1 when the limits are unknown.
- * KEYS[1] = leases (sorted set: member = lease id, score = expiry ms), KEYS[2] = limits (hash: limit, external)
- * ARGV[1] = ttl ms, ARGV[2..] = lease ids to add
+ * Acquires up to ARGV[2] leases while free slots remain: free = limit - external - live leases.
+ * Time comes from Redis so that every worker agrees on expiry; lease ids are time and a counter, so they
+ * are unique across workers and do not repeat after Redis was emptied (restored leases keep their ids). Returns the new lease ids, or -1 when the limits are unknown.
+ * KEYS[1] = leases (sorted set: member = lease id, score = expiry ms), KEYS[2] = limits (hash: limit, external),
+ * KEYS[3] = lease id counter; ARGV[1] = ttl ms, ARGV[2] = leases wanted
  */
 const ACQUIRE = `
 local limit = tonumber(redis.call('HGET', KEYS[2], 'limit'))
@@ -16,13 +16,15 @@ local external = tonumber(redis.call('HGET', KEYS[2], 'external') or '0')
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-local free = limit - external - redis.call('ZCARD', KEYS[1])
-local n = math.min(free, #ARGV - 1)
+local n = math.min(limit - external - redis.call('ZCARD', KEYS[1]), tonumber(ARGV[2]))
+local ids = {}
+if n <= 0 then return ids end
+local last = redis.call('INCRBY', KEYS[3], n)
 for i = 1, n do
-  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[i + 1])
+  ids[i] = now .. '-' .. (last - n + i)
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ids[i])
 end
-if n < 0 then return 0 end
-return n
+return ids
 `;
 
 /** Extends the given leases (re-adding any that vanished, e.g. after Redis was emptied). */
@@ -61,7 +63,7 @@ export class SlotLeasesService {
     @Inject(APP_CONFIG) config: ResolvedConfig,
   ) {
     this.ttlMs = config.slotLeaseTtlMs;
-    redis.client.defineCommand('slotAcquire', { numberOfKeys: 2, lua: ACQUIRE });
+    redis.client.defineCommand('slotAcquire', { numberOfKeys: 3, lua: ACQUIRE });
     redis.client.defineCommand('slotRenew', { numberOfKeys: 1, lua: RENEW });
     redis.client.defineCommand('slotExtendIfHeld', { numberOfKeys: 1, lua: EXTEND_IF_HELD });
   }
@@ -76,9 +78,14 @@ export class SlotLeasesService {
 
   /** Acquires up to `wanted` slots; null when the limits are not in Redis yet (call setLimits, then retry). */
   async acquire(organizationId: string, wanted: number): Promise<string[] | null> {
-    const ids = Array.from({ length: wanted }, () => randomUUID());
-    const n: number = await (this.redis.client as any).slotAcquire(this.leasesKey(organizationId), this.limitsKey(organizationId), this.ttlMs, ...ids);
-    return n < 0 ? null : ids.slice(0, n);
+    const result: string[] | number = await (this.redis.client as any).slotAcquire(
+      this.leasesKey(organizationId),
+      this.limitsKey(organizationId),
+      this.redis.key('slots', organizationId, 'lease-counter'),
+      this.ttlMs,
+      wanted,
+    );
+    return typeof result === 'number' ? null : result;
   }
 
   async release(organizationId: string, leaseIds: string[]): Promise<void> {
