@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { createWorkerContext } from '../src/app.factory';
+import { DialService } from '../src/dispatcher/dial.service';
 import { DispatcherService } from '../src/dispatcher/dispatcher.service';
 import { SlotLeasesService } from '../src/dispatcher/slot-leases.service';
 import { RedisService } from '../src/redis/redis.service';
@@ -146,6 +147,30 @@ describe('the dispatcher', () => {
         expect(await api.app.get(SlotLeasesService).isHeld(id, leaseId)).toBe(false);
         const usage = await api.http.get('/organization/usage').set('x-credential-api-key', apiKey).expect(200);
         expect(usage.body).toMatchObject({ ongoingCalls: 0, free: 1 });
+      } finally {
+        await worker.close();
+      }
+    });
+
+    it('a dial job older than its lease dials only if the lease is still held', async () => {
+      const { id, apiKey } = await api.createOrganization(1);
+      await api.http.post('/call').set('x-credential-api-key', apiKey).send({ requestId: 'stale-job', destinations: destinations(1, '6590'), callFlow: flow }).expect(200);
+      const leaseId = await claimByHand(id, false);
+      const [{ id: callId }] = await api.app.get(DataSource).query(`SELECT id FROM calls WHERE organization_id = $1`, [id]);
+      const worker = await createWorkerContext({ ...api.config, role: 'worker', slotLeaseTtlMs: 60_000, reconcileIntervalMs: 60_000 });
+      await worker.init();
+      try {
+        const dials = jest.spyOn(worker.get(VoiceProvider), 'dial');
+        const slots = api.app.get(SlotLeasesService);
+        await slots.release(id, [leaseId]);
+        await worker.get(DialService).dial({ callId, organizationId: id, leaseId, leasedAt: 0 });
+        expect(dials).not.toHaveBeenCalled();
+        const [call] = await api.app.get(DataSource).query(`SELECT call_state, dial_started_at FROM calls WHERE id = $1`, [callId]);
+        expect(call).toEqual({ call_state: 'dialing', dial_started_at: null });
+
+        await slots.renew(id, [leaseId]);
+        await worker.get(DialService).dial({ callId, organizationId: id, leaseId, leasedAt: 0 });
+        expect(dials).toHaveBeenCalledTimes(1);
       } finally {
         await worker.close();
       }

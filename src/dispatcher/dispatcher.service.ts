@@ -86,6 +86,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
 
   private async releaseQueuedCalls(organizationId: string): Promise<void> {
     for (;;) {
+      const leasedAt = Date.now();
       const leases = await this.acquire(organizationId, MAX_BATCH);
       if (leases.length === 0) return;
       const claimed = await this.claim(organizationId, leases);
@@ -93,7 +94,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
       await this.slots.release(organizationId, unused);
       if (claimed.length > 0) {
         await this.dialQueue.addBulk(
-          claimed.map((call) => ({ name: DIAL_JOB, data: { callId: call.id, organizationId, leaseId: call.lease_id }, opts: DIAL_JOB_OPTIONS })),
+          claimed.map((call) => ({ name: DIAL_JOB, data: { callId: call.id, organizationId, leaseId: call.lease_id, leasedAt }, opts: DIAL_JOB_OPTIONS })),
         );
       }
       if (unused.length > 0) return;

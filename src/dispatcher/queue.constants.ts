@@ -16,6 +16,8 @@ export interface DialJobData {
   callId: string;
   organizationId: string;
   leaseId: string;
+  /** When the lease was acquired (ms since the epoch). */
+  leasedAt: number;
 }
 
 /** Redis pub/sub channel that wakes dispatchers: message = organization id. */
