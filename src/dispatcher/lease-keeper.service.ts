@@ -45,8 +45,11 @@ export class LeaseKeeper implements OnModuleDestroy {
   }
 
   async release(organizationId: string, leaseId: string): Promise<void> {
-    await this.slots.release(organizationId, [leaseId]);
+    // Not awaited before the local wake-up: Redis runs one connection's commands in order, so the
+    // dispatcher's acquire, sent on the same connection right after, already sees the slot free.
+    const released = this.slots.release(organizationId, [leaseId]);
     for (const listener of this.localWakeListeners) listener(organizationId);
+    await released;
     await this.redis.publish(DISPATCH_WAKE_CHANNEL, organizationId);
   }
 
