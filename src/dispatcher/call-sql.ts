@@ -8,11 +8,12 @@ import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
  * connection parses and plans them once: at hundreds of calls a second, planning was a large part of
  * PostgreSQL's work.
  *
- * Two pools. `durable`: claims and dial starts, which guard against dialing twice, commit as usual.
- * `progress`: ringing, answered, steps and the end, whose commits do not wait for the WAL to reach disk,
- * so row locks (one campaign's counter row is shared by all its calls) are held for microseconds
- * instead of a flush. A database crash can lose the last fraction of a second of progress; the
- * reconciler then records such a call as failed (lost) once its lease has expired.
+ * Two pools. `durable`: the dial start, the one write that guards against dialing twice (a call is
+ * dialed only after it committed), commits as usual. `progress`: claims, ringing, answered, steps and
+ * the end, whose commits do not wait for the WAL to reach disk, so row locks (one campaign's counter row
+ * is shared by all its calls) are held for microseconds instead of a flush. A database crash can lose
+ * the last fraction of a second of them: a lost claim leaves its call queued (its dial job finds nothing
+ * to dial), and a call whose end was lost is recorded as failed (lost) once its lease has expired.
  */
 @Injectable()
 export class CallSql implements OnApplicationShutdown {

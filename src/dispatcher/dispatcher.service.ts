@@ -128,7 +128,9 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
    * dispatchers claim side by side; the state condition makes sure no call is claimed twice.
    */
   private claim(organizationId: string, leases: string[]): Promise<{ id: string; lease_id: string }[]> {
-    return this.sql.durable(
+    // Asynchronous commit is safe here: a claim lost in a crash leaves the call queued, and its dial job
+    // then finds nothing to dial, because dialing starts with the durable dial-start UPDATE (see DialService).
+    return this.sql.progress(
       `WITH picked AS (
          SELECT id, row_number() OVER (ORDER BY seq) AS n FROM (
            SELECT id, seq FROM calls WHERE organization_id = $1 AND call_state = 'queued'
