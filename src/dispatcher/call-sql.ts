@@ -24,12 +24,13 @@ export class CallSql implements OnApplicationShutdown {
 
   constructor(@Inject(APP_CONFIG) config: ResolvedConfig) {
     this.durablePool = new Pool({ connectionString: config.databaseUrl, max: Math.ceil(config.databasePoolSize / 2) });
-    this.progressPool = new Pool({ connectionString: config.databaseUrl, max: config.databasePoolSize });
+    // The embedded PostgreSQL shares one session between all connections: the setting would reach dial starts too.
+    this.progressPool = new Pool({
+      connectionString: config.databaseUrl,
+      max: config.databasePoolSize,
+      ...(!config.localMode && { options: '-c synchronous_commit=off' }),
+    });
     this.prepared = !config.localMode;
-    // The embedded PostgreSQL shares one session between all connections: a SET there would apply to claims too.
-    if (!config.localMode) {
-      this.progressPool.on('connect', (client) => void client.query('SET synchronous_commit = off').catch(() => undefined));
-    }
   }
 
   durable<T = Record<string, unknown>>(sql: string, params: unknown[]): Promise<T[]> {
