@@ -7,6 +7,7 @@ import { bodyParserErrorHandler } from './common/body-parser-errors';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation.pipe';
 import { ResolvedConfig } from './config/app-config';
+import { runMigrations } from './database/run-migrations';
 
 /** Large enough for the contract's 100,000 destinations with their properties. */
 const JSON_BODY_LIMIT = '64mb';
@@ -18,6 +19,7 @@ function logLevels(config: ResolvedConfig): LogLevel[] {
 
 /** The HTTP application (roles api and all), configured the same way for production and tests. */
 export async function createHttpApp(config: ResolvedConfig): Promise<INestApplication> {
+  await runMigrations(config.databaseUrl);
   const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, logger: logLevels(config), abortOnError: false });
   app.use(express.json({ limit: JSON_BODY_LIMIT }));
   app.use(bodyParserErrorHandler);
@@ -38,6 +40,7 @@ export async function createHttpApp(config: ResolvedConfig): Promise<INestApplic
 
 /** A worker (role worker): queue processors, dispatcher and reconciler, no HTTP. */
 export async function createWorkerContext(config: ResolvedConfig): Promise<INestApplicationContext> {
+  await runMigrations(config.databaseUrl);
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: logLevels(config), abortOnError: false });
   return app;
 }

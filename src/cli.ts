@@ -4,6 +4,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { parseArgs } from 'node:util';
 import { resolveConfig } from './bootstrap';
+import { runMigrations } from './database/run-migrations';
 import { typeormOptions } from './database/typeorm-options';
 import { OrganizationsModule } from './organizations/organizations.module';
 import { OrganizationsService } from './organizations/organizations.service';
@@ -20,6 +21,7 @@ async function main(argv: string[]): Promise<void> {
 
   // stdout carries only the JSON result.
   const { config, infrastructure } = await resolveConfig((message) => process.stderr.write(`${message}\n`));
+  await runMigrations(config.databaseUrl);
   @Module({ imports: [TypeOrmModule.forRoot(typeormOptions(config.databaseUrl, 1)), OrganizationsModule] })
   class CliModule {}
   const app = await NestFactory.createApplicationContext(CliModule, { logger: ['error'] });

@@ -1,6 +1,9 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { createWorkerContext } from '../src/app.factory';
+import { DataSource } from 'typeorm';
+import { MIGRATIONS } from '../src/database/typeorm-options';
 import { DispatcherService } from '../src/dispatcher/dispatcher.service';
+import { createTestDatabase } from './support/test-environment';
 import { startTestApp, TestApp } from './support/test-app';
 
 describe('APP_ROLE=api and APP_ROLE=worker as separate processes', () => {
@@ -30,6 +33,21 @@ describe('APP_ROLE=api and APP_ROLE=worker as separate processes', () => {
       .expect(200);
     const done = await api.waitForStatus(apiKey, 'split');
     expect(done.summary).toMatchObject({ total: 3, ended: 3, answered: 3 });
+  });
+
+  it('several processes starting at once on an empty database take turns to migrate it', async () => {
+    const database = await createTestDatabase();
+    try {
+      const config = { ...api.config, databaseUrl: database.url, role: 'worker' as const };
+      const workers = await Promise.all([createWorkerContext(config), createWorkerContext(config), createWorkerContext(config)]);
+      const [{ applied }] = await workers[0].get(DataSource).query(`SELECT count(*)::int AS applied FROM migrations`);
+      const [{ calls }] = await workers[0].get(DataSource).query(`SELECT count(*)::int AS calls FROM calls`);
+      await Promise.all(workers.map((w) => w.close()));
+      expect(applied).toBe(MIGRATIONS.length);
+      expect(calls).toBe(0);
+    } finally {
+      await database.drop();
+    }
   });
 
   it('GET /health reports PostgreSQL and Redis', async () => {

@@ -14,8 +14,8 @@ export function typeormOptions(databaseUrl: string, poolSize = 20): DataSourceOp
     url: databaseUrl,
     entities: ENTITIES,
     migrations: MIGRATIONS,
-    migrationsRun: true,
-    migrationsTransactionMode: 'each',
+    // Run by runMigrations() before the application starts, under a lock shared by every process.
+    migrationsRun: false,
     synchronize: false,
     // Keys come from gen_random_uuid(), built into PostgreSQL 13+: no extension to install.
     installExtensions: false,
