@@ -172,6 +172,12 @@ describe('FlowTemplates', () => {
       ]);
     });
 
+    it('refuses a built-in block without its argument at compile time, not per destination', () => {
+      const { templates, errors } = compileFlow(playFlow('Hi {{#if}}x{{/if}}'));
+      expect(templates).toBeUndefined();
+      expect(errors).toEqual([{ field: 'callFlow.steps[0].message.msg', message: 'is not a valid template: {{#if}} needs exactly one argument' }]);
+    });
+
     it.each(['{{name', '{{/if}}', '{{#each items}}x{{/if}}', 'Hi {{> header}}'])('refuses %p', (msg) => {
       const { templates, errors } = compileFlow(playFlow(msg));
       expect(templates).toBeUndefined();

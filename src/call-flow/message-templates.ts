@@ -12,6 +12,7 @@ const MAX_MISSING_LISTED = 20;
 
 /** Helpers whose block keeps the surrounding context, so names inside them are destination properties too. */
 const SAME_CONTEXT_BLOCKS = new Set(['if', 'unless']);
+const BUILT_IN_BLOCKS = new Set(['if', 'unless', 'each', 'with']);
 
 interface CompiledMessage {
   path: string;
@@ -102,6 +103,10 @@ function collectPlaceholders(node: Node | undefined, into: Set<string>): void {
       if (!isHelperCall) collectPlaceholders(node.path, into);
       node.params.forEach((param: Node) => collectPlaceholders(param, into));
       node.hash?.pairs.forEach((pair: Node) => collectPlaceholders(pair.value, into));
+      if (node.type === 'BlockStatement' && BUILT_IN_BLOCKS.has(node.path.original) && node.params.length !== 1) {
+        // Handlebars only says so when it renders, which would blame every destination's properties.
+        throw new Error(`{{#${node.path.original}}} needs exactly one argument`);
+      }
       if (node.type === 'BlockStatement' && SAME_CONTEXT_BLOCKS.has(node.path.original)) {
         collectPlaceholders(node.program, into);
         collectPlaceholders(node.inverse, into);
