@@ -1,8 +1,7 @@
 import { InjectQueue } from '@nestjs/bull';
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Queue } from 'bull';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
 import { OrganizationsService } from '../organizations/organizations.service';
 import { RedisService } from '../redis/redis.service';
 import { CallSql } from './call-sql';
@@ -34,7 +33,6 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
     private readonly redis: RedisService,
     private readonly leaseKeeper: LeaseKeeper,
     @InjectQueue(DIAL_QUEUE) private readonly dialQueue: Queue<DialJobData>,
-    @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
