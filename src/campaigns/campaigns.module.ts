@@ -5,11 +5,13 @@ import { CallRequest } from './call-request.entity';
 import { Call } from './call.entity';
 import { CampaignsController } from './campaigns.controller';
 import { CampaignsService } from './campaigns.service';
+import { CampaignExportController } from './export/campaign-export.controller';
+import { CampaignExportService } from './export/campaign-export.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([CallRequest, Call]), OrganizationsModule],
-  controllers: [CampaignsController],
-  providers: [CampaignsService],
+  controllers: [CampaignsController, CampaignExportController],
+  providers: [CampaignsService, CampaignExportService],
   exports: [CampaignsService],
 })
 export class CampaignsModule {}

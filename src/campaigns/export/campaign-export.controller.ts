@@ -1,0 +1,52 @@
+import { Controller, Get, Logger, Param, Res, UseGuards } from '@nestjs/common';
+import { ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { Response } from 'express';
+import { ApiKeyGuard, CurrentOrganization } from '../../common/api-key.guard';
+import { Organization } from '../../organizations/organization.entity';
+import { CampaignExportService, exportFileName, FIXED_COLUMNS } from './campaign-export.service';
+
+@ApiTags('calls')
+@ApiHeader({ name: 'x-credential-api-key', required: true })
+@Controller()
+@UseGuards(ApiKeyGuard)
+export class CampaignExportController {
+  private readonly logger = new Logger(CampaignExportController.name);
+
+  constructor(private readonly exports: CampaignExportService) {}
+
+  @Get('status/:requestId/export.csv')
+  @ApiOperation({
+    operationId: 'exportCallStatus',
+    summary: 'Every destination of a call request and its result, as a CSV file',
+    description:
+      `UTF-8 with a byte order mark, CRLF line ends (RFC 4180), a header row, one row per destination in ` +
+      `destination order. Columns: ${FIXED_COLUMNS.join(', ')}, then one per property name (sorted; ` +
+      '`property:<name>` when a name repeats a fixed column). A cell starting with = + - @ tab or CR is ' +
+      "prefixed with ' (phone and caller excepted: they are validated E.164 numbers).",
+  })
+  @ApiProduces('text/csv')
+  @ApiOkResponse({ description: 'The CSV file (as an attachment)', schema: { type: 'string' } })
+  @ApiUnauthorizedResponse({ description: 'Missing or unknown API key' })
+  @ApiNotFoundResponse({ description: 'No such call request for this organization' })
+  async exportCallStatus(
+    @CurrentOrganization() organization: Organization,
+    @Param('requestId') requestId: string,
+    @Res() res: Response,
+  ): Promise<void> {
+    // Thrown here (404, or a database error) it is still an ordinary JSON error: nothing has been sent.
+    const prepared = await this.exports.prepare(organization, requestId);
+    res.status(200);
+    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="${exportFileName(requestId)}"`);
+    res.setHeader('Cache-Control', 'no-store');
+    try {
+      const outcome = await this.exports.write(prepared, res);
+      if (outcome === 'aborted') this.logger.debug(`export of "${requestId}" stopped: the client went away`);
+    } catch (error) {
+      if (!res.headersSent) throw error;
+      // Part of the file is out: cutting the connection makes the download fail instead of looking complete.
+      this.logger.error(`export of "${requestId}" failed part way: ${error instanceof Error ? error.stack : String(error)}`);
+      res.destroy();
+    }
+  }
+}
