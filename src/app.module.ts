@@ -9,6 +9,7 @@ import { DispatcherModule } from './dispatcher/dispatcher.module';
 import { HealthController } from './health/health.controller';
 import { OrganizationsModule } from './organizations/organizations.module';
 import { RedisModule } from './redis/redis.module';
+import { UploadsModule } from './uploads/uploads.module';
 
 @Module({})
 export class AppModule {
@@ -22,6 +23,7 @@ export class AppModule {
         RedisModule,
         OrganizationsModule,
         CampaignsModule,
+        UploadsModule,
         DispatcherModule.forRole(config.role),
       ],
       controllers: [HealthController],

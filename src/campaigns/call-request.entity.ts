@@ -1,6 +1,21 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { CallFlow } from '../call-flow/call-flow.types';
 
+export interface ImportRowError {
+  line: number;
+  column: string | null;
+  value: string | null;
+  message: string;
+}
+
+export interface ImportReport {
+  rowsRead: number;
+  rowsAccepted: number;
+  rowsRejected: number;
+  /** The first rejected rows (at most 100); rowsRejected has the total. */
+  errors: ImportRowError[];
+}
+
 export type CallRequestStatus = 'submitted' | 'onProgress' | 'completed' | 'cancelled';
 
 /** One submitted campaign: a flow and its destinations (one Call each), with running counters for summaries. */
@@ -62,6 +77,10 @@ export class CallRequest {
 
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt: Date;
+
+  /** CSV uploads only: what was read, accepted and rejected (first rejected rows listed). */
+  @Column({ name: 'import_report', type: 'jsonb', nullable: true })
+  importReport: ImportReport | null;
 
   @Column({ name: 'completed_at', type: 'timestamptz', nullable: true })
   completedAt: Date | null;

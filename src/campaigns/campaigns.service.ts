@@ -1,12 +1,14 @@
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import { Between, DataSource, Repository } from 'typeorm';
+import { CallFlow } from '../call-flow/call-flow.types';
 import { FlowTemplates } from '../call-flow/message-templates';
 import { normalizeCallFlow } from '../call-flow/normalize-call-flow';
 import { FieldValidationException } from '../common/api-error';
 import { canonicalJson } from '../common/canonical-json';
 import { FieldError } from '../common/field-error';
+import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
 import { DISPATCH_WAKE_CHANNEL } from '../dispatcher/queue.constants';
 import { Organization } from '../organizations/organization.entity';
 import { RedisService } from '../redis/redis.service';
@@ -14,9 +16,9 @@ import { CallRequest } from './call-request.entity';
 import { Call } from './call.entity';
 import { StatusView, toStatusView } from './campaign-status.view';
 import { CreateCallRequestDto } from './create-call-request.dto';
+import { StoreMethod, storeCalls } from './store-calls';
 import { validateDestinations } from './validate-destinations';
 
-const INSERT_CHUNK = 5000;
 const UNIQUE_VIOLATION = '23505';
 
 export interface SubmissionResult {
@@ -26,23 +28,25 @@ export interface SubmissionResult {
 
 @Injectable()
 export class CampaignsService {
+  readonly storeMethod: StoreMethod;
+
   constructor(
     private readonly db: DataSource,
     @InjectRepository(CallRequest) private readonly requests: Repository<CallRequest>,
     @InjectRepository(Call) private readonly calls: Repository<Call>,
     private readonly redis: RedisService,
-  ) {}
+    @Inject(APP_CONFIG) config: ResolvedConfig,
+  ) {
+    this.storeMethod = config.localMode ? 'batched-insert' : 'copy';
+  }
 
   /**
    * Validates and renders the whole campaign before storing anything, then stores the request and
    * every call in one transaction and wakes the dispatchers. Resubmitting the same body is harmless.
    */
-  async submit(organization: Organization, dto: CreateCallRequestDto, source: 'api' | 'csv' = 'api'): Promise<SubmissionResult> {
+  async submit(organization: Organization, dto: CreateCallRequestDto): Promise<SubmissionResult> {
     const { destinations, errors: destinationErrors } = validateDestinations(dto.destinations);
-    const { result: normalized, errors: flowErrors } = normalizeCallFlow(dto.callFlow);
-    if (!normalized || destinationErrors.length > 0) throw new FieldValidationException([...destinationErrors, ...flowErrors]);
-    const { templates, errors: templateErrors } = FlowTemplates.compile(normalized.flow, normalized.messagePaths);
-    if (!templates) throw new FieldValidationException(templateErrors);
+    const { flow, templates } = this.compileCallFlow(dto.callFlow, destinationErrors);
 
     // Rendered here to refuse what cannot be spoken; rendered again from the same properties when dialed.
     const renderErrors: FieldError[] = [];
@@ -67,22 +71,13 @@ export class CampaignsService {
             organizationId: organization.id,
             requestId: dto.requestId,
             bodyHash,
-            source,
+            source: 'api',
             enableCallRecording,
-            callFlow: normalized.flow,
+            callFlow: flow,
             totalCalls: destinations.length,
           }),
         );
-        for (let start = 0; start < destinations.length; start += INSERT_CHUNK) {
-          const rows = destinations.slice(start, start + INSERT_CHUNK).map((d, j) => ({ i: start + j, ...d }));
-          await tx.query(
-            `INSERT INTO calls (organization_id, call_request_id, destination_index, phone, caller, properties)
-             SELECT $1, $2, d.i, d.phone, d.caller, d.properties
-             FROM jsonb_to_recordset($3::jsonb) AS d(i int, phone text, caller text, properties jsonb)
-             ORDER BY d.i`,
-            [organization.id, saved.id, JSON.stringify(rows)],
-          );
-        }
+        await storeCalls(tx.queryRunner!, { organizationId: organization.id, callRequestId: saved.id }, destinations, this.storeMethod);
         return saved;
       });
     } catch (error) {
@@ -94,8 +89,26 @@ export class CampaignsService {
       throw error;
     }
     const view = await this.statusOf(request, 1, 100);
-    await this.redis.publish(DISPATCH_WAKE_CHANNEL, organization.id);
+    await this.wakeDispatchers(organization.id);
     return { created: true, view };
+  }
+
+  /** Checks the call flow and compiles its messages, or refuses it with every problem (and `otherErrors` found before). */
+  compileCallFlow(raw: unknown, otherErrors: FieldError[] = []): { flow: CallFlow; templates: FlowTemplates } {
+    const { result: normalized, errors: flowErrors } = normalizeCallFlow(raw);
+    if (!normalized || otherErrors.length > 0) throw new FieldValidationException([...otherErrors, ...flowErrors]);
+    const { templates, errors: templateErrors } = FlowTemplates.compile(normalized.flow, normalized.messagePaths);
+    if (!templates) throw new FieldValidationException(templateErrors);
+    return { flow: normalized.flow, templates };
+  }
+
+  findRequest(organizationId: string, requestId: string): Promise<CallRequest | null> {
+    return this.requests.findOneBy({ organizationId, requestId });
+  }
+
+  /** New calls are waiting: every dispatcher of the organization looks at its backlog now. */
+  wakeDispatchers(organizationId: string): Promise<void> {
+    return this.redis.publish(DISPATCH_WAKE_CHANNEL, organizationId);
   }
 
   async status(organization: Organization, requestId: string, page: number, perPage: number): Promise<StatusView> {
@@ -105,14 +118,15 @@ export class CampaignsService {
     return this.statusOf(request, page, perPage);
   }
 
-  private async resubmission(existing: CallRequest, bodyHash: string): Promise<StatusView> {
+  /** The same requestId again: harmless with the same body (answers the current state), a 409 with another. */
+  async resubmission(existing: CallRequest, bodyHash: string): Promise<StatusView> {
     if (existing.bodyHash !== bodyHash) {
       throw new ConflictException(`requestId "${existing.requestId}" was already submitted with a different body`);
     }
     return this.statusOf(existing, 1, 100);
   }
 
-  private async statusOf(request: CallRequest, page: number, perPage: number): Promise<StatusView> {
+  async statusOf(request: CallRequest, page: number, perPage: number): Promise<StatusView> {
     const from = (page - 1) * perPage;
     const calls = await this.calls.find({
       where: { callRequestId: request.id, destinationIndex: Between(from, from + perPage - 1) },

@@ -47,6 +47,12 @@ class EnvironmentSchema {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1)
   DIAL_CONCURRENCY = 200;
 
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1)
+  CSV_MAX_FILE_BYTES = 200 * 1024 * 1024;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1)
+  CSV_MAX_ROWS = 1_000_000;
+
   @IsOptional() @IsIn(['error', 'warn', 'log', 'debug'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' = 'log';
 }
@@ -65,6 +71,7 @@ export interface AppConfig {
   bootstrap: { apiKey?: string; maxConcurrentCalls: number };
   slotLeaseTtlMs: number;
   reconcileIntervalMs: number;
+  csvUpload: { maxFileBytes: number; maxRows: number };
   logLevel: 'error' | 'warn' | 'log' | 'debug';
 }
 
@@ -88,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     bootstrap: { apiKey: parsed.BOOTSTRAP_API_KEY || undefined, maxConcurrentCalls: parsed.BOOTSTRAP_MAX_CONCURRENT_CALLS },
     slotLeaseTtlMs: parsed.SLOT_LEASE_TTL_MS,
     reconcileIntervalMs: parsed.RECONCILE_INTERVAL_MS,
+    csvUpload: { maxFileBytes: parsed.CSV_MAX_FILE_BYTES, maxRows: parsed.CSV_MAX_ROWS },
     logLevel: parsed.LOG_LEVEL,
   };
 }

@@ -1,0 +1,165 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { DataSource } from 'typeorm';
+import { FlowTemplates } from '../call-flow/message-templates';
+import { CallRequest, ImportReport, ImportRowError } from '../campaigns/call-request.entity';
+import { CampaignsService } from '../campaigns/campaigns.service';
+import { StatusView } from '../campaigns/campaign-status.view';
+import { storeCalls } from '../campaigns/store-calls';
+import { Destination } from '../campaigns/validate-destinations';
+import { canonicalJson } from '../common/canonical-json';
+import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
+import { CsvFileError, readDebtorRows } from './debtor-csv-reader';
+import { Organization } from '../organizations/organization.entity';
+import { CsvUploadFields } from './csv-upload-fields';
+import { CsvUploadException } from './csv-upload.exception';
+import { SpooledFile } from './multipart-upload';
+
+const UNIQUE_VIOLATION = '23505';
+const MAX_LISTED_ROW_ERRORS = 100;
+
+export interface CsvImportResult {
+  created: boolean;
+  view: StatusView & { importReport: ImportReport | null };
+}
+
+/**
+ * Turns an uploaded debtor CSV into a campaign exactly like POST /call: the same flow checks,
+ * placeholders, idempotency and dispatch. Rows stream from the spooled file straight into the
+ * database inside one transaction, so a refused upload leaves nothing behind.
+ */
+@Injectable()
+export class CsvCampaignImportService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly campaigns: CampaignsService,
+    @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
+  ) {}
+
+  async import(organization: Organization, fields: CsvUploadFields, file: SpooledFile): Promise<CsvImportResult> {
+    const { flow, templates } = this.campaigns.compileCallFlow(fields.callFlow);
+    const bodyHash = createHash('sha256')
+      .update(
+        canonicalJson({
+          requestId: fields.requestId,
+          callFlow: fields.callFlow,
+          caller: fields.caller ?? null,
+          enableCallRecording: fields.enableCallRecording,
+          defaultRegion: fields.defaultRegion ?? null,
+          skipInvalidRows: fields.skipInvalidRows,
+          file: file.sha256,
+        }),
+      )
+      .digest('hex');
+    const existing = await this.campaigns.findRequest(organization.id, fields.requestId);
+    if (existing) return this.resubmission(existing, bodyHash);
+
+    const runner = this.db.createQueryRunner();
+    await runner.connect();
+    let callRequestId: string;
+    let report: ImportReport;
+    try {
+      await runner.startTransaction();
+      const [inserted] = await runner.query(
+        `INSERT INTO call_requests (organization_id, request_id, body_hash, source, enable_call_recording, call_flow, total_calls)
+         VALUES ($1, $2, $3, 'csv', $4, $5, 0) RETURNING id`,
+        [organization.id, fields.requestId, bodyHash, fields.enableCallRecording, JSON.stringify(flow)],
+      );
+      callRequestId = inserted.id;
+      const tally = new ImportTally(!fields.skipInvalidRows);
+      const rows = readDebtorRows(createReadStream(file.path), {
+        defaultRegion: fields.defaultRegion,
+        defaultCaller: fields.caller,
+        maxRows: this.config.csvUpload.maxRows,
+      });
+      const stored = await storeCalls(
+        runner,
+        { organizationId: organization.id, callRequestId },
+        acceptedDestinations(rows, templates, tally),
+        this.campaigns.storeMethod,
+      );
+      report = tally.report();
+      if (tally.refusesUpload()) throw CsvUploadException.invalidRows(report);
+      if (stored === 0) throw CsvUploadException.noRows(report);
+      await runner.query(`UPDATE call_requests SET total_calls = $2, import_report = $3 WHERE id = $1`, [callRequestId, stored, JSON.stringify(report)]);
+      await runner.commitTransaction();
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction();
+      if (error instanceof CsvFileError) throw CsvUploadException.badFile(error);
+      // Two identical uploads raced: the loser answers like a resubmission.
+      if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
+        const winner = await this.campaigns.findRequest(organization.id, fields.requestId);
+        if (winner) return this.resubmission(winner, bodyHash);
+      }
+      throw error;
+    } finally {
+      await runner.release();
+    }
+    await this.campaigns.wakeDispatchers(organization.id);
+    const request = await this.campaigns.findRequest(organization.id, fields.requestId);
+    return { created: true, view: { ...(await this.campaigns.statusOf(request!, 1, 100)), importReport: report } };
+  }
+
+  private async resubmission(existing: CallRequest, bodyHash: string): Promise<CsvImportResult> {
+    const view = await this.campaigns.resubmission(existing, bodyHash);
+    return { created: false, view: { ...view, importReport: existing.importReport } };
+  }
+}
+
+/** Counts what was read, accepted and rejected, and keeps the first rejected rows for the report. */
+class ImportTally {
+  rowsRead = 0;
+  rowsAccepted = 0;
+  rowsRejected = 0;
+  private readonly errors: ImportRowError[] = [];
+
+  constructor(private readonly allOrNothing: boolean) {}
+
+  accept(): void {
+    this.rowsRead++;
+    this.rowsAccepted++;
+  }
+
+  reject(error: ImportRowError): void {
+    this.rowsRead++;
+    this.rowsRejected++;
+    if (this.errors.length < MAX_LISTED_ROW_ERRORS) this.errors.push(error);
+  }
+
+  /** In all-or-nothing mode one bad row refuses the upload: rows after it are still read, to report every error. */
+  refusesUpload(): boolean {
+    return this.allOrNothing && this.rowsRejected > 0;
+  }
+
+  report(): ImportReport {
+    return { rowsRead: this.rowsRead, rowsAccepted: this.rowsAccepted, rowsRejected: this.rowsRejected, errors: this.errors };
+  }
+}
+
+/**
+ * The rows that can be called, as destinations; every other row becomes a row error. Once the
+ * upload is refused, no more rows are passed on (they would be rolled back), but the file is still
+ * read to the end so that the report counts every error.
+ */
+async function* acceptedDestinations(rows: ReturnType<typeof readDebtorRows>, templates: FlowTemplates, tally: ImportTally): AsyncGenerator<Destination> {
+  for await (const item of rows) {
+    if ('error' in item) {
+      tally.reject(item.error);
+      continue;
+    }
+    const { row } = item;
+    const missing = templates.placeholders.find((name) => !Object.hasOwn(row.properties, name));
+    if (missing !== undefined) {
+      tally.reject({ line: row.line, column: missing, value: null, message: `is empty or missing, and the call flow uses {{${missing}}}` });
+      continue;
+    }
+    const { error } = templates.render(row.properties);
+    if (error) {
+      tally.reject({ line: row.line, column: null, value: null, message: error.message });
+      continue;
+    }
+    tally.accept();
+    if (!tally.refusesUpload()) yield { phone: row.phone, caller: row.caller, properties: row.properties };
+  }
+}

@@ -1,0 +1,85 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsOptional, IsString, Length, Matches, validateSync } from 'class-validator';
+import { CountryCode, getCountries } from 'libphonenumber-js';
+import { E164_PATTERN } from '../call-flow/normalize-call-flow';
+import { FieldValidationException } from '../common/api-error';
+import { FieldError } from '../common/field-error';
+import { flattenValidationErrors, VALIDATOR_OPTIONS } from '../common/validation.pipe';
+import { E164_MESSAGE } from '../campaigns/validate-destinations';
+
+const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
+const COUNTRIES = getCountries();
+
+/** The text fields of POST /call/csv (multipart/form-data); the CSV itself is the `file` part. */
+export class CsvUploadFieldsDto {
+  @ApiProperty({ example: 'debtors-2026-11' })
+  @Length(1, 200, { message: 'must be 1 to 200 characters' })
+  @IsString({ message: 'must be a string' })
+  requestId: string;
+
+  @ApiProperty({ description: 'The call flow as JSON text, exactly as in POST /call', example: '{"steps":[{"name":"play","message":{"msg":"Hello {{name}}"}}]}' })
+  @IsString({ message: 'must be the call flow as JSON text' })
+  callFlow: string;
+
+  @ApiPropertyOptional({ example: '+6582674904', description: 'Caller id for rows without a caller column or value' })
+  @IsOptional()
+  @Matches(E164_PATTERN, { message: E164_MESSAGE })
+  caller?: string;
+
+  @ApiPropertyOptional({ example: false })
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'must be true or false' })
+  enableCallRecording?: boolean;
+
+  @ApiPropertyOptional({ example: 'SG', description: 'ISO 3166 country of numbers written in national format' })
+  @IsOptional()
+  @IsIn(COUNTRIES, { message: 'must be an ISO 3166-1 alpha-2 country code such as SG or US' })
+  defaultRegion?: CountryCode;
+
+  @ApiPropertyOptional({ example: false, description: 'true: invalid rows are left out and listed; false (default): any invalid row refuses the whole upload' })
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'must be true or false' })
+  skipInvalidRows?: boolean;
+}
+
+/** The whole form as OpenAPI shows it: the fields and the file part (which is read separately). */
+export class CsvUploadFormDoc extends CsvUploadFieldsDto {
+  @ApiProperty({ type: 'string', format: 'binary', description: 'The CSV: a header row, a phone column, one row per debtor (see README)' })
+  file: unknown;
+}
+
+export interface CsvUploadFields {
+  requestId: string;
+  /** Parsed, not yet validated: the campaign service checks it like POST /call's. */
+  callFlow: unknown;
+  caller?: string;
+  enableCallRecording: boolean;
+  defaultRegion?: CountryCode;
+  skipInvalidRows: boolean;
+}
+
+/** Checks the form's text fields; unknown fields are refused (a typo must not silently change how an upload is treated). */
+export function parseCsvUploadFields(raw: Record<string, string>): CsvUploadFields {
+  const dto = plainToInstance(CsvUploadFieldsDto, raw);
+  const errors: FieldError[] = flattenValidationErrors(validateSync(dto, { ...VALIDATOR_OPTIONS, forbidNonWhitelisted: true }));
+  let callFlow: unknown;
+  if (typeof dto.callFlow === 'string') {
+    try {
+      callFlow = JSON.parse(dto.callFlow);
+    } catch (error) {
+      errors.push({ field: 'callFlow', message: `is not valid JSON: ${(error as Error).message}` });
+    }
+  }
+  if (errors.length > 0) throw new FieldValidationException(errors);
+  return {
+    requestId: dto.requestId,
+    callFlow,
+    caller: dto.caller,
+    enableCallRecording: dto.enableCallRecording ?? false,
+    defaultRegion: dto.defaultRegion,
+    skipInvalidRows: dto.skipInvalidRows ?? false,
+  };
+}

@@ -1,0 +1,40 @@
+import { Controller, HttpCode, Inject, Post, Req, UseGuards } from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Request } from 'express';
+import { ApiKeyGuard, CurrentOrganization } from '../common/api-key.guard';
+import { FieldValidationException } from '../common/api-error';
+import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
+import { Organization } from '../organizations/organization.entity';
+import { CsvCampaignImportService, CsvImportResult } from './csv-campaign-import.service';
+import { CsvUploadFormDoc, parseCsvUploadFields } from './csv-upload-fields';
+import { receiveMultipartUpload } from './multipart-upload';
+
+/** Enough for a call flow of 100 steps of 1,000-character messages, as JSON text. */
+const MAX_FIELD_BYTES = 1024 * 1024;
+
+@ApiTags('calls')
+@ApiHeader({ name: 'x-credential-api-key', required: true })
+@Controller()
+@UseGuards(ApiKeyGuard)
+export class CsvUploadController {
+  constructor(
+    private readonly imports: CsvCampaignImportService,
+    @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
+  ) {}
+
+  @Post('call/csv')
+  @HttpCode(200)
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({ type: CsvUploadFormDoc })
+  @ApiOperation({ operationId: 'uploadDebtorsCsv', summary: 'Queue up one call per CSV row (debtor) with the given call flow' })
+  async upload(@CurrentOrganization() organization: Organization, @Req() request: Request): Promise<CsvImportResult['view']> {
+    const upload = await receiveMultipartUpload(request, { fileField: 'file', maxFileBytes: this.config.csvUpload.maxFileBytes, maxFieldBytes: MAX_FIELD_BYTES });
+    try {
+      const fields = parseCsvUploadFields(upload.fields);
+      if (!upload.file) throw new FieldValidationException([{ field: 'file', message: 'is required: a part named "file" holding the CSV' }]);
+      return (await this.imports.import(organization, fields, upload.file)).view;
+    } finally {
+      await upload.cleanup();
+    }
+  }
+}

@@ -1,0 +1,130 @@
+import { BadRequestException, HttpException, UnsupportedMediaTypeException } from '@nestjs/common';
+import busboy from 'busboy';
+import { Request } from 'express';
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { FieldValidationException } from '../common/api-error';
+
+export interface SpooledFile {
+  path: string;
+  filename: string;
+  bytes: number;
+  /** Of the file's bytes: part of what makes two uploads "the same". */
+  sha256: string;
+}
+
+export interface MultipartUpload {
+  fields: Record<string, string>;
+  file?: SpooledFile;
+  /** Deletes the spooled file; call it whatever happens. */
+  cleanup(): Promise<void>;
+}
+
+export interface MultipartLimits {
+  fileField: string;
+  maxFileBytes: number;
+  maxFieldBytes: number;
+}
+
+const MAX_FIELDS = 20;
+
+/**
+ * Reads a multipart/form-data request: text fields into memory, the one file part streamed to a
+ * temporary file (never held in memory), with its size and sha256. Fields may come before or after
+ * the file. Refuses a file over the limit, a second file, or an over-long field with a 400.
+ */
+export async function receiveMultipartUpload(request: Request, limits: MultipartLimits): Promise<MultipartUpload> {
+  if (!request.is('multipart/form-data')) {
+    throw new UnsupportedMediaTypeException(`Content-Type must be multipart/form-data; got ${request.headers['content-type'] ?? 'none'}`);
+  }
+  const declaredLength = Number(request.headers['content-length']);
+  if (declaredLength > limits.maxFileBytes + MAX_FIELDS * limits.maxFieldBytes) {
+    throw tooLarge(limits);
+  }
+  const directory = await mkdtemp(join(tmpdir(), 'robocall-upload-'));
+  const cleanup = () => rm(directory, { recursive: true, force: true });
+  try {
+    return { ...(await spool(request, limits, directory)), cleanup };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
+
+function spool(request: Request, limits: MultipartLimits, directory: string): Promise<Omit<MultipartUpload, 'cleanup'>> {
+  return new Promise((resolve, reject) => {
+    const fields: Record<string, string> = {};
+    let file: Promise<SpooledFile> | undefined;
+    let refusal: HttpException | undefined;
+    const refuse = (error: HttpException) => (refusal ??= error);
+
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({
+        headers: request.headers,
+        limits: { files: 1, fields: MAX_FIELDS, fileSize: limits.maxFileBytes, fieldSize: limits.maxFieldBytes },
+      });
+    } catch (error) {
+      reject(new BadRequestException(`Not a readable multipart/form-data request: ${(error as Error).message}`));
+      return;
+    }
+
+    parser.on('field', (name, value, info) => {
+      if (info.valueTruncated) refuse(fieldError(name, `is longer than ${limits.maxFieldBytes} bytes`));
+      else if (name in fields) refuse(fieldError(name, 'is given twice'));
+      else fields[name] = value;
+    });
+    parser.on('file', (name, stream, info) => {
+      if (name !== limits.fileField || file) {
+        refuse(fieldError(name, `is not expected: send exactly one file, in the part named "${limits.fileField}"`));
+        stream.resume();
+        return;
+      }
+      file = spoolFile(stream, join(directory, 'upload'), info.filename ?? '');
+      stream.on('limit', () => refuse(tooLarge(limits)));
+      file.catch(() => undefined); // awaited on close; this only keeps an early failure from going unhandled
+    });
+    parser.on('filesLimit', () => refuse(fieldError(limits.fileField, 'must be the only file of the request')));
+    parser.on('fieldsLimit', () => refuse(new BadRequestException(`At most ${MAX_FIELDS} form fields are accepted`)));
+    parser.on('error', (error: Error) => reject(new BadRequestException(`The multipart body could not be read: ${error.message}`)));
+    parser.on('close', () => {
+      if (refusal) {
+        reject(refusal);
+        return;
+      }
+      if (!file) {
+        resolve({ fields });
+        return;
+      }
+      file.then((spooled) => resolve({ fields, file: spooled }), reject);
+    });
+    request.pipe(parser);
+  });
+}
+
+async function spoolFile(stream: Readable, path: string, filename: string): Promise<SpooledFile> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const measure = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      done(null, chunk);
+    },
+  });
+  await pipeline(stream, measure, createWriteStream(path));
+  return { path, filename, bytes, sha256: hash.digest('hex') };
+}
+
+function fieldError(field: string, message: string): FieldValidationException {
+  return new FieldValidationException([{ field, message }]);
+}
+
+function tooLarge(limits: MultipartLimits): FieldValidationException {
+  return fieldError(limits.fileField, `is larger than the limit of ${limits.maxFileBytes} bytes (CSV_MAX_FILE_BYTES)`);
+}
