@@ -81,6 +81,29 @@ describe('zero-configuration start (dist/main.js, built by the test command)', (
     expect((await api('/organization/usage', apiKey!)).status).toBe(200);
   }, 60_000);
 
+  it('takes a CSV upload on the embedded database (batched inserts: it has no COPY), and refuses a bad one leaving nothing', async () => {
+    const apiKey = output.match(/x-credential-api-key: (\S+)/)![1];
+    const rows = Array.from({ length: 12_000 }, (_, i) => `+65 9${String(i).padStart(7, '0')},Debtor ${i},${i}$`);
+    const upload = (requestId: string, csv: string) => {
+      const form = new FormData();
+      form.set('requestId', requestId);
+      form.set('caller', '+6582674904');
+      form.set('callFlow', JSON.stringify({ steps: [{ name: 'play', message: { msg: 'Hello {{name}}, you owe {{amount}}' } }] }));
+      form.set('file', new Blob([csv], { type: 'text/csv' }), 'debtors.csv');
+      return fetch(`${base}/call/csv`, { method: 'POST', body: form, headers: { 'x-credential-api-key': apiKey } });
+    };
+    const accepted = await upload('embedded-csv', `phone,name,amount\n${rows.join('\n')}\n`);
+    expect(accepted.status).toBe(200);
+    expect(((await accepted.json()) as any).importReport).toMatchObject({ rowsAccepted: 12_000, rowsRejected: 0 });
+    const status: any = await (await api('/status/embedded-csv?page=120&perPage=100', apiKey)).json();
+    expect(status.summary.total).toBe(12_000);
+    expect(status.details.at(-1).destination).toBe('+6590011999');
+
+    const refused = await upload('embedded-csv-bad', `phone,name,amount\n${rows.slice(0, 6000).join('\n')}\nnot-a-number,X,1$\n`);
+    expect(refused.status).toBe(400);
+    expect((await api('/status/embedded-csv-bad', apiKey)).status).toBe(404);
+  }, 60_000);
+
   it('creates another organization with the CLI while the service runs, and the key works at once', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [CLI, 'org:create', '--name', 'Acme', '--max-concurrent-calls', '3'], { cwd: workDir, env });
     const created = JSON.parse(stdout);
