@@ -2,8 +2,17 @@ import { CallRequest } from './call-request.entity';
 import { Call } from './call.entity';
 
 /** The contract's status document: the request, a summary from counters, and one page of per-destination details. */
-export function toStatusView(request: CallRequest, calls: Call[], page: number, perPage: number) {
-  const queued = request.totalCalls - request.dialedCalls;
+export function toStatusView(request: CallRequest, calls: Call[], page: number, perPage: number, matching = request.totalCalls) {
+  return {
+    ...toCampaignView(request),
+    details: calls.map((call) => toDetailView(request.requestId, call)),
+    /** `total` counts the destinations that match the filters (all of them without filters). */
+    pagination: { page, perPage, total: matching, totalPages: Math.ceil(matching / perPage) },
+  };
+}
+
+/** A campaign without its destinations: what GET /campaigns lists. Counts come from the request's counters. */
+export function toCampaignView(request: CallRequest) {
   return {
     requestId: request.requestId,
     status: request.status,
@@ -12,7 +21,7 @@ export function toStatusView(request: CallRequest, calls: Call[], page: number, 
     completedAt: request.completedAt,
     summary: {
       total: request.totalCalls,
-      queued,
+      queued: request.totalCalls - request.dialedCalls,
       inProgress: request.dialedCalls - request.endedCalls,
       ended: request.endedCalls,
       answered: request.answeredCalls,
@@ -21,10 +30,10 @@ export function toStatusView(request: CallRequest, calls: Call[], page: number, 
       failed: request.failedCalls,
       cancelled: request.cancelledCalls,
     },
-    details: calls.map((call) => toDetailView(request.requestId, call)),
-    pagination: { page, perPage, total: request.totalCalls, totalPages: Math.ceil(request.totalCalls / perPage) },
   };
 }
+
+export type CampaignView = ReturnType<typeof toCampaignView>;
 
 export function toDetailView(requestId: string, call: Call) {
   return {

@@ -7,7 +7,7 @@ import { StatusView } from './campaign-status.view';
 import { CallRequestPipe } from './call-request.pipe';
 import { CampaignsService } from './campaigns.service';
 import { CreateCallRequestDto } from './create-call-request.dto';
-import { StatusQueryDto } from './status-query.dto';
+import { PageQueryDto, StatusQueryDto, TimelineQueryDto } from './status-query.dto';
 
 @ApiTags('calls')
 @ApiHeader({ name: 'x-credential-api-key', required: true })
@@ -33,6 +33,18 @@ export class CampaignsController {
     @Param('requestId') requestId: string,
     @Query() query: StatusQueryDto,
   ): Promise<StatusView> {
-    return this.campaigns.status(organization, requestId, query.page, query.perPage);
+    return this.campaigns.status(organization, requestId, query);
+  }
+
+  @Get('status/:requestId/timeline')
+  @ApiOperation({ operationId: 'callTimeline', summary: 'Calls started and ended per time bucket (default one minute), with outcomes' })
+  timeline(@CurrentOrganization() organization: Organization, @Param('requestId') requestId: string, @Query() query: TimelineQueryDto) {
+    return this.campaigns.timeline(organization, requestId, query.bucketSeconds);
+  }
+
+  @Get('campaigns')
+  @ApiOperation({ operationId: 'listCampaigns', summary: "The organization's campaigns, newest first, with summary counts" })
+  list(@CurrentOrganization() organization: Organization, @Query() query: PageQueryDto) {
+    return this.campaigns.list(organization, query.page, query.perPage);
   }
 }

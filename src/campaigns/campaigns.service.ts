@@ -1,7 +1,7 @@
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
-import { Between, DataSource, Repository } from 'typeorm';
+import { Between, DataSource, FindOptionsWhere, Like, Repository } from 'typeorm';
 import { CallFlow } from '../call-flow/call-flow.types';
 import { FlowTemplates } from '../call-flow/message-templates';
 import { normalizeCallFlow } from '../call-flow/normalize-call-flow';
@@ -14,8 +14,9 @@ import { Organization } from '../organizations/organization.entity';
 import { RedisService } from '../redis/redis.service';
 import { CallRequest } from './call-request.entity';
 import { Call } from './call.entity';
-import { StatusView, toStatusView } from './campaign-status.view';
+import { StatusView, toCampaignView, toStatusView } from './campaign-status.view';
 import { CreateCallRequestDto } from './create-call-request.dto';
+import { StatusQueryDto } from './status-query.dto';
 import { StoreMethod, storeCalls } from './store-calls';
 import { validateDestinations } from './validate-destinations';
 
@@ -111,11 +112,66 @@ export class CampaignsService {
     return this.redis.publish(DISPATCH_WAKE_CHANNEL, organizationId);
   }
 
-  async status(organization: Organization, requestId: string, page: number, perPage: number): Promise<StatusView> {
+  async status(organization: Organization, requestId: string, query: StatusQueryDto): Promise<StatusView> {
+    const request = await this.requestOf(organization, requestId);
+    if (!query.status && !query.outcome && !query.phone) return this.statusOf(request, query.page, query.perPage);
+    const where: FindOptionsWhere<Call> = { callRequestId: request.id };
+    if (query.status) where.status = query.status;
+    if (query.outcome) where.callStatus = query.outcome;
+    if (query.phone) where.phone = Like(`%${query.phone}%`);
+    const [calls, matching] = await this.calls.findAndCount({
+      where,
+      order: { destinationIndex: 'ASC' },
+      skip: (query.page - 1) * query.perPage,
+      take: query.perPage,
+    });
+    return toStatusView(request, calls, query.page, query.perPage, matching);
+  }
+
+  /** The organization's campaigns, newest first, without their destinations. */
+  async list(organization: Organization, page: number, perPage: number) {
+    const [requests, total] = await this.requests.findAndCount({
+      where: { organizationId: organization.id },
+      order: { createdAt: 'DESC', id: 'DESC' },
+      skip: (page - 1) * perPage,
+      take: perPage,
+    });
+    return { campaigns: requests.map(toCampaignView), pagination: { page, perPage, total, totalPages: Math.ceil(total / perPage) } };
+  }
+
+  /** Calls started (dialed) and ended per time bucket, with the outcomes of those that ended; empty buckets included. */
+  async timeline(organization: Organization, requestId: string, bucketSeconds: number) {
+    const request = await this.requestOf(organization, requestId);
+    const rows: { at: Date; started: number; ended: number; answered: number; busy: number; no_answer: number; failed: number }[] = await this.db.query(
+      `WITH events AS (
+         SELECT to_timestamp(floor(extract(epoch FROM dialed_at) / $2) * $2) AS at, 1 AS started, 0 AS ended, NULL::text AS outcome
+         FROM calls WHERE call_request_id = $1 AND dialed_at IS NOT NULL
+         UNION ALL
+         SELECT to_timestamp(floor(extract(epoch FROM ended_at) / $2) * $2), 0, 1, call_status
+         FROM calls WHERE call_request_id = $1 AND ended_at IS NOT NULL
+       ), buckets AS (
+         SELECT at, sum(started)::int AS started, sum(ended)::int AS ended,
+                count(*) FILTER (WHERE outcome = 'answered')::int AS answered,
+                count(*) FILTER (WHERE outcome = 'busy')::int AS busy,
+                count(*) FILTER (WHERE outcome = 'no_answer')::int AS no_answer,
+                count(*) FILTER (WHERE outcome = 'failed')::int AS failed
+         FROM events GROUP BY at
+       ), span AS (
+         SELECT generate_series(min(at), max(at), make_interval(secs => $2)) AS at FROM buckets
+       )
+       SELECT span.at, coalesce(b.started, 0) AS started, coalesce(b.ended, 0) AS ended, coalesce(b.answered, 0) AS answered,
+              coalesce(b.busy, 0) AS busy, coalesce(b.no_answer, 0) AS no_answer, coalesce(b.failed, 0) AS failed
+       FROM span LEFT JOIN buckets b ON b.at = span.at ORDER BY span.at`,
+      [request.id, bucketSeconds],
+    );
+    return { requestId, bucketSeconds, points: rows.map((row) => ({ ...row, at: row.at.toISOString() })) };
+  }
+
+  /** Another organization's campaign is indistinguishable from one that does not exist. */
+  private async requestOf(organization: Organization, requestId: string): Promise<CallRequest> {
     const request = await this.requests.findOneBy({ organizationId: organization.id, requestId });
-    // Another organization's campaign is indistinguishable from one that does not exist.
     if (!request) throw new NotFoundException(`No call request "${requestId}"`);
-    return this.statusOf(request, page, perPage);
+    return request;
   }
 
   /** The same requestId again: harmless with the same body (answers the current state), a 409 with another. */

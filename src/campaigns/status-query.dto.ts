@@ -1,7 +1,12 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { CALL_OUTCOMES, CallOutcome } from '../voice/voice-provider';
+import { CallProgress } from './call.entity';
 
-export class StatusQueryDto {
+const CALL_PROGRESS: CallProgress[] = ['queued', 'onProgress', 'completed', 'cancelled'];
+
+export class PageQueryDto {
   @IsOptional()
   @Type(() => Number)
   @IsInt({ message: 'must be an integer' })
@@ -14,4 +19,32 @@ export class StatusQueryDto {
   @Min(1, { message: 'must be 1 or more' })
   @Max(1000, { message: 'must be at most 1000' })
   perPage = 100;
+}
+
+/** GET /status paging, with optional filters of the details (the summary always covers the whole campaign). */
+export class StatusQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: CALL_PROGRESS, description: "Only destinations with this status" })
+  @IsOptional()
+  @IsIn(CALL_PROGRESS, { message: `must be one of ${CALL_PROGRESS.join(', ')}` })
+  status?: CallProgress;
+
+  @ApiPropertyOptional({ enum: CALL_OUTCOMES, description: 'Only destinations whose call ended with this outcome (call_status)' })
+  @IsOptional()
+  @IsIn(CALL_OUTCOMES, { message: `must be one of ${CALL_OUTCOMES.join(', ')}` })
+  outcome?: CallOutcome;
+
+  @ApiPropertyOptional({ example: '8889', description: 'Only destinations whose number contains these digits' })
+  @IsOptional()
+  @Matches(/^\+?\d{1,15}$/, { message: 'must be 1 to 15 digits, optionally after a +' })
+  phone?: string;
+}
+
+export class TimelineQueryDto {
+  @ApiPropertyOptional({ example: 60, description: 'Width of one bucket in seconds (10 to 86400)' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'must be an integer' })
+  @Min(10, { message: 'must be 10 or more' })
+  @Max(86_400, { message: 'must be at most 86400' })
+  bucketSeconds = 60;
 }

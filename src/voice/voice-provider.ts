@@ -3,6 +3,7 @@ import { CallFlow, StepName, TransferStatus } from '../call-flow/call-flow.types
 
 /** Final outcome of a call, as shown in `call_status`. */
 export type CallOutcome = 'answered' | 'busy' | 'no_answer' | 'failed' | 'cancelled';
+export const CALL_OUTCOMES: CallOutcome[] = ['answered', 'busy', 'no_answer', 'failed', 'cancelled'];
 
 /** Outcome of one step, as shown in `callFlowSteps[].info.status`. */
 export type StepStatus = 'in_progress' | 'success_ok' | 'no_input' | 'failed' | 'interrupted';
