@@ -16,7 +16,7 @@ export interface ImportReport {
   errors: ImportRowError[];
 }
 
-export type CallRequestStatus = 'submitted' | 'onProgress' | 'completed' | 'cancelled';
+export type CallRequestStatus = 'submitted' | 'onProgress' | 'paused' | 'completed' | 'cancelled';
 
 /** One submitted campaign: a flow and its destinations (one Call each), with running counters for summaries. */
 @Entity({ name: 'call_requests' })

@@ -1,7 +1,8 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { CallOutcome, MonitorLeg, StepStatus } from '../voice/voice-provider';
 
-export type CallState = 'queued' | 'dialing' | 'ringing' | 'ongoing' | 'ended';
+/** `paused`: would be queued, but its campaign is paused (not released until resumed). */
+export type CallState = 'queued' | 'paused' | 'dialing' | 'ringing' | 'ongoing' | 'ended';
 export type CallProgress = 'queued' | 'onProgress' | 'completed' | 'cancelled';
 
 export interface StepRecord {

@@ -3,6 +3,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { OrganizationsModule } from '../organizations/organizations.module';
 import { CallRequest } from './call-request.entity';
 import { Call } from './call.entity';
+import { CampaignControlController } from './campaign-control.controller';
+import { CampaignControlService } from './campaign-control.service';
 import { CampaignsController } from './campaigns.controller';
 import { CampaignsService } from './campaigns.service';
 import { CampaignExportController } from './export/campaign-export.controller';
@@ -10,8 +12,8 @@ import { CampaignExportService } from './export/campaign-export.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([CallRequest, Call]), OrganizationsModule],
-  controllers: [CampaignsController, CampaignExportController],
-  providers: [CampaignsService, CampaignExportService],
+  controllers: [CampaignsController, CampaignControlController, CampaignExportController],
+  providers: [CampaignsService, CampaignControlService, CampaignExportService],
   exports: [CampaignsService],
 })
 export class CampaignsModule {}

@@ -3,6 +3,7 @@ import { CallFlow } from '../call-flow/call-flow.types';
 import { FlowTemplatesCache } from '../call-flow/flow-templates-cache';
 import { VoiceProvider } from '../voice/voice-provider';
 import { CallEventsService } from './call-events.service';
+import { CallHangupsService } from './call-hangups.service';
 import { LeaseKeeper } from './lease-keeper.service';
 import { CallSql } from './call-sql';
 import { DialJobData } from './queue.constants';
@@ -20,6 +21,7 @@ export class DialService {
     private readonly leaseKeeper: LeaseKeeper,
     private readonly callEvents: CallEventsService,
     private readonly templates: FlowTemplatesCache,
+    private readonly hangups: CallHangupsService,
   ) {}
 
   async dial({ callId, organizationId, leaseId, leasedAt }: DialJobData): Promise<void> {
@@ -67,6 +69,8 @@ export class DialService {
       await this.callEvents.enqueue({ type: 'ended', callId, at: new Date(), outcome: 'failed', reason: `dial failed: ${(error as Error)?.message ?? error}` });
       return;
     }
+    // Cancelled with hang-up while the platform was placing it: end it now.
+    if (this.hangups.takePending(callId)) await this.provider.hangup(providerCallId);
     await this.sql.progress(
       `UPDATE calls SET provider_call_id = $2, monitor_data = jsonb_build_array(jsonb_build_object('uuid', $2::text, 'type', 'outbound', 'dest', phone)) || monitor_data,
          updated_at = now() WHERE id = $1`,

@@ -5,6 +5,7 @@ import { AppConfig } from '../config/app-config';
 import { OrganizationsModule } from '../organizations/organizations.module';
 import { VoiceModule } from '../voice/voice.module';
 import { CallEventsService } from './call-events.service';
+import { CallHangupsService } from './call-hangups.service';
 import { DialProcessor } from './dial.processor';
 import { DialService } from './dial.service';
 import { DispatcherService } from './dispatcher.service';
@@ -26,7 +27,7 @@ export class DispatcherModule {
       controllers: [OrganizationUsageController],
       providers: [
         SlotLeasesService,
-        ...(runsCalls ? [FlowTemplatesCache, CallSql, LeaseKeeper, CallEventsService, DispatcherService, DialService, DialProcessor, ReconcilerService] : []),
+        ...(runsCalls ? [FlowTemplatesCache, CallSql, LeaseKeeper, CallEventsService, CallHangupsService, DispatcherService, DialService, DialProcessor, ReconcilerService] : []),
       ],
       exports: [SlotLeasesService, ...(runsCalls ? [DispatcherService, CallEventsService] : [])],
     };

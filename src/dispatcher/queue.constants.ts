@@ -22,3 +22,10 @@ export interface DialJobData {
 
 /** Redis pub/sub channel that wakes dispatchers: message = organization id. */
 export const DISPATCH_WAKE_CHANNEL = 'dispatch:wake';
+
+/** Redis pub/sub channel asking workers to hang up calls: message = JSON HangupRequest. */
+export const HANGUP_CHANNEL = 'calls:hangup';
+
+export interface HangupRequest {
+  calls: { callId: string; providerCallId: string | null }[];
+}

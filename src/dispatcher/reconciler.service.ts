@@ -71,10 +71,11 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
   private async requeue(callId: string): Promise<boolean> {
     const rows = await this.db.query(
       `WITH requeued AS (
-         UPDATE calls SET call_state = 'queued', status = 'queued', lease_id = NULL, dialed_at = NULL,
-           attempts = attempts - 1, updated_at = now()
-         WHERE id = $1 AND call_state = 'dialing' AND dial_started_at IS NULL
-         RETURNING call_request_id
+         UPDATE calls c SET call_state = CASE WHEN r.status = 'paused' THEN 'paused' ELSE 'queued' END, status = 'queued',
+           lease_id = NULL, dialed_at = NULL, attempts = c.attempts - 1, updated_at = now()
+         FROM call_requests r
+         WHERE c.id = $1 AND r.id = c.call_request_id AND c.call_state = 'dialing' AND c.dial_started_at IS NULL
+         RETURNING c.call_request_id
        ), uncounted AS (
          UPDATE call_requests r SET dialed_calls = dialed_calls - 1, updated_at = now()
          FROM requeued q WHERE r.id = q.call_request_id

@@ -1,0 +1,62 @@
+import { Controller, Delete, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsOptional } from 'class-validator';
+import { ApiKeyGuard, CurrentOrganization } from '../common/api-key.guard';
+import { Organization } from '../organizations/organization.entity';
+import { CampaignControlService } from './campaign-control.service';
+
+export class CancelQueryDto {
+  @IsOptional()
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean({ message: 'must be true or false' })
+  hangup = false;
+}
+
+@ApiTags('calls')
+@ApiHeader({ name: 'x-credential-api-key', required: true })
+@Controller()
+@UseGuards(ApiKeyGuard)
+export class CampaignControlController {
+  constructor(private readonly control: CampaignControlService) {}
+
+  @Post('status/:requestId/pause')
+  @HttpCode(200)
+  @ApiOperation({ operationId: 'pauseCampaign', summary: 'Stop releasing new calls (calls in progress finish)' })
+  pause(@CurrentOrganization() organization: Organization, @Param('requestId') requestId: string) {
+    return this.control.pause(organization, requestId);
+  }
+
+  @Post('status/:requestId/resume')
+  @HttpCode(200)
+  @ApiOperation({ operationId: 'resumeCampaign', summary: 'Release the paused calls again, in order' })
+  resume(@CurrentOrganization() organization: Organization, @Param('requestId') requestId: string) {
+    return this.control.resume(organization, requestId);
+  }
+
+  @Post('status/:requestId/cancel')
+  @HttpCode(200)
+  @ApiOperation({ operationId: 'cancelCampaign', summary: 'Cancel every call not yet dialed; ?hangup=true also ends the calls in progress' })
+  cancel(@CurrentOrganization() organization: Organization, @Param('requestId') requestId: string, @Query() query: CancelQueryDto) {
+    return this.control.cancel(organization, requestId, query.hangup);
+  }
+
+  @Delete('call/:requestId')
+  @HttpCode(200)
+  @ApiOperation({ operationId: 'deleteCallRequest', summary: 'Same as POST /status/{requestId}/cancel' })
+  remove(@CurrentOrganization() organization: Organization, @Param('requestId') requestId: string, @Query() query: CancelQueryDto) {
+    return this.control.cancel(organization, requestId, query.hangup);
+  }
+
+  @Post('status/:requestId/destinations/:phone/cancel')
+  @HttpCode(200)
+  @ApiOperation({ operationId: 'cancelDestination', summary: "Cancel one destination's call (?hangup=true if it is in progress)" })
+  cancelDestination(
+    @CurrentOrganization() organization: Organization,
+    @Param('requestId') requestId: string,
+    @Param('phone') phone: string,
+    @Query() query: CancelQueryDto,
+  ) {
+    return this.control.cancelDestination(organization, requestId, phone, query.hangup);
+  }
+}

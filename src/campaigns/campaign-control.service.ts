@@ -1,0 +1,141 @@
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { DataSource, Repository } from 'typeorm';
+import { HANGUP_CHANNEL, HangupRequest } from '../dispatcher/queue.constants';
+import { Organization } from '../organizations/organization.entity';
+import { RedisService } from '../redis/redis.service';
+import { CallRequest } from './call-request.entity';
+import { Call } from './call.entity';
+import { CampaignView, toCampaignView, toDetailView } from './campaign-status.view';
+import { CampaignsService } from './campaigns.service';
+
+/** Calls that hold a slot and may be on the phone: what `hangup=true` ends. */
+const IN_PROGRESS = `call_state IN ('dialing', 'ringing', 'ongoing') AND NOT (call_state = 'dialing' AND dial_started_at IS NULL)`;
+
+/**
+ * Pause, resume and cancel, for a campaign or one destination. Each is one statement on PostgreSQL,
+ * where the dispatcher claims calls: a claimed call is one whose state left `queued`, and these only
+ * touch calls that are queued, paused, or claimed but not yet handed to the voice platform (the
+ * dial starts with an UPDATE that requires exactly that state), so a call is dialed or cancelled,
+ * never both. Every action is idempotent.
+ */
+@Injectable()
+export class CampaignControlService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly campaigns: CampaignsService,
+    private readonly redis: RedisService,
+    @InjectRepository(CallRequest) private readonly requests: Repository<CallRequest>,
+    @InjectRepository(Call) private readonly calls: Repository<Call>,
+  ) {}
+
+  /** Stops releasing the campaign's calls; calls in progress finish. */
+  async pause(organization: Organization, requestId: string): Promise<CampaignView> {
+    const request = await this.requestOf(organization, requestId);
+    if (request.status === 'completed' || request.status === 'cancelled') throw this.finished(request, 'paused');
+    // Calls first, then the request: the dispatcher's claim locks in that order too (no deadlock).
+    await this.db.transaction(async (tx) => {
+      await tx.query(`UPDATE calls SET call_state = 'paused', updated_at = now() WHERE call_request_id = $1 AND call_state = 'queued'`, [request.id]);
+      await tx.query(`UPDATE call_requests SET status = 'paused', updated_at = now() WHERE id = $1 AND status IN ('submitted', 'onProgress')`, [request.id]);
+    });
+    return this.viewOf(request.id);
+  }
+
+  /** Releases the paused calls again, in their original order. */
+  async resume(organization: Organization, requestId: string): Promise<CampaignView> {
+    const request = await this.requestOf(organization, requestId);
+    if (request.status === 'completed' || request.status === 'cancelled') throw this.finished(request, 'resumed');
+    await this.db.transaction(async (tx) => {
+      await tx.query(`UPDATE calls SET call_state = 'queued', updated_at = now() WHERE call_request_id = $1 AND call_state = 'paused'`, [request.id]);
+      await tx.query(
+        `UPDATE call_requests SET status = CASE WHEN dialed_calls > 0 THEN 'onProgress' ELSE 'submitted' END, updated_at = now()
+         WHERE id = $1 AND status = 'paused'`,
+        [request.id],
+      );
+    });
+    await this.campaigns.wakeDispatchers(organization.id);
+    return this.viewOf(request.id);
+  }
+
+  /** Cancels every call not yet dialed; with `hangup`, also ends the calls in progress. */
+  async cancel(organization: Organization, requestId: string, hangup: boolean): Promise<CampaignView> {
+    const request = await this.requestOf(organization, requestId);
+    if (request.status === 'completed') throw this.finished(request, 'cancelled');
+    await this.cancelCalls(request.id, null, 'cancelled before it was dialed');
+    if (hangup) await this.hangUp(request.id, null);
+    return this.viewOf(request.id);
+  }
+
+  /** Cancels one destination's call; one already in progress needs `hangup`. */
+  async cancelDestination(organization: Organization, requestId: string, phone: string, hangup: boolean) {
+    const request = await this.requestOf(organization, requestId);
+    const call = await this.calls.findOneBy({ callRequestId: request.id, phone });
+    if (!call) throw new NotFoundException(`No destination ${phone} in call request "${requestId}"`);
+    await this.cancelCalls(request.id, call.id, 'cancelled before it was dialed');
+    if (hangup) await this.hangUp(request.id, call.id);
+    const now = await this.calls.findOneByOrFail({ id: call.id });
+    if (!hangup && now.callState !== 'ended') {
+      throw new ConflictException(`The call to ${phone} is in progress (${now.callState}); add ?hangup=true to end it`);
+    }
+    return toDetailView(requestId, now);
+  }
+
+  /**
+   * Ends the not-yet-dialed calls (all of the campaign's, or one) as cancelled and counts them. A claimed
+   * call whose dial has not started is included: its dial job then finds nothing to dial.
+   */
+  private async cancelCalls(callRequestId: string, callId: string | null, reason: string): Promise<void> {
+    await this.db.query(
+      `WITH target AS (
+         SELECT id, call_state = 'dialing' AS was_claimed FROM calls
+         WHERE call_request_id = $1 AND ($2::uuid IS NULL OR id = $2)
+           AND (call_state IN ('queued', 'paused') OR (call_state = 'dialing' AND dial_started_at IS NULL))
+         FOR UPDATE
+       ), cancelled AS (
+         UPDATE calls c SET call_state = 'ended', status = 'cancelled', call_status = 'cancelled', failure_reason = $3,
+           ended_at = now(), dialed_at = NULL, attempts = c.attempts - t.was_claimed::int, updated_at = now()
+         FROM target t WHERE c.id = t.id
+         RETURNING t.was_claimed
+       ), tally AS (
+         SELECT count(*)::int AS n, count(*) FILTER (WHERE NOT was_claimed)::int AS unclaimed FROM cancelled
+       )
+       UPDATE call_requests r SET
+         status = CASE WHEN $2::uuid IS NULL THEN 'cancelled' ELSE r.status END,
+         ended_calls = ended_calls + t.n, dialed_calls = dialed_calls + t.unclaimed, cancelled_calls = cancelled_calls + t.n,
+         completed_at = CASE WHEN ended_calls + t.n >= total_calls THEN now() ELSE completed_at END,
+         updated_at = now()
+       FROM tally t WHERE r.id = $1`,
+      [callRequestId, callId, reason],
+    );
+    // A campaign whose last calls were cancelled one by one is complete, like one whose calls all ended.
+    await this.db.query(
+      `UPDATE call_requests SET status = 'completed' WHERE id = $1 AND status IN ('submitted', 'onProgress', 'paused') AND ended_calls >= total_calls`,
+      [callRequestId],
+    );
+  }
+
+  /** Asks the workers to hang up the calls in progress (every one of the campaign's, or one). */
+  private async hangUp(callRequestId: string, callId: string | null): Promise<void> {
+    const calls: { id: string; provider_call_id: string | null }[] = await this.db.query(
+      `SELECT id, provider_call_id FROM calls WHERE call_request_id = $1 AND ($2::uuid IS NULL OR id = $2) AND ${IN_PROGRESS}`,
+      [callRequestId, callId],
+    );
+    if (calls.length === 0) return;
+    const message: HangupRequest = { calls: calls.map((call) => ({ callId: call.id, providerCallId: call.provider_call_id })) };
+    await this.redis.publish(HANGUP_CHANNEL, JSON.stringify(message));
+  }
+
+  private async requestOf(organization: Organization, requestId: string): Promise<CallRequest> {
+    const request = await this.campaigns.findRequest(organization.id, requestId);
+    if (!request) throw new NotFoundException(`No call request "${requestId}"`);
+    return request;
+  }
+
+  private async viewOf(id: string): Promise<CampaignView> {
+    return toCampaignView(await this.requests.findOneByOrFail({ id }));
+  }
+
+  private finished(request: CallRequest, action: string): ConflictException {
+    return new ConflictException(`Call request "${request.requestId}" is ${request.status}; it cannot be ${action}`);
+  }
+}
