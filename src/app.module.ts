@@ -2,6 +2,7 @@ import { BullModule } from '@nestjs/bull';
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CampaignsModule } from './campaigns/campaigns.module';
+import { ComplianceModule } from './compliance/compliance.module';
 import { ResolvedConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { typeormOptions } from './database/typeorm-options';
@@ -23,6 +24,7 @@ export class AppModule {
         RedisModule,
         OrganizationsModule,
         CampaignsModule,
+        ComplianceModule,
         UploadsModule,
         DispatcherModule.forRole(config.role),
       ],

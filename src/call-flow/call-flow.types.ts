@@ -22,6 +22,8 @@ export interface PlayStep {
 export interface GatherBranch {
   digit?: string;
   default: boolean;
+  /** Choosing this branch puts the callee on the organization's do-not-call list ("press 9 to stop these calls"). */
+  optOut?: boolean;
   callFlow: CallFlow;
 }
 

@@ -22,6 +22,8 @@ export interface FinishedStepReport extends StepReport {
   transferStatus?: TransferStatus;
   transferLegId?: string;
   transferDestination?: string;
+  /** The gather followed a branch with `optOut`: the callee asked not to be called again. */
+  optOut?: boolean;
 }
 
 export interface FlowObserver {
@@ -62,7 +64,8 @@ export async function runCallFlow(flow: CallFlow, messages: string[], leg: CallL
             const decision = decideGather(step, key, prompt);
             if (decision.action === 'reprompt') continue;
             const accepted = decision.action === 'follow' ? decision.acceptedDigit : '';
-            observer.stepFinished({ ...report, status: accepted ? 'success_ok' : 'no_input', userPressedDigits: accepted });
+            const optOut = decision.action === 'follow' && step.branches[decision.branchIndex].optOut === true;
+            observer.stepFinished({ ...report, status: accepted ? 'success_ok' : 'no_input', userPressedDigits: accepted, ...(optOut && { optOut }) });
             outcome = { step: 'gather', branchIndex: decision.action === 'follow' ? decision.branchIndex : null };
             break;
           }

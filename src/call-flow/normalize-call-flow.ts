@@ -122,9 +122,11 @@ class FlowWalker {
     }
     const isDefault = this.boolean(raw.default, `${path}.default`, false);
     if (isDefault === undefined) return undefined;
+    const optOut = this.boolean(raw.optOut, `${path}.optOut`, false);
+    if (optOut === undefined) return undefined;
     if (digit === undefined && !isDefault) return this.fail(path, 'a branch needs a "digit", or "default": true');
     const callFlow = raw.callFlow === undefined ? { steps: [] } : this.flow(raw.callFlow, `${path}.callFlow`, depth + 1, false);
-    return callFlow && { ...(digit !== undefined && { digit }), default: isDefault, callFlow };
+    return callFlow && { ...(digit !== undefined && { digit }), default: isDefault, ...(optOut && { optOut }), callFlow };
   }
 
   private message(raw: unknown, path: string): VoiceMessage | undefined {

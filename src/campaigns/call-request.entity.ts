@@ -1,5 +1,6 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { CallFlow } from '../call-flow/call-flow.types';
+import { RetryPolicy } from '../compliance/retry-policy';
 
 export interface ImportRowError {
   line: number;
@@ -71,6 +72,16 @@ export class CallRequest {
 
   @Column({ name: 'cancelled_calls', type: 'int', default: 0 })
   cancelledCalls: number;
+
+  /** Destinations on the do-not-call list: never dialed. */
+  @Column({ name: 'suppressed_calls', type: 'int', default: 0 })
+  suppressedCalls: number;
+
+  @Column({ name: 'retry_policy', type: 'jsonb', nullable: true })
+  retryPolicy: RetryPolicy | null;
+
+  @Column({ name: 'calling_hours', type: 'jsonb', nullable: true })
+  callingHours: Record<string, unknown> | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

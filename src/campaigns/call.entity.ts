@@ -1,9 +1,21 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { CallOutcome, MonitorLeg, StepStatus } from '../voice/voice-provider';
 
-/** `paused`: would be queued, but its campaign is paused (not released until resumed). */
-export type CallState = 'queued' | 'paused' | 'dialing' | 'ringing' | 'ongoing' | 'ended';
-export type CallProgress = 'queued' | 'onProgress' | 'completed' | 'cancelled';
+/**
+ * `paused`: would be queued, but its campaign is paused (not released until resumed).
+ * `scheduled`: waits for `nextAttemptAt` (a retry, or its calling hours), then is queued again.
+ */
+export type CallState = 'queued' | 'paused' | 'scheduled' | 'dialing' | 'ringing' | 'ongoing' | 'ended';
+export type CallProgress = 'queued' | 'scheduled' | 'onProgress' | 'completed' | 'cancelled' | 'suppressed';
+
+/** One earlier attempt of a call that was retried. */
+export interface AttemptRecord {
+  attempt: number;
+  outcome: CallOutcome;
+  dialedAt: string | null;
+  endedAt: string;
+  reason: string | null;
+}
 
 export interface StepRecord {
   stepName: string;
@@ -67,6 +79,18 @@ export class Call {
 
   @Column({ type: 'int', default: 0 })
   attempts: number;
+
+  /** Earlier attempts (retries), oldest first; the current attempt is the call's own fields. */
+  @Column({ name: 'attempt_history', type: 'jsonb', default: [] })
+  attemptHistory: AttemptRecord[];
+
+  /** When a scheduled call is due (a retry's time, or when its calling hours open). */
+  @Column({ name: 'next_attempt_at', type: 'timestamptz', nullable: true })
+  nextAttemptAt: Date | null;
+
+  /** The callee's time zones (from the number), for calling hours. */
+  @Column({ name: 'time_zones', type: 'text', array: true, nullable: true })
+  timeZones: string[] | null;
 
   @Column({ name: 'provider_call_id', type: 'text', nullable: true })
   providerCallId: string | null;

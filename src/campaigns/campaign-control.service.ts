@@ -15,7 +15,7 @@ const IN_PROGRESS = `call_state IN ('dialing', 'ringing', 'ongoing') AND NOT (ca
 /**
  * Pause, resume and cancel, for a campaign or one destination. Each is one statement on PostgreSQL,
  * where the dispatcher claims calls: a claimed call is one whose state left `queued`, and these only
- * touch calls that are queued, paused, or claimed but not yet handed to the voice platform (the
+ * touch calls that are queued, paused, scheduled, or claimed but not yet handed to the voice platform (the
  * dial starts with an UPDATE that requires exactly that state), so a call is dialed or cancelled,
  * never both. Every action is idempotent.
  */
@@ -89,11 +89,11 @@ export class CampaignControlService {
       `WITH target AS (
          SELECT id, call_state = 'dialing' AS was_claimed FROM calls
          WHERE call_request_id = $1 AND ($2::uuid IS NULL OR id = $2)
-           AND (call_state IN ('queued', 'paused') OR (call_state = 'dialing' AND dial_started_at IS NULL))
+           AND (call_state IN ('queued', 'paused', 'scheduled') OR (call_state = 'dialing' AND dial_started_at IS NULL))
          FOR UPDATE
        ), cancelled AS (
          UPDATE calls c SET call_state = 'ended', status = 'cancelled', call_status = 'cancelled', failure_reason = $3,
-           ended_at = now(), dialed_at = NULL, attempts = c.attempts - t.was_claimed::int, updated_at = now()
+           ended_at = now(), dialed_at = NULL, next_attempt_at = NULL, attempts = c.attempts - t.was_claimed::int, updated_at = now()
          FROM target t WHERE c.id = t.id
          RETURNING t.was_claimed
        ), tally AS (

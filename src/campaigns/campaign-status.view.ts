@@ -29,6 +29,7 @@ export function toCampaignView(request: CallRequest) {
       no_answer: request.noAnswerCalls,
       failed: request.failedCalls,
       cancelled: request.cancelledCalls,
+      suppressed: request.suppressedCalls,
     },
   };
 }
@@ -45,6 +46,8 @@ export function toDetailView(requestId: string, call: Call) {
     call_state: call.callState,
     call_status: call.callStatus,
     attempts: call.attempts,
+    ...(call.attemptHistory.length > 0 && { attemptHistory: call.attemptHistory }),
+    ...(call.nextAttemptAt && { nextAttemptAt: call.nextAttemptAt }),
     dialedAt: call.dialedAt,
     answeredAt: call.answeredAt,
     endedAt: call.endedAt,

@@ -8,6 +8,8 @@ import { normalizeCallFlow } from '../call-flow/normalize-call-flow';
 import { FieldValidationException } from '../common/api-error';
 import { canonicalJson } from '../common/canonical-json';
 import { FieldError } from '../common/field-error';
+import { suppressListedDestinations } from '../compliance/do-not-call.service';
+import { validateRetryPolicy } from '../compliance/retry-policy';
 import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
 import { DISPATCH_WAKE_CHANNEL } from '../dispatcher/queue.constants';
 import { Organization } from '../organizations/organization.entity';
@@ -47,7 +49,8 @@ export class CampaignsService {
    */
   async submit(organization: Organization, dto: CreateCallRequestDto): Promise<SubmissionResult> {
     const { destinations, errors: destinationErrors } = validateDestinations(dto.destinations);
-    const { flow, templates } = this.compileCallFlow(dto.callFlow, destinationErrors);
+    const retry = dto.retry === undefined ? { errors: [] } : validateRetryPolicy(dto.retry);
+    const { flow, templates } = this.compileCallFlow(dto.callFlow, [...destinationErrors, ...retry.errors]);
 
     // Rendered here to refuse what cannot be spoken; rendered again from the same properties when dialed.
     const renderErrors: FieldError[] = [];
@@ -59,7 +62,7 @@ export class CampaignsService {
 
     const enableCallRecording = dto.enableCallRecording ?? false;
     const bodyHash = createHash('sha256')
-      .update(canonicalJson({ requestId: dto.requestId, destinations, enableCallRecording, callFlow: dto.callFlow }))
+      .update(canonicalJson({ requestId: dto.requestId, destinations, enableCallRecording, callFlow: dto.callFlow, ...(retry.value && { retry: retry.value }) }))
       .digest('hex');
     const existing = await this.requests.findOneBy({ organizationId: organization.id, requestId: dto.requestId });
     if (existing) return { created: false, view: await this.resubmission(existing, bodyHash) };
@@ -75,10 +78,12 @@ export class CampaignsService {
             source: 'api',
             enableCallRecording,
             callFlow: flow,
+            retryPolicy: retry.value ?? null,
             totalCalls: destinations.length,
           }),
         );
         await storeCalls(tx.queryRunner!, { organizationId: organization.id, callRequestId: saved.id }, destinations, this.storeMethod);
+        await suppressListedDestinations(tx.queryRunner!, organization.id, saved.id);
         return saved;
       });
     } catch (error) {
@@ -89,7 +94,8 @@ export class CampaignsService {
       }
       throw error;
     }
-    const view = await this.statusOf(request, 1, 100);
+    // Counters may have moved in the transaction (destinations on the do-not-call list).
+    const view = await this.statusOf(await this.requests.findOneByOrFail({ id: request.id }), 1, 100);
     await this.wakeDispatchers(organization.id);
     return { created: true, view };
   }

@@ -38,6 +38,13 @@ export class CreateCallRequestDto {
   @IsBoolean({ message: 'must be true or false' })
   enableCallRecording?: boolean;
 
+  @ApiPropertyOptional({
+    description: 'Retries per outcome (see README); absent: no retries. {} gives the defaults.',
+    example: { busy: { maxAttempts: 3, delaySeconds: 300 }, no_answer: { maxAttempts: 3, delaySeconds: 600 }, backoff: 'exponential' },
+  })
+  @IsOptional()
+  retry?: unknown;
+
   @ApiProperty({ description: 'The call flow: steps of play / gather / transfer (see README)', example: { steps: [{ name: 'play', message: { msg: 'Hello {{name}}' } }] } })
   @IsObject({ message: 'must be an object with a "steps" array' })
   callFlow: Record<string, unknown>;

@@ -47,6 +47,9 @@ class EnvironmentSchema {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1)
   DIAL_CONCURRENCY = 200;
 
+  @IsOptional() @Transform(toInt) @IsInt() @Min(50)
+  SCHEDULER_INTERVAL_MS = 1_000;
+
   @IsOptional() @Transform(toInt) @IsInt() @Min(1)
   CSV_MAX_FILE_BYTES = 200 * 1024 * 1024;
 
@@ -71,6 +74,8 @@ export interface AppConfig {
   bootstrap: { apiKey?: string; maxConcurrentCalls: number };
   slotLeaseTtlMs: number;
   reconcileIntervalMs: number;
+  /** How often scheduled calls (retries, calling hours) that are due are put back in the queue. */
+  schedulerIntervalMs: number;
   csvUpload: { maxFileBytes: number; maxRows: number };
   logLevel: 'error' | 'warn' | 'log' | 'debug';
 }
@@ -95,6 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     bootstrap: { apiKey: parsed.BOOTSTRAP_API_KEY || undefined, maxConcurrentCalls: parsed.BOOTSTRAP_MAX_CONCURRENT_CALLS },
     slotLeaseTtlMs: parsed.SLOT_LEASE_TTL_MS,
     reconcileIntervalMs: parsed.RECONCILE_INTERVAL_MS,
+    schedulerIntervalMs: parsed.SCHEDULER_INTERVAL_MS,
     csvUpload: { maxFileBytes: parsed.CSV_MAX_FILE_BYTES, maxRows: parsed.CSV_MAX_ROWS },
     logLevel: parsed.LOG_LEVEL,
   };

@@ -3,10 +3,11 @@ import { CallRequest } from '../campaigns/call-request.entity';
 import { Call } from '../campaigns/call.entity';
 import { InitialSchema1763776000000 } from '../migrations/1763776000000-initial-schema';
 import { CsvImportReport1763900000000 } from '../migrations/1763900000000-csv-import-report';
+import { CampaignCompliance1764000000000 } from '../migrations/1764000000000-campaign-compliance';
 import { Organization } from '../organizations/organization.entity';
 
 export const ENTITIES = [Organization, CallRequest, Call];
-export const MIGRATIONS = [InitialSchema1763776000000, CsvImportReport1763900000000];
+export const MIGRATIONS = [InitialSchema1763776000000, CsvImportReport1763900000000, CampaignCompliance1764000000000];
 
 /** One place that says how we talk to PostgreSQL: migrations, never synchronize. */
 export function typeormOptions(databaseUrl: string, poolSize = 20): DataSourceOptions {

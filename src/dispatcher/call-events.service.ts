@@ -1,11 +1,14 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Subscription } from 'rxjs';
 import { StepRecord } from '../campaigns/call.entity';
-import { VoiceEvent, VoiceProvider } from '../voice/voice-provider';
+import { Clock } from '../common/clock';
+import { RetryPolicy, retryDelayMs } from '../compliance/retry-policy';
+import { CallOutcome, VoiceEvent, VoiceProvider } from '../voice/voice-provider';
 import { LeaseKeeper } from './lease-keeper.service';
 import { CallSql } from './call-sql';
 
 const SHUTDOWN_DRAIN_MS = 5000;
+const RETRIED_OUTCOMES = new Set<CallOutcome>(['busy', 'no_answer', 'failed']);
 
 /**
  * Applies the voice platform's normalized events to the calls table. Transitions only move forward,
@@ -22,6 +25,7 @@ export class CallEventsService implements OnModuleInit, BeforeApplicationShutdow
     private readonly sql: CallSql,
     private readonly provider: VoiceProvider,
     private readonly leases: LeaseKeeper,
+    private readonly clock: Clock,
   ) {}
 
   onModuleInit(): void {
@@ -95,6 +99,7 @@ export class CallEventsService implements OnModuleInit, BeforeApplicationShutdow
       },
     };
     const leg = finished && event.leg ? JSON.stringify([event.leg]) : '[]';
+    if (finished && event.optOut) await this.optOut(event.callId);
     await this.sql.progress(
       `UPDATE calls SET
          steps = CASE
@@ -109,8 +114,20 @@ export class CallEventsService implements OnModuleInit, BeforeApplicationShutdow
     );
   }
 
-  /** Ends the call once: records the outcome, counts it on its campaign, then frees its slot. */
-  private async endCall(callId: string, at: Date, outcome: string, reason: string | null, slotReleased: boolean): Promise<void> {
+  /** The callee chose to opt out: the number goes on the organization's do-not-call list at once. */
+  private async optOut(callId: string): Promise<void> {
+    await this.sql.progress(
+      `INSERT INTO do_not_call (organization_id, phone, source) SELECT organization_id, phone, 'opt-out' FROM calls WHERE id = $1 ON CONFLICT DO NOTHING`,
+      [callId],
+    );
+  }
+
+  /**
+   * A busy, unanswered or failed call whose campaign retries that outcome, with attempts left, is
+   * scheduled again (its attempt kept in attemptHistory); any other call ends once.
+   */
+  private async endCall(callId: string, at: Date, outcome: CallOutcome, reason: string | null, slotReleased: boolean): Promise<void> {
+    if (RETRIED_OUTCOMES.has(outcome) && (await this.retry(callId, at, outcome, reason, slotReleased))) return;
     const rows = await this.sql.progress<{ organization_id: string; lease_id: string | null }>(
       `WITH ended AS (
          UPDATE calls SET call_state = 'ended', call_status = $3,
@@ -138,5 +155,32 @@ export class CallEventsService implements OnModuleInit, BeforeApplicationShutdow
     if (rows.length === 0 || slotReleased) return;
     const { organization_id: organizationId, lease_id: leaseId } = rows[0];
     if (leaseId) await this.leases.release(organizationId, leaseId);
+  }
+
+  private async retry(callId: string, at: Date, outcome: CallOutcome, reason: string | null, slotReleased: boolean): Promise<boolean> {
+    const [call] = await this.sql.progress<{ attempts: number; organization_id: string; lease_id: string | null; retry_policy: RetryPolicy | null }>(
+      `SELECT c.attempts, c.organization_id, c.lease_id, r.retry_policy FROM calls c JOIN call_requests r ON r.id = c.call_request_id
+       WHERE c.id = $1 AND c.call_state IN ('dialing', 'ringing', 'ongoing') AND r.status <> 'cancelled'`,
+      [callId],
+    );
+    const delayMs = call && retryDelayMs(call.retry_policy, outcome, call.attempts, Math.random());
+    if (!call || delayMs === null) return false;
+    const retried = await this.sql.progress(
+      `WITH retried AS (
+         UPDATE calls c SET call_state = 'scheduled', status = 'scheduled', next_attempt_at = $2, call_status = NULL,
+           attempt_history = c.attempt_history || jsonb_build_array(jsonb_build_object(
+             'attempt', c.attempts, 'outcome', $3::text, 'dialedAt', c.dialed_at, 'endedAt', $4::timestamptz, 'reason', $5::text)),
+           lease_id = NULL, dial_started_at = NULL, dialed_at = NULL, answered_at = NULL, provider_call_id = NULL,
+           failure_reason = NULL, steps = '[]', updated_at = now()
+         WHERE c.id = $1 AND c.call_state IN ('dialing', 'ringing', 'ongoing')
+         RETURNING c.call_request_id
+       ), uncounted AS (
+         UPDATE call_requests r SET dialed_calls = dialed_calls - 1, updated_at = now() FROM retried q WHERE r.id = q.call_request_id
+       )
+       SELECT 1 FROM retried`,
+      [callId, new Date(this.clock.now().getTime() + delayMs), outcome, at, reason],
+    );
+    if (retried.length > 0 && !slotReleased && call.lease_id) await this.leases.release(call.organization_id, call.lease_id);
+    return retried.length > 0;
   }
 }

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { CallFlow } from '../call-flow/call-flow.types';
 import { FlowTemplatesCache } from '../call-flow/flow-templates-cache';
 import { VoiceProvider } from '../voice/voice-provider';
+import { SUPPRESSED_REASON } from '../compliance/do-not-call.service';
 import { CallEventsService } from './call-events.service';
 import { CallHangupsService } from './call-hangups.service';
 import { LeaseKeeper } from './lease-keeper.service';
@@ -39,15 +40,20 @@ export class DialService {
          UPDATE calls c SET dial_started_at = clock_timestamp(), updated_at = now()
          FROM call_requests r
          WHERE c.id = $1 AND r.id = c.call_request_id AND c.call_state = 'dialing' AND c.lease_id = $2 AND c.dial_started_at IS NULL
+           AND NOT EXISTS (SELECT 1 FROM do_not_call d WHERE d.organization_id = c.organization_id AND d.phone = c.phone)
          RETURNING c.phone, c.caller, c.properties, c.call_request_id, r.call_flow, r.enable_call_recording
        )
        SELECT * FROM started`,
       [callId, leaseId],
     );
     if (rows.length === 0) {
-      // Already ended, dialed, or handed to another lease: never dial twice.
-      this.logger.warn(`call ${callId} is no longer waiting for this dial; skipped`);
       this.leaseKeeper.take(callId);
+      if (await this.suppressIfListed(callId, leaseId)) {
+        this.logger.log(`call ${callId}: the number was put on the do-not-call list; not dialed`);
+      } else {
+        // Already ended, dialed, or handed to another lease: never dial twice.
+        this.logger.warn(`call ${callId} is no longer waiting for this dial; skipped`);
+      }
       await this.leaseKeeper.release(organizationId, leaseId);
       return;
     }
@@ -76,5 +82,25 @@ export class DialService {
          updated_at = now() WHERE id = $1`,
       [callId, providerCallId],
     );
+  }
+
+  /** A claimed call whose number is now on the do-not-call list ends as suppressed, never dialed. */
+  private async suppressIfListed(callId: string, leaseId: string): Promise<boolean> {
+    const rows = await this.sql.progress(
+      `WITH suppressed AS (
+         UPDATE calls c SET call_state = 'ended', status = 'suppressed', failure_reason = $3, ended_at = now(), updated_at = now()
+         WHERE c.id = $1 AND c.call_state = 'dialing' AND c.lease_id = $2 AND c.dial_started_at IS NULL
+           AND EXISTS (SELECT 1 FROM do_not_call d WHERE d.organization_id = c.organization_id AND d.phone = c.phone)
+         RETURNING c.call_request_id
+       ), counted AS (
+         UPDATE call_requests r SET suppressed_calls = suppressed_calls + 1, ended_calls = ended_calls + 1,
+           status = CASE WHEN ended_calls + 1 >= total_calls AND status <> 'cancelled' THEN 'completed' ELSE status END,
+           completed_at = CASE WHEN ended_calls + 1 >= total_calls THEN now() ELSE completed_at END, updated_at = now()
+         FROM suppressed s WHERE r.id = s.call_request_id
+       )
+       SELECT 1 FROM suppressed`,
+      [callId, leaseId, SUPPRESSED_REASON],
+    );
+    return rows.length > 0;
   }
 }

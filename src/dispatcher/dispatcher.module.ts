@@ -14,6 +14,7 @@ import { CallSql } from './call-sql';
 import { OrganizationUsageController } from './organization-usage.controller';
 import { DIAL_QUEUE } from './queue.constants';
 import { ReconcilerService } from './reconciler.service';
+import { SchedulerService } from './scheduler.service';
 import { SlotLeasesService } from './slot-leases.service';
 
 /** Slot accounting for every role; the dispatcher, dial processor and reconciler only where calls are worked. */
@@ -27,9 +28,9 @@ export class DispatcherModule {
       controllers: [OrganizationUsageController],
       providers: [
         SlotLeasesService,
-        ...(runsCalls ? [FlowTemplatesCache, CallSql, LeaseKeeper, CallEventsService, CallHangupsService, DispatcherService, DialService, DialProcessor, ReconcilerService] : []),
+        ...(runsCalls ? [FlowTemplatesCache, CallSql, LeaseKeeper, CallEventsService, CallHangupsService, DispatcherService, DialService, DialProcessor, ReconcilerService, SchedulerService] : []),
       ],
-      exports: [SlotLeasesService, ...(runsCalls ? [DispatcherService, CallEventsService] : [])],
+      exports: [SlotLeasesService, ...(runsCalls ? [DispatcherService, CallEventsService, SchedulerService] : [])],
     };
   }
 }

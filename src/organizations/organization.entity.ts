@@ -20,6 +20,18 @@ export class Organization {
   @Column({ name: 'external_ongoing_calls', type: 'int', default: 0 })
   externalOngoingCalls: number;
 
+  /** Most calls started in any one second (carrier cap); null = no cap. */
+  @Column({ name: 'calls_per_second', type: 'numeric', nullable: true, transformer: { to: (v: number | null) => v, from: (v: string | null) => (v === null ? null : Number(v)) } })
+  callsPerSecond: number | null;
+
+  /** Most calls started to one number per day, across campaigns; null = no cap. */
+  @Column({ name: 'max_calls_per_number_per_day', type: 'int', nullable: true })
+  maxCallsPerNumberPerDay: number | null;
+
+  /** The calling hours of campaigns that set none; null = any time. */
+  @Column({ name: 'calling_hours', type: 'jsonb', nullable: true })
+  callingHours: Record<string, unknown> | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 }

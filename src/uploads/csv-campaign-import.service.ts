@@ -9,6 +9,7 @@ import { StatusView } from '../campaigns/campaign-status.view';
 import { storeCalls } from '../campaigns/store-calls';
 import { Destination } from '../campaigns/validate-destinations';
 import { canonicalJson } from '../common/canonical-json';
+import { suppressListedDestinations } from '../compliance/do-not-call.service';
 import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
 import { CsvFileError, readDebtorRows } from './debtor-csv-reader';
 import { Organization } from '../organizations/organization.entity';
@@ -48,6 +49,7 @@ export class CsvCampaignImportService {
           enableCallRecording: fields.enableCallRecording,
           defaultRegion: fields.defaultRegion ?? null,
           skipInvalidRows: fields.skipInvalidRows,
+          ...(fields.retry && { retry: fields.retry }),
           file: file.sha256,
         }),
       )
@@ -62,9 +64,9 @@ export class CsvCampaignImportService {
     try {
       await runner.startTransaction();
       const [inserted] = await runner.query(
-        `INSERT INTO call_requests (organization_id, request_id, body_hash, source, enable_call_recording, call_flow, total_calls)
-         VALUES ($1, $2, $3, 'csv', $4, $5, 0) RETURNING id`,
-        [organization.id, fields.requestId, bodyHash, fields.enableCallRecording, JSON.stringify(flow)],
+        `INSERT INTO call_requests (organization_id, request_id, body_hash, source, enable_call_recording, call_flow, retry_policy, total_calls)
+         VALUES ($1, $2, $3, 'csv', $4, $5, $6, 0) RETURNING id`,
+        [organization.id, fields.requestId, bodyHash, fields.enableCallRecording, JSON.stringify(flow), fields.retry ? JSON.stringify(fields.retry) : null],
       );
       callRequestId = inserted.id;
       const tally = new ImportTally(!fields.skipInvalidRows);
@@ -83,6 +85,7 @@ export class CsvCampaignImportService {
       if (tally.refusesUpload()) throw CsvUploadException.invalidRows(report);
       if (stored === 0) throw CsvUploadException.noRows(report);
       await runner.query(`UPDATE call_requests SET total_calls = $2, import_report = $3 WHERE id = $1`, [callRequestId, stored, JSON.stringify(report)]);
+      await suppressListedDestinations(runner, organization.id, callRequestId);
       await runner.commitTransaction();
     } catch (error) {
       if (runner.isTransactionActive) await runner.rollbackTransaction();

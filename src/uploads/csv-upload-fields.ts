@@ -7,6 +7,7 @@ import { FieldValidationException } from '../common/api-error';
 import { FieldError } from '../common/field-error';
 import { flattenValidationErrors, VALIDATOR_OPTIONS } from '../common/validation.pipe';
 import { E164_MESSAGE } from '../campaigns/validate-destinations';
+import { RetryPolicy, validateRetryPolicy } from '../compliance/retry-policy';
 
 const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 const COUNTRIES = getCountries();
@@ -38,6 +39,11 @@ export class CsvUploadFieldsDto {
   @IsIn(COUNTRIES, { message: 'must be an ISO 3166-1 alpha-2 country code such as SG or US' })
   defaultRegion?: CountryCode;
 
+  @ApiPropertyOptional({ description: 'Retries per outcome as JSON text, as in POST /call', example: '{"busy": {"maxAttempts": 3}}' })
+  @IsOptional()
+  @IsString({ message: 'must be the retry settings as JSON text' })
+  retry?: string;
+
   @ApiPropertyOptional({ example: false, description: 'true: invalid rows are left out and listed; false (default): any invalid row refuses the whole upload' })
   @IsOptional()
   @Transform(toBoolean)
@@ -55,6 +61,7 @@ export interface CsvUploadFields {
   requestId: string;
   /** Parsed, not yet validated: the campaign service checks it like POST /call's. */
   callFlow: unknown;
+  retry?: RetryPolicy;
   caller?: string;
   enableCallRecording: boolean;
   defaultRegion?: CountryCode;
@@ -73,10 +80,21 @@ export function parseCsvUploadFields(raw: Record<string, string>): CsvUploadFiel
       errors.push({ field: 'callFlow', message: `is not valid JSON: ${(error as Error).message}` });
     }
   }
+  let retry: RetryPolicy | undefined;
+  if (typeof dto.retry === 'string') {
+    try {
+      const checked = validateRetryPolicy(JSON.parse(dto.retry));
+      errors.push(...checked.errors);
+      retry = checked.value;
+    } catch (error) {
+      errors.push({ field: 'retry', message: `is not valid JSON: ${(error as Error).message}` });
+    }
+  }
   if (errors.length > 0) throw new FieldValidationException(errors);
   return {
     requestId: dto.requestId,
     callFlow,
+    retry,
     caller: dto.caller,
     enableCallRecording: dto.enableCallRecording ?? false,
     defaultRegion: dto.defaultRegion,

@@ -47,6 +47,8 @@ export type VoiceEvent =
       userPressedDigits?: string;
       transferStatus?: TransferStatus;
       leg?: MonitorLeg;
+      /** The callee chose a branch with `optOut`: put the number on the do-not-call list. */
+      optOut?: boolean;
     } & StepEventBase)
   | { type: 'ended'; callId: string; at: Date; outcome: CallOutcome; reason?: string };
 

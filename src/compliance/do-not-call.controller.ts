@@ -1,0 +1,85 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, NotFoundException, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
+import { ApiConsumes, ApiHeader, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, Matches } from 'class-validator';
+import { Request } from 'express';
+import { CountryCode, getCountries } from 'libphonenumber-js';
+import { PageQueryDto } from '../campaigns/status-query.dto';
+import { FieldValidationException } from '../common/api-error';
+import { ApiKeyGuard, CurrentOrganization } from '../common/api-key.guard';
+import { JsonBodyGuard } from '../common/json-body.guard';
+import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
+import { Organization } from '../organizations/organization.entity';
+import { receiveMultipartUpload } from '../uploads/multipart-upload';
+import { DoNotCallService } from './do-not-call.service';
+
+const COUNTRIES = getCountries();
+const MAX_NUMBERS = 100_000;
+
+export class AddDoNotCallDto {
+  @ApiProperty({ example: ['+6588893322', '+65 9123 4567'] })
+  @ArrayMaxSize(MAX_NUMBERS, { message: `must hold at most ${MAX_NUMBERS} numbers` })
+  @ArrayMinSize(1, { message: 'must hold at least one number' })
+  @IsArray({ message: 'must be an array of phone numbers' })
+  phones: string[];
+
+  @ApiPropertyOptional({ example: 'SG' })
+  @IsOptional()
+  @IsIn(COUNTRIES, { message: 'must be an ISO 3166-1 alpha-2 country code such as SG or US' })
+  defaultRegion?: CountryCode;
+}
+
+export class DoNotCallQueryDto extends PageQueryDto {
+  @IsOptional()
+  @Matches(/^\+?\d{1,15}$/, { message: 'must be 1 to 15 digits, optionally after a +' })
+  phone?: string;
+}
+
+@ApiTags('organization')
+@ApiHeader({ name: 'x-credential-api-key', required: true })
+@Controller('organization/dnc')
+@UseGuards(ApiKeyGuard)
+export class DoNotCallController {
+  constructor(
+    private readonly doNotCall: DoNotCallService,
+    @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
+  ) {}
+
+  @Get()
+  @ApiOperation({ operationId: 'listDoNotCall', summary: 'The do-not-call list, newest first (filter: phone digits)' })
+  list(@CurrentOrganization() organization: Organization, @Query() query: DoNotCallQueryDto) {
+    return this.doNotCall.list(organization.id, query.page, query.perPage, query.phone);
+  }
+
+  @Post()
+  @HttpCode(200)
+  @UseGuards(JsonBodyGuard)
+  @ApiOperation({ operationId: 'addDoNotCall', summary: 'Add numbers to the do-not-call list (normalized to E.164)' })
+  async add(@CurrentOrganization() organization: Organization, @Body() body: AddDoNotCallDto) {
+    return { added: await this.doNotCall.add(organization.id, body.phones, body.defaultRegion, 'api') };
+  }
+
+  @Post('csv')
+  @HttpCode(200)
+  @ApiConsumes('multipart/form-data')
+  @ApiOperation({ operationId: 'importDoNotCall', summary: 'Add the numbers of a CSV file (a phone column, as in a debtor CSV)' })
+  async importCsv(@CurrentOrganization() organization: Organization, @Req() request: Request) {
+    const upload = await receiveMultipartUpload(request, { fileField: 'file', maxFileBytes: this.config.csvUpload.maxFileBytes, maxFieldBytes: 1024 });
+    try {
+      const region = upload.fields.defaultRegion;
+      if (region !== undefined && !COUNTRIES.includes(region as CountryCode)) {
+        throw new FieldValidationException([{ field: 'defaultRegion', message: 'must be an ISO 3166-1 alpha-2 country code such as SG or US' }]);
+      }
+      if (!upload.file) throw new FieldValidationException([{ field: 'file', message: 'is required: a part named "file" holding the CSV' }]);
+      return { added: await this.doNotCall.addCsv(organization.id, upload.file.path, region as CountryCode | undefined) };
+    } finally {
+      await upload.cleanup();
+    }
+  }
+
+  @Delete(':phone')
+  @ApiOperation({ operationId: 'removeDoNotCall', summary: 'Take a number (E.164) off the do-not-call list' })
+  async remove(@CurrentOrganization() organization: Organization, @Param('phone') phone: string) {
+    if (!(await this.doNotCall.remove(organization.id, phone))) throw new NotFoundException(`${phone} is not on the do-not-call list`);
+    return { removed: phone };
+  }
+}

@@ -1,0 +1,71 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Clock } from '../common/clock';
+import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
+import { DispatcherService } from './dispatcher.service';
+
+/** Calls moved back to the queue per statement. */
+const BATCH = 1000;
+
+/**
+ * Puts scheduled calls (retries, calls waiting for their calling hours) back in the queue when they
+ * are due, in order of due time: each gets a new place at the end of the organization's queue, so a
+ * retry waits behind the calls that were queued before it was due. A call of a paused campaign goes
+ * to `paused` instead, and is released on resume.
+ */
+@Injectable()
+export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(SchedulerService.name);
+  private timer?: NodeJS.Timeout;
+  private running = false;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly dispatcher: DispatcherService,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.tick(), this.config.schedulerIntervalMs);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Releases every call due by now; returns how many. */
+  async tick(): Promise<number> {
+    if (this.running) return 0;
+    this.running = true;
+    let released = 0;
+    try {
+      for (;;) {
+        // An UPDATE answers [rows, count] through TypeORM.
+        const [rows]: [{ organization_id: string }[], number] = await this.db.query(
+          `WITH due AS (
+             SELECT c.id, nextval(pg_get_serial_sequence('calls', 'seq')) AS new_seq FROM (
+               SELECT id FROM calls WHERE call_state = 'scheduled' AND next_attempt_at <= $1
+               ORDER BY next_attempt_at, seq LIMIT $2 FOR UPDATE SKIP LOCKED
+             ) c
+           )
+           UPDATE calls c SET seq = due.new_seq, next_attempt_at = NULL, status = 'queued',
+             call_state = CASE WHEN r.status = 'paused' THEN 'paused' ELSE 'queued' END, updated_at = now()
+           FROM due, call_requests r
+           WHERE c.id = due.id AND r.id = c.call_request_id AND c.call_state = 'scheduled'
+           RETURNING c.organization_id`,
+          [this.clock.now(), BATCH],
+        );
+        released += rows.length;
+        for (const organizationId of new Set(rows.map((row) => row.organization_id))) this.dispatcher.wake(organizationId);
+        if (rows.length < BATCH) return released;
+      }
+    } catch (error) {
+      this.logger.error(`releasing scheduled calls failed: ${(error as Error)?.stack ?? error}`);
+      return released;
+    } finally {
+      this.running = false;
+    }
+  }
+}
