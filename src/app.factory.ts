@@ -8,6 +8,7 @@ import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation.pipe';
 import { ResolvedConfig } from './config/app-config';
 import { runMigrations } from './database/run-migrations';
+import { keepRawBodyOfMessageBirdRequests } from './voice/messagebird/raw-body';
 
 /** Large enough for the contract's 100,000 destinations with their properties. */
 const JSON_BODY_LIMIT = '64mb';
@@ -21,7 +22,7 @@ function logLevels(config: ResolvedConfig): LogLevel[] {
 export async function createHttpApp(config: ResolvedConfig): Promise<INestApplication> {
   await runMigrations(config.databaseUrl);
   const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, logger: logLevels(config), abortOnError: false });
-  app.use(express.json({ limit: JSON_BODY_LIMIT }));
+  app.use(express.json({ limit: JSON_BODY_LIMIT, verify: keepRawBodyOfMessageBirdRequests }));
   app.use(bodyParserErrorHandler);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());

@@ -1,0 +1,52 @@
+/** How one callee (and the transfer targets it reaches) behaves on the MessageBird double, like the simulator's script. */
+export interface DoubleCallee {
+  answer: 'answered' | 'busy' | 'no_answer' | 'failed';
+  ringMs: number;
+  /** The key pressed at each successive prompt (a run of steps capturing keys); '' = none. */
+  digits: string[];
+  /** What a transfer target does. */
+  transfer: 'answered' | 'busy' | 'no_answer' | 'failed';
+  transferRingMs: number;
+  transferTalkMs: number;
+  /** The callee hangs up this long after answering (null: never). */
+  hangupAfterMs: number | null;
+  /** An answering machine picks up (matters with ifMachine=hangup). */
+  machine: boolean;
+}
+
+export interface DoubleScript {
+  /** Speaking time per character of a `say`. */
+  msPerChar: number;
+  /** How long after a prompt was spoken the callee presses its key. */
+  keypressMs: number;
+  /** Divides every duration (tests run at 100×). */
+  speed: number;
+  default: DoubleCallee;
+  numbers: Record<string, Partial<DoubleCallee>>;
+}
+
+export const DEFAULT_DOUBLE_SCRIPT: DoubleScript = {
+  msPerChar: 60,
+  keypressMs: 1500,
+  speed: 1,
+  default: { answer: 'answered', ringMs: 3000, digits: [], transfer: 'answered', transferRingMs: 3000, transferTalkMs: 5000, hangupAfterMs: null, machine: false },
+  numbers: {},
+};
+
+/** A script as tests write it: any field may be left out. */
+export type DoubleScriptInput = Partial<Omit<DoubleScript, 'default'>> & { default?: Partial<DoubleCallee> };
+
+export function doubleScript(overrides: DoubleScriptInput = {}): DoubleScript {
+  return {
+    ...DEFAULT_DOUBLE_SCRIPT,
+    ...overrides,
+    default: { ...DEFAULT_DOUBLE_SCRIPT.default, ...overrides.default },
+    numbers: overrides.numbers ?? {},
+  };
+}
+
+/** The behaviour of the callee at `number` (MessageBird writes numbers without '+'; the script may use either). */
+export function calleeFor(script: DoubleScript, number: string): DoubleCallee {
+  const digits = number.replace(/^\+/, '');
+  return { ...script.default, ...(script.numbers[digits] ?? script.numbers[`+${digits}`]) };
+}

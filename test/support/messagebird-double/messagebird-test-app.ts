@@ -1,0 +1,58 @@
+import { createServer } from 'node:net';
+import { MessageBirdConfig } from '../../../src/config/app-config';
+import { startTestApp, TestApp } from '../test-app';
+import { DoubleScriptInput } from './callee-script';
+import { MessageBirdDouble } from './messagebird-double';
+
+export interface MessageBirdTestApp extends TestApp {
+  double: MessageBirdDouble;
+  /** Where the double reaches our service (PUBLIC_BASE_URL). */
+  publicBaseUrl: string;
+}
+
+export const TEST_ACCESS_KEY = 'test_double_access_key';
+export const TEST_SIGNING_KEY = 'test-double-signing-key';
+
+/**
+ * The real application with VOICE_PROVIDER=messagebird, listening on a loopback port, against a
+ * MessageBird double on another: requests go over real HTTP both ways.
+ */
+export async function startMessageBirdTestApp(
+  options: { script?: DoubleScriptInput; messagebird?: Partial<MessageBirdConfig>; role?: 'api' | 'all'; join?: MessageBirdTestApp } = {},
+): Promise<MessageBirdTestApp> {
+  const double = options.join?.double ?? new MessageBirdDouble({ accessKey: TEST_ACCESS_KEY, signingKey: TEST_SIGNING_KEY, script: { speed: 100, ...options.script } });
+  if (!options.join) await double.start();
+  const port = await freePort();
+  const publicBaseUrl = `http://127.0.0.1:${port}`;
+  const messagebird: MessageBirdConfig = {
+    accessKey: TEST_ACCESS_KEY,
+    baseUrl: double.url,
+    signingKey: TEST_SIGNING_KEY,
+    publicBaseUrl,
+    sipDomain: 'pbx.example.com',
+    gatherTimeoutSeconds: 5,
+    requestTimeoutMs: 2000,
+    placementAttempts: 3,
+    reconcileAfterMs: 60_000,
+    ...options.messagebird,
+  };
+  const t = await startTestApp({ config: { voiceProvider: 'messagebird', messagebird, role: options.role ?? 'all' }, ...(options.join && { join: options.join }) });
+  await t.app.listen(port, '127.0.0.1');
+  const close = t.close;
+  return Object.assign(t, {
+    double,
+    publicBaseUrl,
+    async close() {
+      if (!options.join) await double.stop();
+      await close();
+    },
+  });
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
