@@ -3,9 +3,11 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { runCsvUpload } from './csv-upload.bench';
 import { runDispatch } from './dispatch.bench';
 import { runStatusPaging } from './status-paging.bench';
 import { runSubmission } from './submission.bench';
+import { runWebhookIntake } from './webhook-intake.bench';
 import { machineBusyCores } from './support/cpu';
 import { formatTable, ScenarioResult } from './support/report';
 import { REPO_ROOT, stopAllServices } from './support/service';
@@ -19,6 +21,8 @@ const SCENARIOS: Record<string, () => Promise<ScenarioResult>> = {
   submission: runSubmission,
   dispatch: runDispatch,
   'status-paging': runStatusPaging,
+  'csv-upload': runCsvUpload,
+  'webhook-intake': runWebhookIntake,
 };
 
 function environment() {

@@ -5,12 +5,14 @@ import { CampaignsModule } from './campaigns/campaigns.module';
 import { ComplianceModule } from './compliance/compliance.module';
 import { ResolvedConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { typeormOptions } from './database/typeorm-options';
 import { DispatcherModule } from './dispatcher/dispatcher.module';
 import { HealthController } from './health/health.controller';
 import { OrganizationsModule } from './organizations/organizations.module';
 import { RedisModule } from './redis/redis.module';
 import { UploadsModule } from './uploads/uploads.module';
+import { MessageBirdHttpModule } from './voice/messagebird/messagebird-http.module';
 
 @Module({})
 export class AppModule {
@@ -26,7 +28,9 @@ export class AppModule {
         CampaignsModule,
         ComplianceModule,
         UploadsModule,
+        DashboardModule,
         DispatcherModule.forRole(config.role),
+        MessageBirdHttpModule.forConfig(config),
       ],
       controllers: [HealthController],
     };

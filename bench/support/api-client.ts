@@ -14,6 +14,11 @@ export class ApiClient {
     private readonly apiKey: string,
   ) {}
 
+  /** The headers that authenticate a request (for requests made without this client, e.g. streamed uploads). */
+  authHeaders(): Record<string, string> {
+    return { 'x-credential-api-key': this.apiKey };
+  }
+
   get<T = any>(path: string): Promise<TimedResponse<T>> {
     return this.request<T>('GET', path);
   }

@@ -19,6 +19,8 @@ export interface ServiceOptions {
   /** Written to a temp file and passed as SIMULATOR_SCRIPT. */
   simulatorScript: object;
   simulatorSpeed?: number;
+  /** More environment for the service, given its base URL (e.g. VOICE_PROVIDER=messagebird and PUBLIC_BASE_URL). */
+  env?: (baseUrl: string) => Record<string, string>;
 }
 
 export interface RunningService {
@@ -86,6 +88,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       LOG_LEVEL: 'warn',
       SIMULATOR_SCRIPT: scriptPath,
       SIMULATOR_SPEED: String(options.simulatorSpeed ?? 1),
+      ...options.env?.(`http://127.0.0.1:${port}`),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

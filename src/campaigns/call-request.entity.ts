@@ -1,9 +1,11 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { CallFlow } from '../call-flow/call-flow.types';
+import type { CallingHours } from '../compliance/calling-hours';
 import { RetryPolicy } from '../compliance/retry-policy';
 
 export interface ImportRowError {
-  line: number;
+  /** 1-based (the header is line 1); null for a problem of the whole file that no line can be named for. */
+  line: number | null;
   column: string | null;
   value: string | null;
   message: string;
@@ -81,7 +83,7 @@ export class CallRequest {
   retryPolicy: RetryPolicy | null;
 
   @Column({ name: 'calling_hours', type: 'jsonb', nullable: true })
-  callingHours: Record<string, unknown> | null;
+  callingHours: CallingHours | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ApiKeyGuard, CurrentOrganization } from '../common/api-key.guard';
 import { JsonBodyGuard } from '../common/json-body.guard';
 import { Organization } from '../organizations/organization.entity';
@@ -7,7 +7,7 @@ import { StatusView } from './campaign-status.view';
 import { CallRequestPipe } from './call-request.pipe';
 import { CampaignsService } from './campaigns.service';
 import { CreateCallRequestDto } from './create-call-request.dto';
-import { PageQueryDto, StatusQueryDto, TimelineQueryDto } from './status-query.dto';
+import { DryRunQueryDto, PageQueryDto, StatusQueryDto, TimelineQueryDto } from './status-query.dto';
 
 @ApiTags('calls')
 @ApiHeader({ name: 'x-credential-api-key', required: true })
@@ -22,7 +22,9 @@ export class CampaignsController {
   @ApiOperation({ operationId: 'queueUpCall', summary: 'Queue up one call per destination with the given call flow' })
   @ApiBody({ type: CreateCallRequestDto })
   // Typed `unknown` so the global ValidationPipe leaves the body to CallRequestPipe (see there why).
-  async queueUpCall(@CurrentOrganization() organization: Organization, @Body(CallRequestPipe) body: unknown): Promise<StatusView> {
+  @ApiQuery({ name: 'dryRun', required: false, description: 'true: only say what would happen to each destination; nothing is stored' })
+  async queueUpCall(@CurrentOrganization() organization: Organization, @Body(CallRequestPipe) body: unknown, @Query() query: DryRunQueryDto) {
+    if (query.dryRun) return this.campaigns.preview(organization, body as CreateCallRequestDto);
     return (await this.campaigns.submit(organization, body as CreateCallRequestDto)).view;
   }
 

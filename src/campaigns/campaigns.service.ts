@@ -9,7 +9,11 @@ import { FieldValidationException } from '../common/api-error';
 import { canonicalJson } from '../common/canonical-json';
 import { FieldError } from '../common/field-error';
 import { suppressListedDestinations } from '../compliance/do-not-call.service';
+import { validateCallingHours } from '../compliance/calling-hours';
+import { planCallingHours } from '../compliance/calling-hours-plan';
+import { previewDestinations } from '../compliance/compliance-preview';
 import { validateRetryPolicy } from '../compliance/retry-policy';
+import { Clock } from '../common/clock';
 import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
 import { DISPATCH_WAKE_CHANNEL } from '../dispatcher/queue.constants';
 import { Organization } from '../organizations/organization.entity';
@@ -39,6 +43,7 @@ export class CampaignsService {
     @InjectRepository(Call) private readonly calls: Repository<Call>,
     private readonly redis: RedisService,
     @Inject(APP_CONFIG) config: ResolvedConfig,
+    private readonly clock: Clock,
   ) {
     this.storeMethod = config.localMode ? 'batched-insert' : 'copy';
   }
@@ -50,7 +55,8 @@ export class CampaignsService {
   async submit(organization: Organization, dto: CreateCallRequestDto): Promise<SubmissionResult> {
     const { destinations, errors: destinationErrors } = validateDestinations(dto.destinations);
     const retry = dto.retry === undefined ? { errors: [] } : validateRetryPolicy(dto.retry);
-    const { flow, templates } = this.compileCallFlow(dto.callFlow, [...destinationErrors, ...retry.errors]);
+    const hours = dto.callingHours === undefined ? { errors: [] } : validateCallingHours(dto.callingHours, 'callingHours');
+    const { flow, templates } = this.compileCallFlow(dto.callFlow, [...destinationErrors, ...retry.errors, ...hours.errors]);
 
     // Rendered here to refuse what cannot be spoken; rendered again from the same properties when dialed.
     const renderErrors: FieldError[] = [];
@@ -62,10 +68,13 @@ export class CampaignsService {
 
     const enableCallRecording = dto.enableCallRecording ?? false;
     const bodyHash = createHash('sha256')
-      .update(canonicalJson({ requestId: dto.requestId, destinations, enableCallRecording, callFlow: dto.callFlow, ...(retry.value && { retry: retry.value }) }))
+      .update(canonicalJson({ requestId: dto.requestId, destinations, enableCallRecording, callFlow: dto.callFlow, ...(retry.value && { retry: retry.value }), ...(hours.value && { callingHours: hours.value }) }))
       .digest('hex');
     const existing = await this.requests.findOneBy({ organizationId: organization.id, requestId: dto.requestId });
     if (existing) return { created: false, view: await this.resubmission(existing, bodyHash) };
+
+    const timing = await planCallingHours(hours.value ?? organization.callingHours, this.clock.now());
+    const timed = timing ? destinations.map((destination) => ({ ...destination, ...timing(destination.phone) })) : destinations;
 
     let request: CallRequest;
     try {
@@ -79,10 +88,11 @@ export class CampaignsService {
             enableCallRecording,
             callFlow: flow,
             retryPolicy: retry.value ?? null,
+            callingHours: hours.value ?? null,
             totalCalls: destinations.length,
           }),
         );
-        await storeCalls(tx.queryRunner!, { organizationId: organization.id, callRequestId: saved.id }, destinations, this.storeMethod);
+        await storeCalls(tx.queryRunner!, { organizationId: organization.id, callRequestId: saved.id }, timed, this.storeMethod);
         await suppressListedDestinations(tx.queryRunner!, organization.id, saved.id);
         return saved;
       });
@@ -98,6 +108,35 @@ export class CampaignsService {
     const view = await this.statusOf(await this.requests.findOneByOrFail({ id: request.id }), 1, 100);
     await this.wakeDispatchers(organization.id);
     return { created: true, view };
+  }
+
+  /**
+   * POST /call?dryRun=true: what would happen to each destination if the campaign were submitted now
+   * (dialed at once, scheduled for its calling hours, suppressed, or rejected as invalid). Stores nothing.
+   * Campaign-level problems (the flow, retry, calling hours) are still a 400.
+   */
+  async preview(organization: Organization, dto: CreateCallRequestDto) {
+    const { destinations, indexes, errors } = validateDestinations(dto.destinations);
+    const retry = dto.retry === undefined ? { errors: [] } : validateRetryPolicy(dto.retry);
+    const hours = dto.callingHours === undefined ? { errors: [] } : validateCallingHours(dto.callingHours, 'callingHours');
+    const { templates } = this.compileCallFlow(dto.callFlow, [...retry.errors, ...hours.errors]);
+    const renderable = destinations.filter((destination, i) => {
+      const { error } = templates.render(destination.properties);
+      if (error) errors.push({ field: `destinations[${indexes[i]}].${error.field}`, message: error.message });
+      return !error;
+    });
+    const timing = await planCallingHours(hours.value ?? organization.callingHours, this.clock.now());
+    const counts = await previewDestinations(this.db, organization.id, timing ? renderable.map((d) => ({ ...d, ...timing(d.phone) })) : renderable);
+    return {
+      dryRun: true,
+      requestId: dto.requestId,
+      requestIdInUse: (await this.findRequest(organization.id, dto.requestId)) !== null,
+      destinations: dto.destinations.length,
+      ...counts,
+      rejected: dto.destinations.length - renderable.length,
+      errors: errors.slice(0, 100),
+      errorCount: errors.length,
+    };
   }
 
   /** Checks the call flow and compiles its messages, or refuses it with every problem (and `otherErrors` found before). */

@@ -45,6 +45,13 @@ export class CreateCallRequestDto {
   @IsOptional()
   retry?: unknown;
 
+  @ApiPropertyOptional({
+    description: "Calling hours in each callee's local time (see README); absent: the organization's default, if any",
+    example: { start: '09:00', end: '20:00', days: ['mon', 'tue', 'wed', 'thu', 'fri'], timezone: 'Asia/Singapore' },
+  })
+  @IsOptional()
+  callingHours?: unknown;
+
   @ApiProperty({ description: 'The call flow: steps of play / gather / transfer (see README)', example: { steps: [{ name: 'play', message: { msg: 'Hello {{name}}' } }] } })
   @IsObject({ message: 'must be an object with a "steps" array' })
   callFlow: Record<string, unknown>;

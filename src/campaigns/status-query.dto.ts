@@ -1,10 +1,10 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { CALL_OUTCOMES, CallOutcome } from '../voice/voice-provider';
 import { CallProgress } from './call.entity';
 
-const CALL_PROGRESS: CallProgress[] = ['queued', 'onProgress', 'completed', 'cancelled'];
+const CALL_PROGRESS: CallProgress[] = ['queued', 'scheduled', 'onProgress', 'completed', 'cancelled', 'suppressed'];
 
 export class PageQueryDto {
   @IsOptional()
@@ -47,4 +47,11 @@ export class TimelineQueryDto {
   @Min(10, { message: 'must be 10 or more' })
   @Max(86_400, { message: 'must be at most 86400' })
   bucketSeconds = 60;
+}
+
+export class DryRunQueryDto {
+  @IsOptional()
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean({ message: 'must be true or false' })
+  dryRun = false;
 }

@@ -32,13 +32,17 @@ export async function storeCalls(
 
 async function copyCalls(runner: QueryRunner, target: CallsTarget, destinations: Iterable<Destination> | AsyncIterable<Destination>): Promise<number> {
   const client = (await runner.connect()) as PoolClient;
-  const copy = client.query(copyFrom('COPY calls (organization_id, call_request_id, destination_index, phone, caller, properties) FROM STDIN'));
+  const copy = client.query(
+    copyFrom('COPY calls (organization_id, call_request_id, destination_index, phone, caller, properties, call_state, status, next_attempt_at, time_zones) FROM STDIN'),
+  );
   const prefix = `${target.organizationId}\t${target.callRequestId}\t`;
   let index = 0;
   let chunk = '';
   try {
     for await (const destination of destinations) {
-      chunk += `${prefix}${index}\t${copyText(destination.phone)}\t${copyText(destination.caller)}\t${copyText(JSON.stringify(destination.properties))}\n`;
+      const state = destination.nextAttemptAt ? `scheduled\tscheduled\t${destination.nextAttemptAt.toISOString()}` : 'queued\tqueued\t\\N';
+      const zones = destination.timeZones ? `{${destination.timeZones.join(',')}}` : '\\N';
+      chunk += `${prefix}${index}\t${copyText(destination.phone)}\t${copyText(destination.caller)}\t${copyText(JSON.stringify(destination.properties))}\t${state}\t${zones}\n`;
       index++;
       if (chunk.length >= COPY_CHUNK_CHARS) {
         await write(copy, chunk);
@@ -62,9 +66,11 @@ async function insertCallsInBatches(runner: QueryRunner, target: CallsTarget, de
   let batch: (Destination & { i: number })[] = [];
   const flush = async () => {
     await runner.query(
-      `INSERT INTO calls (organization_id, call_request_id, destination_index, phone, caller, properties)
-       SELECT $1, $2, d.i, d.phone, d.caller, d.properties
-       FROM jsonb_to_recordset($3::jsonb) AS d(i int, phone text, caller text, properties jsonb)
+      `INSERT INTO calls (organization_id, call_request_id, destination_index, phone, caller, properties, call_state, status, next_attempt_at, time_zones)
+       SELECT $1, $2, d.i, d.phone, d.caller, d.properties,
+         CASE WHEN d."nextAttemptAt" IS NULL THEN 'queued' ELSE 'scheduled' END, CASE WHEN d."nextAttemptAt" IS NULL THEN 'queued' ELSE 'scheduled' END,
+         d."nextAttemptAt", d."timeZones"
+       FROM jsonb_to_recordset($3::jsonb) AS d(i int, phone text, caller text, properties jsonb, "nextAttemptAt" timestamptz, "timeZones" text[])
        ORDER BY d.i`,
       [target.organizationId, target.callRequestId, JSON.stringify(batch)],
     );

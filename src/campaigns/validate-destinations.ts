@@ -5,6 +5,9 @@ export interface Destination {
   phone: string;
   caller: string;
   properties: Record<string, unknown>;
+  /** Calling hours: the callee's zones, and when the call may first be placed if not at once. */
+  timeZones?: readonly string[];
+  nextAttemptAt?: Date | null;
 }
 
 export const E164_MESSAGE = 'must be an E.164 phone number such as +6588893322 (pattern ^\\+?[1-9]\\d{1,14}$)';
@@ -16,8 +19,10 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> => type
  * class-validator DTOs: a campaign may have 100,000 destinations, and building and validating an
  * instance per destination cost more than storing them.
  */
-export function validateDestinations(raw: unknown[]): { destinations: Destination[]; errors: FieldError[] } {
+export function validateDestinations(raw: unknown[]): { destinations: Destination[]; indexes: number[]; errors: FieldError[] } {
   const destinations: Destination[] = [];
+  /** Each valid destination's index in `raw`. */
+  const indexes: number[] = [];
   const errors: FieldError[] = [];
   raw.forEach((item, i) => {
     if (!isPlainObject(item)) {
@@ -35,7 +40,8 @@ export function validateDestinations(raw: unknown[]): { destinations: Destinatio
     }
     if (errors.length === before) {
       destinations.push({ phone: phone as string, caller: caller as string, properties: (properties as Record<string, unknown>) ?? {} });
+      indexes.push(i);
     }
   });
-  return { destinations, errors };
+  return { destinations, indexes, errors };
 }

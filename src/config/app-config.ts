@@ -1,5 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsNumber, IsOptional, IsString, Max, Min, validateSync } from 'class-validator';
+import { IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Max, Min, validateSync } from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 
@@ -23,8 +23,8 @@ class EnvironmentSchema {
   @IsOptional() @IsString()
   QUEUE_PREFIX = 'robocall';
 
-  @IsOptional() @IsIn(['simulator'])
-  VOICE_PROVIDER: 'simulator' = 'simulator';
+  @IsOptional() @IsIn(['simulator', 'messagebird'])
+  VOICE_PROVIDER: 'simulator' | 'messagebird' = 'simulator';
 
   @IsOptional() @IsString()
   SIMULATOR_SCRIPT?: string;
@@ -58,7 +58,44 @@ class EnvironmentSchema {
 
   @IsOptional() @IsIn(['error', 'warn', 'log', 'debug'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' = 'log';
+
+  // MessageBird (VOICE_PROVIDER=messagebird): see docs/messagebird.md.
+  @IsOptional() @IsString()
+  MESSAGEBIRD_ACCESS_KEY?: string;
+
+  @IsOptional() @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  MESSAGEBIRD_BASE_URL = 'https://voice.messagebird.com';
+
+  @IsOptional() @IsString()
+  MESSAGEBIRD_SIGNING_KEY?: string;
+
+  @IsOptional() @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  PUBLIC_BASE_URL?: string;
+
+  @IsOptional() @IsString()
+  MESSAGEBIRD_SIP_DOMAIN?: string;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1)
+  MESSAGEBIRD_GATHER_TIMEOUT_SECONDS = 5;
+
+  @IsOptional() @IsIn(['continue', 'delay', 'hangup'])
+  MESSAGEBIRD_IF_MACHINE?: 'continue' | 'delay' | 'hangup';
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(400) @Max(10_000)
+  MESSAGEBIRD_MACHINE_TIMEOUT_MS?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100)
+  MESSAGEBIRD_REQUEST_TIMEOUT_MS = 10_000;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10)
+  MESSAGEBIRD_PLACEMENT_ATTEMPTS = 3;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1000)
+  MESSAGEBIRD_RECONCILE_AFTER_MS = 60_000;
 }
+
+/** Required with VOICE_PROVIDER=messagebird. */
+const MESSAGEBIRD_REQUIRED = ['MESSAGEBIRD_ACCESS_KEY', 'MESSAGEBIRD_SIGNING_KEY', 'PUBLIC_BASE_URL'] as const;
 
 export interface AppConfig {
   role: 'api' | 'worker' | 'all';
@@ -69,8 +106,10 @@ export interface AppConfig {
   redisUrl?: string;
   dataDir: string;
   queuePrefix: string;
-  voiceProvider: 'simulator';
+  voiceProvider: 'simulator' | 'messagebird';
   simulator: { scriptPath?: string; speed: number };
+  /** Set when voiceProvider is messagebird. */
+  messagebird?: MessageBirdConfig;
   bootstrap: { apiKey?: string; maxConcurrentCalls: number };
   slotLeaseTtlMs: number;
   reconcileIntervalMs: number;
@@ -88,6 +127,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     const lines = errors.map((e) => `${e.property}=${JSON.stringify(e.value)}: ${Object.values(e.constraints ?? {}).join(', ')}`);
     throw new Error(`Invalid environment:\n  ${lines.join('\n  ')}`);
   }
+  if (parsed.VOICE_PROVIDER === 'messagebird') {
+    const missing = MESSAGEBIRD_REQUIRED.filter((name) => !parsed[name]);
+    if (missing.length > 0) throw new Error(`Invalid environment:\n  VOICE_PROVIDER=messagebird needs ${missing.join(', ')} (see docs/messagebird.md)`);
+  }
   return {
     role: parsed.APP_ROLE,
     port: parsed.PORT,
@@ -97,6 +140,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     queuePrefix: parsed.QUEUE_PREFIX,
     voiceProvider: parsed.VOICE_PROVIDER,
     simulator: { scriptPath: parsed.SIMULATOR_SCRIPT || undefined, speed: parsed.SIMULATOR_SPEED },
+    ...(parsed.VOICE_PROVIDER === 'messagebird' && {
+      messagebird: {
+        accessKey: parsed.MESSAGEBIRD_ACCESS_KEY!,
+        baseUrl: parsed.MESSAGEBIRD_BASE_URL.replace(/\/+$/, ''),
+        signingKey: parsed.MESSAGEBIRD_SIGNING_KEY!,
+        publicBaseUrl: parsed.PUBLIC_BASE_URL!.replace(/\/+$/, ''),
+        sipDomain: parsed.MESSAGEBIRD_SIP_DOMAIN || undefined,
+        gatherTimeoutSeconds: parsed.MESSAGEBIRD_GATHER_TIMEOUT_SECONDS,
+        ifMachine: parsed.MESSAGEBIRD_IF_MACHINE,
+        machineTimeoutMs: parsed.MESSAGEBIRD_MACHINE_TIMEOUT_MS,
+        requestTimeoutMs: parsed.MESSAGEBIRD_REQUEST_TIMEOUT_MS,
+        placementAttempts: parsed.MESSAGEBIRD_PLACEMENT_ATTEMPTS,
+        reconcileAfterMs: parsed.MESSAGEBIRD_RECONCILE_AFTER_MS,
+      },
+    }),
     bootstrap: { apiKey: parsed.BOOTSTRAP_API_KEY || undefined, maxConcurrentCalls: parsed.BOOTSTRAP_MAX_CONCURRENT_CALLS },
     slotLeaseTtlMs: parsed.SLOT_LEASE_TTL_MS,
     reconcileIntervalMs: parsed.RECONCILE_INTERVAL_MS,
@@ -104,6 +162,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     csvUpload: { maxFileBytes: parsed.CSV_MAX_FILE_BYTES, maxRows: parsed.CSV_MAX_ROWS },
     logLevel: parsed.LOG_LEVEL,
   };
+}
+
+/** The MessageBird Voice Calling API adapter's settings (docs/messagebird.md). */
+export interface MessageBirdConfig {
+  accessKey: string;
+  /** Without a trailing slash. */
+  baseUrl: string;
+  /** Verifies the MessageBird-Signature-JWT of webhooks and call-flow fetches. */
+  signingKey: string;
+  /** Where MessageBird reaches this service (webhooks, fetchCallFlow), without a trailing slash. */
+  publicBaseUrl: string;
+  /** `Ext:NNNN` transfers go to sip:NNNN@sipDomain; unset: they fail. */
+  sipDomain?: string;
+  /** How long a gather prompt waits for a key after it was spoken. */
+  gatherTimeoutSeconds: number;
+  /** Answering-machine handling of every `say` (unset: MessageBird's default, delay). */
+  ifMachine?: 'continue' | 'delay' | 'hangup';
+  machineTimeoutMs?: number;
+  /** One HTTP request to MessageBird gives up after this long. */
+  requestTimeoutMs: number;
+  /** Tries to place one call (timeouts and 5xx are retried; a call id once returned is never placed again). */
+  placementAttempts: number;
+  /** A call without news for this long is looked up with GET /calls/{id}. */
+  reconcileAfterMs: number;
 }
 
 /** The resolved config after local infrastructure has been started: both URLs are known. */

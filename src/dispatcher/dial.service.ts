@@ -5,6 +5,7 @@ import { VoiceProvider } from '../voice/voice-provider';
 import { SUPPRESSED_REASON } from '../compliance/do-not-call.service';
 import { CallEventsService } from './call-events.service';
 import { CallHangupsService } from './call-hangups.service';
+import { DialGate, DialRules } from './dial-gate.service';
 import { LeaseKeeper } from './lease-keeper.service';
 import { CallSql } from './call-sql';
 import { DialJobData } from './queue.constants';
@@ -23,6 +24,7 @@ export class DialService {
     private readonly callEvents: CallEventsService,
     private readonly templates: FlowTemplatesCache,
     private readonly hangups: CallHangupsService,
+    private readonly gate: DialGate,
   ) {}
 
   async dial({ callId, organizationId, leaseId, leasedAt }: DialJobData): Promise<void> {
@@ -35,13 +37,16 @@ export class DialService {
       return;
     }
     this.leaseKeeper.hold(callId, organizationId, leaseId);
-    const rows: Array<{ phone: string; caller: string; properties: Record<string, unknown>; call_request_id: string; call_flow: CallFlow; enable_call_recording: boolean }> = await this.sql.durable(
+    const rows: Array<DialRules & { caller: string; properties: Record<string, unknown>; call_request_id: string; call_flow: CallFlow; enable_call_recording: boolean }> = await this.sql.durable(
       `WITH started AS (
          UPDATE calls c SET dial_started_at = clock_timestamp(), updated_at = now()
-         FROM call_requests r
-         WHERE c.id = $1 AND r.id = c.call_request_id AND c.call_state = 'dialing' AND c.lease_id = $2 AND c.dial_started_at IS NULL
+         FROM call_requests r, organizations o
+         WHERE c.id = $1 AND r.id = c.call_request_id AND o.id = c.organization_id
+           AND c.call_state = 'dialing' AND c.lease_id = $2 AND c.dial_started_at IS NULL
            AND NOT EXISTS (SELECT 1 FROM do_not_call d WHERE d.organization_id = c.organization_id AND d.phone = c.phone)
-         RETURNING c.phone, c.caller, c.properties, c.call_request_id, r.call_flow, r.enable_call_recording
+         RETURNING c.organization_id, c.phone, c.caller, c.properties, c.call_request_id, c.time_zones, r.call_flow, r.enable_call_recording,
+           r.calling_hours AS campaign_hours, o.calling_hours AS organization_hours, o.calls_per_second::float8 AS calls_per_second,
+           o.max_calls_per_number_per_day
        )
        SELECT * FROM started`,
       [callId, leaseId],
@@ -58,6 +63,14 @@ export class DialService {
       return;
     }
     const call = rows[0];
+    const gate = await this.gate.check(call);
+    if (!gate.dial) {
+      await this.defer(callId, gate.until);
+      this.leaseKeeper.take(callId);
+      await this.leaseKeeper.release(organizationId, leaseId);
+      this.logger.debug(`call ${callId} deferred to ${gate.until.toISOString()}: ${gate.reason}`);
+      return;
+    }
     let providerCallId: string;
     try {
       const { messages, error } = this.templates.get(call.call_request_id, call.call_flow).render(call.properties);
@@ -81,6 +94,22 @@ export class DialService {
       `UPDATE calls SET provider_call_id = $2, monitor_data = jsonb_build_array(jsonb_build_object('uuid', $2::text, 'type', 'outbound', 'dest', phone)) || monitor_data,
          updated_at = now() WHERE id = $1`,
       [callId, providerCallId],
+    );
+  }
+
+  /** Not now (calling hours, daily cap): back to scheduled, as if it had never been claimed. */
+  private async defer(callId: string, until: Date): Promise<void> {
+    await this.sql.durable(
+      `WITH deferred AS (
+         UPDATE calls SET call_state = 'scheduled', status = 'scheduled', next_attempt_at = $2, dial_started_at = NULL, dialed_at = NULL,
+           lease_id = NULL, attempts = attempts - 1, updated_at = now()
+         WHERE id = $1 AND call_state = 'dialing'
+         RETURNING call_request_id
+       ), uncounted AS (
+         UPDATE call_requests r SET dialed_calls = dialed_calls - 1, updated_at = now() FROM deferred d WHERE r.id = d.call_request_id
+       )
+       SELECT 1 FROM deferred`,
+      [callId, until],
     );
   }
 

@@ -15,6 +15,8 @@ import { OrganizationUsageController } from './organization-usage.controller';
 import { DIAL_QUEUE } from './queue.constants';
 import { ReconcilerService } from './reconciler.service';
 import { SchedulerService } from './scheduler.service';
+import { DialGate } from './dial-gate.service';
+import { CallRateLimiter } from './call-rate-limiter.service';
 import { SlotLeasesService } from './slot-leases.service';
 
 /** Slot accounting for every role; the dispatcher, dial processor and reconciler only where calls are worked. */
@@ -28,7 +30,7 @@ export class DispatcherModule {
       controllers: [OrganizationUsageController],
       providers: [
         SlotLeasesService,
-        ...(runsCalls ? [FlowTemplatesCache, CallSql, LeaseKeeper, CallEventsService, CallHangupsService, DispatcherService, DialService, DialProcessor, ReconcilerService, SchedulerService] : []),
+        ...(runsCalls ? [FlowTemplatesCache, CallSql, LeaseKeeper, CallEventsService, CallHangupsService, DispatcherService, DialService, DialProcessor, ReconcilerService, SchedulerService, DialGate, CallRateLimiter] : []),
       ],
       exports: [SlotLeasesService, ...(runsCalls ? [DispatcherService, CallEventsService, SchedulerService] : [])],
     };

@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import type { CallingHours } from '../compliance/calling-hours';
 
 @Entity({ name: 'organizations' })
 export class Organization {
@@ -30,7 +31,7 @@ export class Organization {
 
   /** The calling hours of campaigns that set none; null = any time. */
   @Column({ name: 'calling_hours', type: 'jsonb', nullable: true })
-  callingHours: Record<string, unknown> | null;
+  callingHours: CallingHours | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -9,7 +9,10 @@ import { StatusView } from '../campaigns/campaign-status.view';
 import { storeCalls } from '../campaigns/store-calls';
 import { Destination } from '../campaigns/validate-destinations';
 import { canonicalJson } from '../common/canonical-json';
+import { CallTiming, planCallingHours } from '../compliance/calling-hours-plan';
+import { PreviewCounts, previewDestinations } from '../compliance/compliance-preview';
 import { suppressListedDestinations } from '../compliance/do-not-call.service';
+import { Clock } from '../common/clock';
 import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
 import { CsvFileError, readDebtorRows } from './debtor-csv-reader';
 import { Organization } from '../organizations/organization.entity';
@@ -19,6 +22,8 @@ import { SpooledFile } from './multipart-upload';
 
 const UNIQUE_VIOLATION = '23505';
 const MAX_LISTED_ROW_ERRORS = 100;
+
+export type CsvPreview = Awaited<ReturnType<CsvCampaignImportService['preview']>>;
 
 export interface CsvImportResult {
   created: boolean;
@@ -36,6 +41,7 @@ export class CsvCampaignImportService {
     private readonly db: DataSource,
     private readonly campaigns: CampaignsService,
     @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
+    private readonly clock: Clock,
   ) {}
 
   async import(organization: Organization, fields: CsvUploadFields, file: SpooledFile): Promise<CsvImportResult> {
@@ -50,6 +56,7 @@ export class CsvCampaignImportService {
           defaultRegion: fields.defaultRegion ?? null,
           skipInvalidRows: fields.skipInvalidRows,
           ...(fields.retry && { retry: fields.retry }),
+          ...(fields.callingHours && { callingHours: fields.callingHours }),
           file: file.sha256,
         }),
       )
@@ -64,9 +71,17 @@ export class CsvCampaignImportService {
     try {
       await runner.startTransaction();
       const [inserted] = await runner.query(
-        `INSERT INTO call_requests (organization_id, request_id, body_hash, source, enable_call_recording, call_flow, retry_policy, total_calls)
-         VALUES ($1, $2, $3, 'csv', $4, $5, $6, 0) RETURNING id`,
-        [organization.id, fields.requestId, bodyHash, fields.enableCallRecording, JSON.stringify(flow), fields.retry ? JSON.stringify(fields.retry) : null],
+        `INSERT INTO call_requests (organization_id, request_id, body_hash, source, enable_call_recording, call_flow, retry_policy, calling_hours, total_calls)
+         VALUES ($1, $2, $3, 'csv', $4, $5, $6, $7, 0) RETURNING id`,
+        [
+          organization.id,
+          fields.requestId,
+          bodyHash,
+          fields.enableCallRecording,
+          JSON.stringify(flow),
+          fields.retry ? JSON.stringify(fields.retry) : null,
+          fields.callingHours ? JSON.stringify(fields.callingHours) : null,
+        ],
       );
       callRequestId = inserted.id;
       const tally = new ImportTally(!fields.skipInvalidRows);
@@ -78,7 +93,7 @@ export class CsvCampaignImportService {
       const stored = await storeCalls(
         runner,
         { organizationId: organization.id, callRequestId },
-        acceptedDestinations(rows, templates, tally),
+        acceptedDestinations(rows, templates, tally, await planCallingHours(fields.callingHours ?? organization.callingHours, this.clock.now())),
         this.campaigns.storeMethod,
       );
       report = tally.report();
@@ -102,6 +117,32 @@ export class CsvCampaignImportService {
     await this.campaigns.wakeDispatchers(organization.id);
     const request = await this.campaigns.findRequest(organization.id, fields.requestId);
     return { created: true, view: { ...(await this.campaigns.statusOf(request!, 1, 100)), importReport: report } };
+  }
+
+  /** The dry run of an upload: every row read and checked, what the calling rules would do, nothing stored. */
+  async preview(organization: Organization, fields: CsvUploadFields, file: SpooledFile) {
+    const { templates } = this.campaigns.compileCallFlow(fields.callFlow);
+    const tally = new ImportTally(false);
+    const rows = readDebtorRows(createReadStream(file.path), { defaultRegion: fields.defaultRegion, defaultCaller: fields.caller, maxRows: this.config.csvUpload.maxRows });
+    const timing = await planCallingHours(fields.callingHours ?? organization.callingHours, this.clock.now());
+    let counts: PreviewCounts;
+    try {
+      counts = await previewDestinations(this.db, organization.id, acceptedDestinations(rows, templates, tally, timing));
+    } catch (error) {
+      if (error instanceof CsvFileError) throw CsvUploadException.badFile(error);
+      throw error;
+    }
+    const report = tally.report();
+    return {
+      dryRun: true,
+      requestId: fields.requestId,
+      requestIdInUse: (await this.campaigns.findRequest(organization.id, fields.requestId)) !== null,
+      destinations: report.rowsRead,
+      ...counts,
+      rejected: report.rowsRejected,
+      errors: report.errors,
+      errorCount: report.rowsRejected,
+    };
   }
 
   private async resubmission(existing: CallRequest, bodyHash: string): Promise<CsvImportResult> {
@@ -145,7 +186,12 @@ class ImportTally {
  * upload is refused, no more rows are passed on (they would be rolled back), but the file is still
  * read to the end so that the report counts every error.
  */
-async function* acceptedDestinations(rows: ReturnType<typeof readDebtorRows>, templates: FlowTemplates, tally: ImportTally): AsyncGenerator<Destination> {
+async function* acceptedDestinations(
+  rows: ReturnType<typeof readDebtorRows>,
+  templates: FlowTemplates,
+  tally: ImportTally,
+  timing: ((phone: string) => CallTiming) | null,
+): AsyncGenerator<Destination> {
   for await (const item of rows) {
     if ('error' in item) {
       tally.reject(item.error);
@@ -163,6 +209,6 @@ async function* acceptedDestinations(rows: ReturnType<typeof readDebtorRows>, te
       continue;
     }
     tally.accept();
-    if (!tally.refusesUpload()) yield { phone: row.phone, caller: row.caller, properties: row.properties };
+    if (!tally.refusesUpload()) yield { phone: row.phone, caller: row.caller, properties: row.properties, ...timing?.(row.phone) };
   }
 }

@@ -7,6 +7,7 @@ import { FieldValidationException } from '../common/api-error';
 import { FieldError } from '../common/field-error';
 import { flattenValidationErrors, VALIDATOR_OPTIONS } from '../common/validation.pipe';
 import { E164_MESSAGE } from '../campaigns/validate-destinations';
+import { CallingHours, validateCallingHours } from '../compliance/calling-hours';
 import { RetryPolicy, validateRetryPolicy } from '../compliance/retry-policy';
 
 const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
@@ -44,6 +45,17 @@ export class CsvUploadFieldsDto {
   @IsString({ message: 'must be the retry settings as JSON text' })
   retry?: string;
 
+  @ApiPropertyOptional({ description: 'Calling hours as JSON text, as in POST /call', example: '{"start": "09:00", "end": "20:00", "days": ["mon","tue","wed","thu","fri"]}' })
+  @IsOptional()
+  @IsString({ message: 'must be the calling hours as JSON text' })
+  callingHours?: string;
+
+  @ApiPropertyOptional({ example: false, description: 'true: only say what would happen to each row; nothing is stored' })
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'must be true or false' })
+  dryRun?: boolean;
+
   @ApiPropertyOptional({ example: false, description: 'true: invalid rows are left out and listed; false (default): any invalid row refuses the whole upload' })
   @IsOptional()
   @Transform(toBoolean)
@@ -62,10 +74,12 @@ export interface CsvUploadFields {
   /** Parsed, not yet validated: the campaign service checks it like POST /call's. */
   callFlow: unknown;
   retry?: RetryPolicy;
+  callingHours?: CallingHours;
   caller?: string;
   enableCallRecording: boolean;
   defaultRegion?: CountryCode;
   skipInvalidRows: boolean;
+  dryRun: boolean;
 }
 
 /** Checks the form's text fields; unknown fields are refused (a typo must not silently change how an upload is treated). */
@@ -90,14 +104,26 @@ export function parseCsvUploadFields(raw: Record<string, string>): CsvUploadFiel
       errors.push({ field: 'retry', message: `is not valid JSON: ${(error as Error).message}` });
     }
   }
+  let callingHours: CallingHours | undefined;
+  if (typeof dto.callingHours === 'string') {
+    try {
+      const checked = validateCallingHours(JSON.parse(dto.callingHours), 'callingHours');
+      errors.push(...checked.errors);
+      callingHours = checked.value;
+    } catch (error) {
+      errors.push({ field: 'callingHours', message: `is not valid JSON: ${(error as Error).message}` });
+    }
+  }
   if (errors.length > 0) throw new FieldValidationException(errors);
   return {
     requestId: dto.requestId,
     callFlow,
     retry,
+    callingHours,
     caller: dto.caller,
     enableCallRecording: dto.enableCallRecording ?? false,
     defaultRegion: dto.defaultRegion,
     skipInvalidRows: dto.skipInvalidRows ?? false,
+    dryRun: dto.dryRun ?? false,
   };
 }

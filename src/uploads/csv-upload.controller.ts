@@ -5,7 +5,7 @@ import { ApiKeyGuard, CurrentOrganization } from '../common/api-key.guard';
 import { FieldValidationException } from '../common/api-error';
 import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
 import { Organization } from '../organizations/organization.entity';
-import { CsvCampaignImportService, CsvImportResult } from './csv-campaign-import.service';
+import { CsvCampaignImportService, CsvImportResult, CsvPreview } from './csv-campaign-import.service';
 import { CsvUploadFormDoc, parseCsvUploadFields } from './csv-upload-fields';
 import { receiveMultipartUpload } from './multipart-upload';
 
@@ -27,11 +27,12 @@ export class CsvUploadController {
   @ApiConsumes('multipart/form-data')
   @ApiBody({ type: CsvUploadFormDoc })
   @ApiOperation({ operationId: 'uploadDebtorsCsv', summary: 'Queue up one call per CSV row (debtor) with the given call flow' })
-  async upload(@CurrentOrganization() organization: Organization, @Req() request: Request): Promise<CsvImportResult['view']> {
+  async upload(@CurrentOrganization() organization: Organization, @Req() request: Request): Promise<CsvImportResult['view'] | CsvPreview> {
     const upload = await receiveMultipartUpload(request, { fileField: 'file', maxFileBytes: this.config.csvUpload.maxFileBytes, maxFieldBytes: MAX_FIELD_BYTES });
     try {
       const fields = parseCsvUploadFields(upload.fields);
       if (!upload.file) throw new FieldValidationException([{ field: 'file', message: 'is required: a part named "file" holding the CSV' }]);
+      if (fields.dryRun) return await this.imports.preview(organization, fields, upload.file);
       return (await this.imports.import(organization, fields, upload.file)).view;
     } finally {
       await upload.cleanup();

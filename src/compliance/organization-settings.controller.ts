@@ -1,0 +1,80 @@
+import { Body, Controller, Get, Put, UseGuards } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { InjectRepository } from '@nestjs/typeorm';
+import { IsInt, IsNumber, IsOptional, Max, Min, ValidateIf } from 'class-validator';
+import { Repository } from 'typeorm';
+import { FieldValidationException } from '../common/api-error';
+import { ApiKeyGuard, CurrentOrganization } from '../common/api-key.guard';
+import { JsonBodyGuard } from '../common/json-body.guard';
+import { Organization } from '../organizations/organization.entity';
+import { CallingHours, validateCallingHours } from './calling-hours';
+
+/** Every field optional: what is sent changes, what is left out stays; null removes a cap or window. */
+export class OrganizationSettingsDto {
+  @ApiPropertyOptional({ example: 3, nullable: true, description: 'Most calls started in any one second (carrier cap); null = no cap' })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsNumber({}, { message: 'must be a number or null' })
+  @Min(0.01, { message: 'must be at least 0.01' })
+  @Max(1000, { message: 'must be at most 1000' })
+  callsPerSecond?: number | null;
+
+  @ApiPropertyOptional({ example: 3, nullable: true, description: 'Most calls started to one number per day, across campaigns; null = no cap' })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsInt({ message: 'must be an integer or null' })
+  @Min(1, { message: 'must be 1 or more' })
+  @Max(100, { message: 'must be at most 100' })
+  maxCallsPerNumberPerDay?: number | null;
+
+  @ApiPropertyOptional({ example: { start: '09:00', end: '20:00', days: ['mon', 'tue', 'wed', 'thu', 'fri'] }, nullable: true, description: 'Calling hours of campaigns that set none; null = any time' })
+  @IsOptional()
+  callingHours?: unknown;
+}
+
+export interface OrganizationSettingsView {
+  callsPerSecond: number | null;
+  maxCallsPerNumberPerDay: number | null;
+  callingHours: CallingHours | null;
+}
+
+@ApiTags('organization')
+@ApiHeader({ name: 'x-credential-api-key', required: true })
+@Controller('organization/settings')
+@UseGuards(ApiKeyGuard)
+export class OrganizationSettingsController {
+  constructor(@InjectRepository(Organization) private readonly organizations: Repository<Organization>) {}
+
+  @Get()
+  @ApiOperation({ operationId: 'getOrganizationSettings', summary: 'Call-rate cap, per-number daily cap and default calling hours' })
+  get(@CurrentOrganization() organization: Organization): OrganizationSettingsView {
+    return viewOf(organization);
+  }
+
+  @Put()
+  @UseGuards(JsonBodyGuard)
+  @ApiOperation({ operationId: 'updateOrganizationSettings', summary: 'Change any of the settings (null removes one)' })
+  async update(@CurrentOrganization() organization: Organization, @Body() body: OrganizationSettingsDto): Promise<OrganizationSettingsView> {
+    const changes: Partial<Organization> = {};
+    if (body.callsPerSecond !== undefined) changes.callsPerSecond = body.callsPerSecond;
+    if (body.maxCallsPerNumberPerDay !== undefined) changes.maxCallsPerNumberPerDay = body.maxCallsPerNumberPerDay;
+    if (body.callingHours !== undefined) {
+      if (body.callingHours === null) changes.callingHours = null;
+      else {
+        const { value, errors } = validateCallingHours(body.callingHours, 'callingHours');
+        if (!value) throw new FieldValidationException(errors);
+        changes.callingHours = value;
+      }
+    }
+    if (Object.keys(changes).length > 0) await this.organizations.save(Object.assign(organization, changes));
+    return viewOf(await this.organizations.findOneByOrFail({ id: organization.id }));
+  }
+}
+
+function viewOf(organization: Organization): OrganizationSettingsView {
+  return {
+    callsPerSecond: organization.callsPerSecond,
+    maxCallsPerNumberPerDay: organization.maxCallsPerNumberPerDay,
+    callingHours: organization.callingHours,
+  };
+}

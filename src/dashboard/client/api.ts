@@ -1,0 +1,93 @@
+import type { ErrorBody } from './types.js';
+
+/** The organization's key lives in this tab's sessionStorage only: never in a URL, gone when the tab closes. */
+const KEY_STORAGE = 'robocall.apiKey';
+const API_KEY_HEADER = 'x-credential-api-key';
+
+export function storedKey(): string | null {
+  try {
+    return sessionStorage.getItem(KEY_STORAGE);
+  } catch {
+    return null;
+  }
+}
+
+export function storeKey(key: string): void {
+  sessionStorage.setItem(KEY_STORAGE, key);
+}
+
+export function forgetKey(): void {
+  sessionStorage.removeItem(KEY_STORAGE);
+}
+
+/** The API refused the key (401): the dashboard asks for it again. */
+export class UnauthorizedError extends Error {
+  constructor(readonly key: string | null) {
+    super('This API key is not valid');
+  }
+}
+
+/** Any other non-2xx answer, with the API's error body when it sent one. */
+export class ApiError extends Error {
+  constructor(
+    readonly httpStatus: number,
+    readonly body: ErrorBody | null,
+  ) {
+    super(body?.message ?? `The server answered ${httpStatus}`);
+  }
+}
+
+/** The server could not be reached at all (network down, server restarting). */
+export class NetworkError extends Error {}
+
+/** A request with the stored key; throws UnauthorizedError on 401 and ApiError on any other failure. */
+export async function apiFetch(path: string, init: RequestInit = {}, key = storedKey()): Promise<Response> {
+  if (!key) throw new UnauthorizedError(null);
+  const headers = new Headers(init.headers);
+  headers.set(API_KEY_HEADER, key);
+  let response: Response;
+  try {
+    response = await fetch(path, { ...init, headers, cache: 'no-store', credentials: 'omit' });
+  } catch (error) {
+    throw new NetworkError(error instanceof Error ? error.message : String(error));
+  }
+  if (response.status === 401) throw new UnauthorizedError(key);
+  if (!response.ok) throw new ApiError(response.status, await errorBody(response));
+  return response;
+}
+
+export async function getJson<T>(path: string, key?: string): Promise<T> {
+  const response = await apiFetch(path, {}, key);
+  return (await response.json()) as T;
+}
+
+async function errorBody(response: Response): Promise<ErrorBody | null> {
+  try {
+    const body = await response.json();
+    return body && typeof body === 'object' && typeof body.message === 'string' ? (body as ErrorBody) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** `/status/{requestId}…` with the requestId escaped (it may hold any character). */
+export function statusPath(requestId: string, suffix = ''): string {
+  return `/status/${encodeURIComponent(requestId)}${suffix}`;
+}
+
+/** The file name a Content-Disposition header gives (`filename*=UTF-8''…` preferred), or `fallback`. */
+export function dispositionFilename(header: string | null, fallback: string): string {
+  if (!header) return fallback;
+  const extended = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(header);
+  if (extended) {
+    try {
+      return decodeURIComponent(extended[1].trim());
+    } catch {
+      /* fall through to the plain form */
+    }
+  }
+  const quoted = /filename\s*=\s*"((?:[^"\\]|\\.)*)"/.exec(header);
+  if (quoted) return quoted[1].replace(/\\(.)/g, '$1');
+  const plain = /filename\s*=\s*([^;\s]+)/.exec(header);
+  return plain ? plain[1] : fallback;
+}
