@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { createWorkerContext } from '../src/app.factory';
 import { Clock } from '../src/common/clock';
 import { SchedulerService } from '../src/dispatcher/scheduler.service';
+import { until } from './support/polling';
 import { startTestApp, TestApp } from './support/test-app';
 
 const KEY = 'x-credential-api-key';
@@ -45,15 +46,6 @@ describe('calling hours, call-rate cap, per-number daily cap', () => {
   const organization = async (limit = 10) => (await t.createOrganization(limit)).apiKey;
   const post = (key: string, path: string, body?: object) => t.http.post(path).set(KEY, key).send(body);
   const details = async (key: string, requestId: string): Promise<Raw[]> => (await t.http.get(`/status/${requestId}`).set(KEY, key)).body.details;
-  async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    throw new Error(`timed out waiting for ${what}`);
-  }
   const dialedPhones = async (requestId: string): Promise<string[]> =>
     (
       await db.query(

@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { Clock } from '../src/common/clock';
 import { SchedulerService } from '../src/dispatcher/scheduler.service';
+import { until } from './support/polling';
 import { startTestApp, TestApp } from './support/test-app';
 
 const KEY = 'x-credential-api-key';
@@ -45,15 +46,6 @@ describe('do-not-call list, opt-out and retries', () => {
   const detailOf = async (key: string, requestId: string, phone: string): Promise<Raw> =>
     (await t.http.get(`/status/${requestId}?phone=${encodeURIComponent(phone)}`).set(KEY, key)).body.details[0];
 
-  async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    throw new Error(`timed out waiting for ${what}`);
-  }
   const untilDetail = (key: string, requestId: string, phone: string, accept: (d: Raw) => boolean) =>
     until(`${phone} in ${requestId}`, async () => {
       const detail = await detailOf(key, requestId, phone);

@@ -5,10 +5,11 @@ import { IsBoolean, IsOptional } from 'class-validator';
 import { ApiKeyGuard, CurrentOrganization } from '../common/api-key.guard';
 import { Organization } from '../organizations/organization.entity';
 import { CampaignControlService } from './campaign-control.service';
+import { booleanFromText } from '../common/text-values';
 
 export class CancelQueryDto {
   @IsOptional()
-  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @Transform(booleanFromText)
   @IsBoolean({ message: 'must be true or false' })
   hangup = false;
 }

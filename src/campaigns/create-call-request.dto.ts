@@ -1,11 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsObject, IsOptional, IsString, Length } from 'class-validator';
+import { booleanFromText } from '../common/text-values';
 
 export const MAX_DESTINATIONS = 100_000;
 
-/** The contract's example sends booleans as "true"/"false" strings. */
-const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 
 /** Documentation of one destination; each is checked by validateDestinations (see there why). */
 export class DestinationDto {
@@ -34,7 +33,7 @@ export class CreateCallRequestDto {
 
   @ApiPropertyOptional({ example: true })
   @IsOptional()
-  @Transform(toBoolean)
+  @Transform(booleanFromText) // the contract's example sends "true"/"false" strings
   @IsBoolean({ message: 'must be true or false' })
   enableCallRecording?: boolean;
 

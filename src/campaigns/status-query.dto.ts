@@ -3,6 +3,7 @@ import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { CALL_OUTCOMES, CallOutcome } from '../voice/voice-provider';
 import { CallProgress } from './call.entity';
+import { booleanFromText, PHONE_DIGITS, PHONE_DIGITS_MESSAGE } from '../common/text-values';
 
 const CALL_PROGRESS: CallProgress[] = ['queued', 'scheduled', 'onProgress', 'completed', 'cancelled', 'suppressed'];
 
@@ -35,7 +36,7 @@ export class StatusQueryDto extends PageQueryDto {
 
   @ApiPropertyOptional({ example: '8889', description: 'Only destinations whose number contains these digits' })
   @IsOptional()
-  @Matches(/^\+?\d{1,15}$/, { message: 'must be 1 to 15 digits, optionally after a +' })
+  @Matches(PHONE_DIGITS, { message: PHONE_DIGITS_MESSAGE })
   phone?: string;
 }
 
@@ -51,7 +52,7 @@ export class TimelineQueryDto {
 
 export class DryRunQueryDto {
   @IsOptional()
-  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @Transform(booleanFromText)
   @IsBoolean({ message: 'must be true or false' })
   dryRun = false;
 }

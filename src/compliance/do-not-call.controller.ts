@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, NotFoundException, Par
 import { ApiConsumes, ApiHeader, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, Matches } from 'class-validator';
 import { Request } from 'express';
-import { CountryCode, getCountries } from 'libphonenumber-js';
+import { CountryCode } from 'libphonenumber-js';
 import { PageQueryDto } from '../campaigns/status-query.dto';
 import { FieldValidationException } from '../common/api-error';
 import { ApiKeyGuard, CurrentOrganization } from '../common/api-key.guard';
@@ -11,8 +11,8 @@ import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
 import { Organization } from '../organizations/organization.entity';
 import { receiveMultipartUpload } from '../uploads/multipart-upload';
 import { DoNotCallService } from './do-not-call.service';
+import { COUNTRY_CODE_MESSAGE, COUNTRY_CODES, PHONE_DIGITS, PHONE_DIGITS_MESSAGE } from '../common/text-values';
 
-const COUNTRIES = getCountries();
 const MAX_NUMBERS = 100_000;
 
 export class AddDoNotCallDto {
@@ -24,13 +24,13 @@ export class AddDoNotCallDto {
 
   @ApiPropertyOptional({ example: 'SG' })
   @IsOptional()
-  @IsIn(COUNTRIES, { message: 'must be an ISO 3166-1 alpha-2 country code such as SG or US' })
+  @IsIn(COUNTRY_CODES, { message: COUNTRY_CODE_MESSAGE })
   defaultRegion?: CountryCode;
 }
 
 export class DoNotCallQueryDto extends PageQueryDto {
   @IsOptional()
-  @Matches(/^\+?\d{1,15}$/, { message: 'must be 1 to 15 digits, optionally after a +' })
+  @Matches(PHONE_DIGITS, { message: PHONE_DIGITS_MESSAGE })
   phone?: string;
 }
 
@@ -66,8 +66,8 @@ export class DoNotCallController {
     const upload = await receiveMultipartUpload(request, { fileField: 'file', maxFileBytes: this.config.csvUpload.maxFileBytes, maxFieldBytes: 1024 });
     try {
       const region = upload.fields.defaultRegion;
-      if (region !== undefined && !COUNTRIES.includes(region as CountryCode)) {
-        throw new FieldValidationException([{ field: 'defaultRegion', message: 'must be an ISO 3166-1 alpha-2 country code such as SG or US' }]);
+      if (region !== undefined && !COUNTRY_CODES.includes(region as CountryCode)) {
+        throw new FieldValidationException([{ field: 'defaultRegion', message: COUNTRY_CODE_MESSAGE }]);
       }
       if (!upload.file) throw new FieldValidationException([{ field: 'file', message: 'is required: a part named "file" holding the CSV' }]);
       return { added: await this.doNotCall.addCsv(organization.id, upload.file.path, region as CountryCode | undefined) };

@@ -5,7 +5,7 @@ import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { CountryCode } from 'libphonenumber-js';
 import { FieldValidationException } from '../common/api-error';
 import { FieldError } from '../common/field-error';
-import { PHONE_COLUMN_NAMES } from '../uploads/header-columns';
+import { isPhoneColumnName, PHONE_COLUMN_NAMES } from '../uploads/header-columns';
 import { createPhoneNormalizer } from '../uploads/phone-normalizer';
 
 export type DoNotCallSource = 'api' | 'csv' | 'opt-out';
@@ -52,7 +52,7 @@ export class DoNotCallService {
       try {
         for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
           if (phoneColumn === -1) {
-            phoneColumn = record.findIndex((name) => PHONE_COLUMN_NAMES.includes(name.toLowerCase().replace(/[\s.-]+/g, '_')));
+            phoneColumn = record.findIndex(isPhoneColumnName);
             if (phoneColumn === -1) throw new FieldValidationException([{ field: 'file', message: `line 1: no phone column (${PHONE_COLUMN_NAMES.join(', ')})` }]);
             continue;
           }

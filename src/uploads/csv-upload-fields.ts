@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsOptional, IsString, Length, Matches, validateSync } from 'class-validator';
-import { CountryCode, getCountries } from 'libphonenumber-js';
+import { CountryCode } from 'libphonenumber-js';
 import { E164_PATTERN } from '../call-flow/normalize-call-flow';
 import { FieldValidationException } from '../common/api-error';
 import { FieldError } from '../common/field-error';
@@ -9,9 +9,8 @@ import { flattenValidationErrors, VALIDATOR_OPTIONS } from '../common/validation
 import { E164_MESSAGE } from '../campaigns/validate-destinations';
 import { CallingHours, validateCallingHours } from '../compliance/calling-hours';
 import { RetryPolicy, validateRetryPolicy } from '../compliance/retry-policy';
+import { booleanFromText, COUNTRY_CODE_MESSAGE, COUNTRY_CODES } from '../common/text-values';
 
-const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
-const COUNTRIES = getCountries();
 
 /** The text fields of POST /call/csv (multipart/form-data); the CSV itself is the `file` part. */
 export class CsvUploadFieldsDto {
@@ -31,13 +30,13 @@ export class CsvUploadFieldsDto {
 
   @ApiPropertyOptional({ example: false })
   @IsOptional()
-  @Transform(toBoolean)
+  @Transform(booleanFromText)
   @IsBoolean({ message: 'must be true or false' })
   enableCallRecording?: boolean;
 
   @ApiPropertyOptional({ example: 'SG', description: 'ISO 3166 country of numbers written in national format' })
   @IsOptional()
-  @IsIn(COUNTRIES, { message: 'must be an ISO 3166-1 alpha-2 country code such as SG or US' })
+  @IsIn(COUNTRY_CODES, { message: COUNTRY_CODE_MESSAGE })
   defaultRegion?: CountryCode;
 
   @ApiPropertyOptional({ description: 'Retries per outcome as JSON text, as in POST /call', example: '{"busy": {"maxAttempts": 3}}' })
@@ -52,13 +51,13 @@ export class CsvUploadFieldsDto {
 
   @ApiPropertyOptional({ example: false, description: 'true: only say what would happen to each row; nothing is stored' })
   @IsOptional()
-  @Transform(toBoolean)
+  @Transform(booleanFromText)
   @IsBoolean({ message: 'must be true or false' })
   dryRun?: boolean;
 
   @ApiPropertyOptional({ example: false, description: 'true: invalid rows are left out and listed; false (default): any invalid row refuses the whole upload' })
   @IsOptional()
-  @Transform(toBoolean)
+  @Transform(booleanFromText)
   @IsBoolean({ message: 'must be true or false' })
   skipInvalidRows?: boolean;
 }

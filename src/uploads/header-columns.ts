@@ -52,8 +52,14 @@ export function camelCaseKey(header: string): string {
     .join('');
 }
 
+/** Header names compare case-insensitively, with runs of spaces, dashes and dots read as `_`. */
+const comparable = (header: string): string => header.trim().toLowerCase().replace(/[\s.-]+/g, '_');
+
+/** Whether a header names the phone column (`phone`, `Phone Number`, `MSISDN`, ...). */
+export const isPhoneColumnName = (header: string): boolean => PHONE_COLUMN_NAMES.includes(comparable(header));
+
 const columnRole = (header: string): 'phone' | 'caller' | 'property' => {
-  const lower = header.toLowerCase().replace(/[\s.-]+/g, '_');
+  const lower = comparable(header);
   if (PHONE_COLUMN_NAMES.includes(lower)) return 'phone';
   if (lower === CALLER_COLUMN_NAME) return 'caller';
   return 'property';
