@@ -37,7 +37,10 @@ describe('calling hours, call-rate cap, per-number daily cap', () => {
   }, 30_000);
   afterAll(() => t.close());
 
-  /** Moves the service's clock to `iso` (it only ever moves forward in these tests). */
+  /**
+   * Moves the service's clock to `iso` (it only ever moves forward in these tests). The clock starts at
+   * the real time, so every date here lies years ahead (2032, 2038), on weekdays checked for those years.
+   */
   function setClock(iso: string): void {
     const delta = Date.parse(iso) - clock.now().getTime();
     expect(delta).toBeGreaterThanOrEqual(0);
@@ -56,21 +59,21 @@ describe('calling hours, call-rate cap, per-number daily cap', () => {
 
   it("holds each destination until its window opens in the callee's own time zone", async () => {
     const key = await organization();
-    // Monday 2026-11-23 00:30 UTC: 08:30 in Singapore (Monday), 19:30 on Sunday in New York.
-    setClock('2026-11-23T00:30:00Z');
+    // Monday 2032-11-22 00:30 UTC: 08:30 in Singapore (Monday), 19:30 on Sunday in New York.
+    setClock('2032-11-22T00:30:00Z');
     const submitted = await post(key, '/call', campaign('two-zones', [SINGAPORE, NEW_YORK], { callingHours: { start: '09:00', end: '20:00', days: WEEKDAYS } }));
     expect(submitted.status).toBe(200);
     const [sg, ny] = submitted.body.details;
-    expect(sg).toMatchObject({ status: 'scheduled', call_state: 'scheduled', nextAttemptAt: '2026-11-23T01:00:00.000Z' });
-    expect(ny).toMatchObject({ status: 'scheduled', nextAttemptAt: '2026-11-23T14:00:00.000Z' }); // Monday 09:00 EST
+    expect(sg).toMatchObject({ status: 'scheduled', call_state: 'scheduled', nextAttemptAt: '2032-11-22T01:00:00.000Z' });
+    expect(ny).toMatchObject({ status: 'scheduled', nextAttemptAt: '2032-11-22T14:00:00.000Z' }); // Monday 09:00 EST
 
-    setClock('2026-11-23T01:00:01Z');
+    setClock('2032-11-22T01:00:01Z');
     expect(await scheduler.tick()).toBe(1);
     await until('Singapore dialed', async () => ((await dialedPhones('two-zones')).length === 1 ? true : undefined));
     expect(await dialedPhones('two-zones')).toEqual([SINGAPORE]);
     expect((await details(key, 'two-zones'))[1].status).toBe('scheduled');
 
-    setClock('2026-11-23T14:00:01Z');
+    setClock('2032-11-22T14:00:01Z');
     expect(await scheduler.tick()).toBe(1);
     const done = await t.waitForStatus(key, 'two-zones');
     expect(done.summary).toMatchObject({ total: 2, answered: 2 });
@@ -78,13 +81,13 @@ describe('calling hours, call-rate cap, per-number daily cap', () => {
 
   it('computes the opening across a daylight-saving change with the IANA database', async () => {
     const key = await organization();
-    // New York falls back from EDT to EST at 06:00 UTC on 2026-11-01: 01:30 local happens twice.
-    // Clocks only move forward here, so this case reads the opening the service would compute: it
-    // is asked for a window on a date after the previous test's clock, in November 2027 (same rule).
-    setClock('2027-11-07T05:30:00Z'); // Sunday 01:30 EDT, 30 minutes before the change
+    // New York falls back from EDT to EST at 06:00 UTC on the first Sunday of November: 01:30 local
+    // happens twice. Clocks only move forward here, so this case is asked for a window on a date after
+    // the previous test's clock, in November 2038.
+    setClock('2038-11-07T05:30:00Z'); // Sunday 01:30 EDT, 30 minutes before the change
     const submitted = await post(key, '/call', campaign('dst', [NEW_YORK], { callingHours: { start: '09:00', end: '20:00', days: ['sun'] } }));
     // 09:00 EST (UTC-5) on the same Sunday is 14:00 UTC; an hour-offset mistake would give 13:00.
-    expect(submitted.body.details[0].nextAttemptAt).toBe('2027-11-07T14:00:00.000Z');
+    expect(submitted.body.details[0].nextAttemptAt).toBe('2038-11-07T14:00:00.000Z');
     expect((await post(key, '/status/dst/cancel')).status).toBe(200); // later tests count what the scheduler releases
   });
 
@@ -93,10 +96,10 @@ describe('calling hours, call-rate cap, per-number daily cap', () => {
     const settings = await t.http.put('/organization/settings').set(KEY, key).send({ callingHours: { start: '10:00', end: '12:00', days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], timezone: 'Asia/Tokyo' } });
     expect(settings.status).toBe(200);
     expect(settings.body.callingHours).toMatchObject({ start: '10:00', end: '12:00', timezone: 'Asia/Tokyo' });
-    setClock('2027-11-08T00:00:00Z'); // 09:00 in Tokyo, 08:00 in Singapore
+    setClock('2038-11-08T00:00:00Z'); // 09:00 in Tokyo, 08:00 in Singapore
     const submitted = await post(key, '/call', campaign('org-window', [SINGAPORE]));
     // The number's own zone wins over the window's timezone: 10:00 in Singapore.
-    expect(submitted.body.details[0].nextAttemptAt).toBe('2027-11-08T02:00:00.000Z');
+    expect(submitted.body.details[0].nextAttemptAt).toBe('2038-11-08T02:00:00.000Z');
     expect((await post(key, '/status/org-window/cancel')).status).toBe(200);
     const bad = await t.http.put('/organization/settings').set(KEY, key).send({ callingHours: { start: '21:00', end: '09:00', days: ['mon'], timezone: 'Mars/Olympus' } });
     expect(bad.status).toBe(400);
@@ -105,18 +108,18 @@ describe('calling hours, call-rate cap, per-number daily cap', () => {
 
   it('defers a call when the window closed while it waited in the queue', async () => {
     const key = await organization(1);
-    setClock('2027-11-09T11:00:00Z'); // Tuesday 19:00 in Singapore
+    setClock('2038-11-09T11:00:00Z'); // Tuesday 19:00 in Singapore
     const submitted = await post(key, '/call', campaign('closing', [SLOW, '+6591110011'], { callingHours: { start: '09:00', end: '20:00', days: WEEKDAYS } }));
     expect(submitted.body.details.map((d: Raw) => d.status)).toEqual(['queued', 'queued']);
     await until('the slow call to ring', async () => ((await details(key, 'closing'))[0].call_state === 'ringing' ? true : undefined));
-    setClock('2027-11-09T12:00:30Z'); // 20:00:30: the window has closed
+    setClock('2038-11-09T12:00:30Z'); // 20:00:30: the window has closed
     // Free the only slot: the second call is claimed, and must not be dialed now.
     expect((await post(key, `/status/closing/destinations/${encodeURIComponent(SLOW)}/cancel?hangup=true`)).status).toBe(200);
     const call = await until('the second call to be deferred', async () => {
       const d = (await details(key, 'closing'))[1];
       return d.status === 'scheduled' ? d : undefined;
     });
-    expect(call).toMatchObject({ nextAttemptAt: '2027-11-10T01:00:00.000Z', attempts: 0, dialedAt: null }); // Wednesday 09:00
+    expect(call).toMatchObject({ nextAttemptAt: '2038-11-10T01:00:00.000Z', attempts: 0, dialedAt: null }); // Wednesday 09:00
     expect(await dialedPhones('closing')).toEqual([SLOW]);
     expect((await post(key, '/status/closing/cancel')).status).toBe(200);
   });
@@ -131,7 +134,7 @@ describe('calling hours, call-rate cap, per-number daily cap', () => {
   it('defers a call over the per-number daily cap to the next local day', async () => {
     const key = await organization();
     expect((await t.http.put('/organization/settings').set(KEY, key).send({ maxCallsPerNumberPerDay: 1 })).status).toBe(200);
-    setClock('2027-11-10T03:00:00Z'); // 11:00 in Singapore
+    setClock('2038-11-10T03:00:00Z'); // 11:00 in Singapore
     expect((await post(key, '/call', campaign('cap-1', ['+6591110021']))).status).toBe(200);
     await t.waitForStatus(key, 'cap-1');
     expect((await post(key, '/call', campaign('cap-2', ['+6591110021']))).status).toBe(200);
@@ -139,9 +142,9 @@ describe('calling hours, call-rate cap, per-number daily cap', () => {
       const d = await details(key, 'cap-2');
       return d[0].status === 'scheduled' ? d : undefined;
     });
-    expect(deferred.nextAttemptAt).toBe('2027-11-10T16:00:00.000Z'); // midnight in Singapore
+    expect(deferred.nextAttemptAt).toBe('2038-11-10T16:00:00.000Z'); // midnight in Singapore
     expect(deferred.attempts).toBe(0);
-    setClock('2027-11-10T16:00:01Z');
+    setClock('2038-11-10T16:00:01Z');
     expect(await scheduler.tick()).toBe(1);
     const done = await t.waitForStatus(key, 'cap-2');
     expect(done.details[0]).toMatchObject({ call_status: 'answered', attempts: 1 });
@@ -150,7 +153,7 @@ describe('calling hours, call-rate cap, per-number daily cap', () => {
   it('previews a campaign with dryRun=true: now, scheduled, suppressed, rejected; nothing stored', async () => {
     const key = await organization();
     await post(key, '/organization/dnc', { phones: ['+6591110033'] });
-    setClock('2027-11-11T03:00:00Z'); // Thursday 11:00 in Singapore, 22:00 on Wednesday in New York
+    setClock('2038-11-11T03:00:00Z'); // Thursday 11:00 in Singapore, 22:00 on Wednesday in New York
     const body = campaign('preview', [SINGAPORE, NEW_YORK, '+6591110033', 'not-a-phone', '+6591110034'], {
       callingHours: { start: '09:00', end: '20:00', days: WEEKDAYS },
     });
