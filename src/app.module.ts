@@ -29,7 +29,7 @@ export class AppModule {
         ComplianceModule,
         UploadsModule,
         DashboardModule,
-        DispatcherModule.forRole(config.role),
+        DispatcherModule.forConfig(config),
         MessageBirdHttpModule.forConfig(config),
       ],
       controllers: [HealthController],

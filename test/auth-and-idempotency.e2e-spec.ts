@@ -79,7 +79,7 @@ describe('authentication, organization isolation and idempotency', () => {
   }
 
   const expectConsistent = (view: Raw) => {
-    expect(Object.keys(view).sort()).toEqual(['externalOngoingCalls', 'free', 'limit', 'ongoingCalls', 'queuedCalls']);
+    expect(Object.keys(view).sort()).toEqual(['externalOngoingCalls', 'externalSource', 'free', 'limit', 'ongoingCalls', 'queuedCalls']);
     expect(view.free).toBe(Math.max(0, view.limit - view.externalOngoingCalls - view.ongoingCalls));
   };
 
@@ -120,7 +120,7 @@ describe('authentication, organization isolation and idempotency', () => {
     it('refused requests changed nothing', async () => {
       expect((await status(apiKey, 'auth-probe')).status).toBe(404);
       const view = (await usage(apiKey)).body;
-      expect(view).toEqual({ limit: 2, externalOngoingCalls: 0, ongoingCalls: 0, free: 2, queuedCalls: 0 });
+      expect(view).toEqual({ limit: 2, externalOngoingCalls: 0, externalSource: 'reported', ongoingCalls: 0, free: 2, queuedCalls: 0 });
     });
 
     it('accepts the key', async () => {
@@ -288,7 +288,7 @@ describe('authentication, organization isolation and idempotency', () => {
       expect(response.body).toEqual({ status: 'bad_request', message: expect.stringContaining('externalOngoingCalls'), errors: expect.any(Array), errorCount: response.body.errors.length });
       expect(response.body.errors.length).toBeGreaterThan(0);
       expect(new Set(response.body.errors.map((e: Raw) => e.field))).toEqual(new Set(['externalOngoingCalls']));
-      expect((await usage(apiKey)).body).toEqual({ limit: 4, externalOngoingCalls: 0, ongoingCalls: 0, free: 4, queuedCalls: 0 });
+      expect((await usage(apiKey)).body).toEqual({ limit: 4, externalOngoingCalls: 0, externalSource: 'reported', ongoingCalls: 0, free: 4, queuedCalls: 0 });
     });
 
     it('refuses a body that is not JSON with 415', async () => {
@@ -301,24 +301,24 @@ describe('authentication, organization isolation and idempotency', () => {
 
     it('stores the value and reports consistent usage; free never goes below 0', async () => {
       const { apiKey } = await t.createOrganization(5);
-      expect((await usage(apiKey)).body).toEqual({ limit: 5, externalOngoingCalls: 0, ongoingCalls: 0, free: 5, queuedCalls: 0 });
+      expect((await usage(apiKey)).body).toEqual({ limit: 5, externalOngoingCalls: 0, externalSource: 'reported', ongoingCalls: 0, free: 5, queuedCalls: 0 });
 
       const two = await putUsage(apiKey, { externalOngoingCalls: 2 });
       expect(two.status).toBe(200);
       expect(two.body).toMatchObject({ limit: 5, externalOngoingCalls: 2, queuedCalls: 0 });
       expectConsistent(two.body);
-      expect(await waitForUsage(apiKey, (v) => v.ongoingCalls === 0)).toEqual({ limit: 5, externalOngoingCalls: 2, ongoingCalls: 0, free: 3, queuedCalls: 0 });
+      expect(await waitForUsage(apiKey, (v) => v.ongoingCalls === 0)).toEqual({ limit: 5, externalOngoingCalls: 2, externalSource: 'reported', ongoingCalls: 0, free: 3, queuedCalls: 0 });
 
       const over = await putUsage(apiKey, { externalOngoingCalls: 9 });
       expect(over.status).toBe(200);
-      expect(over.body).toEqual({ limit: 5, externalOngoingCalls: 9, ongoingCalls: 0, free: 0, queuedCalls: 0 });
+      expect(over.body).toEqual({ limit: 5, externalOngoingCalls: 9, externalSource: 'reported', ongoingCalls: 0, free: 0, queuedCalls: 0 });
       expect((await usage(apiKey)).body).toEqual(over.body);
 
       const zero = await putUsage(apiKey, { externalOngoingCalls: 0 });
       expect(zero.status).toBe(200);
       expect(zero.body).toMatchObject({ limit: 5, externalOngoingCalls: 0, queuedCalls: 0 });
       expectConsistent(zero.body);
-      expect(await waitForUsage(apiKey, (v) => v.ongoingCalls === 0)).toEqual({ limit: 5, externalOngoingCalls: 0, ongoingCalls: 0, free: 5, queuedCalls: 0 });
+      expect(await waitForUsage(apiKey, (v) => v.ongoingCalls === 0)).toEqual({ limit: 5, externalOngoingCalls: 0, externalSource: 'reported', ongoingCalls: 0, free: 5, queuedCalls: 0 });
     });
 
     it('never reports ongoing calls for an organization that has no calls at all', async () => {
@@ -346,18 +346,18 @@ describe('authentication, organization isolation and idempotency', () => {
 
       // 3 slots - 1 external = 2 of our calls ringing, 3 queued
       const busy = await waitForUsage(apiKey, (v) => v.ongoingCalls === 2 && v.queuedCalls === 3);
-      expect(busy).toEqual({ limit: 3, externalOngoingCalls: 1, ongoingCalls: 2, free: 0, queuedCalls: 3 });
+      expect(busy).toEqual({ limit: 3, externalOngoingCalls: 1, externalSource: 'reported', ongoingCalls: 2, free: 0, queuedCalls: 3 });
 
       // the other app hangs up: its slot goes to one more of our calls
       const freed = await putUsage(apiKey, { externalOngoingCalls: 0 });
       expect(freed.status).toBe(200);
       expectConsistent(freed.body);
       const after = await waitForUsage(apiKey, (v) => v.ongoingCalls === 3 && v.queuedCalls === 2);
-      expect(after).toEqual({ limit: 3, externalOngoingCalls: 0, ongoingCalls: 3, free: 0, queuedCalls: 2 });
+      expect(after).toEqual({ limit: 3, externalOngoingCalls: 0, externalSource: 'reported', ongoingCalls: 3, free: 0, queuedCalls: 2 });
 
       // the other app takes calls again: ours keep their slots, free stays at 0, nothing more is released
       const crowded = await putUsage(apiKey, { externalOngoingCalls: 2 });
-      expect(crowded.body).toEqual({ limit: 3, externalOngoingCalls: 2, ongoingCalls: 3, free: 0, queuedCalls: 2 });
+      expect(crowded.body).toEqual({ limit: 3, externalOngoingCalls: 2, externalSource: 'reported', ongoingCalls: 3, free: 0, queuedCalls: 2 });
       const campaign = await status(apiKey, 'usage-campaign');
       expect(campaign.body.summary).toMatchObject({ total: 5, queued: 2, inProgress: 3 });
     });

@@ -2,6 +2,7 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, Update
 import { CallFlow } from '../call-flow/call-flow.types';
 import type { CallingHours } from '../compliance/calling-hours';
 import { RetryPolicy } from '../compliance/retry-policy';
+import { MachineDetection } from '../voice/machine-detection';
 
 export interface ImportRowError {
   /** 1-based (the header is line 1); null for a problem of the whole file that no line can be named for. */
@@ -84,6 +85,10 @@ export class CallRequest {
 
   @Column({ name: 'calling_hours', type: 'jsonb', nullable: true })
   callingHours: CallingHours | null;
+
+  /** Answering-machine handling; null: the deployment's default. */
+  @Column({ name: 'machine_detection', type: 'jsonb', nullable: true })
+  machineDetection: MachineDetection | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -17,6 +17,14 @@ export interface AttemptRecord {
   reason: string | null;
 }
 
+/** A recording of the call as the voice platform last reported it (`duration` in seconds). */
+export interface RecordingRecord {
+  id: string;
+  status: 'initialised' | 'recording' | 'done' | 'failed';
+  duration: number;
+  createdAt: string | null;
+}
+
 export interface StepRecord {
   stepName: string;
   path: string;
@@ -79,6 +87,10 @@ export class Call {
 
   @Column({ type: 'int', default: 0 })
   attempts: number;
+
+  /** Campaigns with enableCallRecording: the call's recordings once read from the platform (null until then). */
+  @Column({ type: 'jsonb', nullable: true })
+  recordings: RecordingRecord[] | null;
 
   /** Earlier attempts (retries), oldest first; the current attempt is the call's own fields. */
   @Column({ name: 'attempt_history', type: 'jsonb', default: [] })

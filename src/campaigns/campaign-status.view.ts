@@ -1,5 +1,5 @@
 import { CallRequest } from './call-request.entity';
-import { Call } from './call.entity';
+import { Call, RecordingRecord } from './call.entity';
 
 /** The contract's status document: the request, a summary from counters, and one page of per-destination details. */
 export function toStatusView(request: CallRequest, calls: Call[], page: number, perPage: number, matching = request.totalCalls) {
@@ -54,7 +54,13 @@ export function toDetailView(requestId: string, call: Call) {
     ...(call.failureReason && { failureReason: call.failureReason }),
     callFlowSteps: call.steps,
     monitorData: call.monitorData,
+    ...(call.recordings && { recordings: call.recordings.map((recording) => toRecordingView(requestId, call.id, recording)) }),
   };
+}
+
+/** A call's recording, with `file`: its audio through our API (with the API key; the platform's keys never leave the service). */
+export function toRecordingView(requestId: string, callId: string, recording: RecordingRecord) {
+  return { ...recording, file: `/status/${encodeURIComponent(requestId)}/calls/${callId}/recordings/${encodeURIComponent(recording.id)}.wav` };
 }
 
 export type StatusView = ReturnType<typeof toStatusView>;

@@ -13,6 +13,7 @@ import { validateCallingHours } from '../compliance/calling-hours';
 import { planCallingHours } from '../compliance/calling-hours-plan';
 import { previewDestinations } from '../compliance/compliance-preview';
 import { validateRetryPolicy } from '../compliance/retry-policy';
+import { validateMachineDetection } from '../voice/machine-detection';
 import { Clock } from '../common/clock';
 import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
 import { DISPATCH_WAKE_CHANNEL } from '../dispatcher/queue.constants';
@@ -56,7 +57,8 @@ export class CampaignsService {
     const { destinations, errors: destinationErrors } = validateDestinations(dto.destinations);
     const retry = dto.retry === undefined ? { errors: [] } : validateRetryPolicy(dto.retry);
     const hours = dto.callingHours === undefined ? { errors: [] } : validateCallingHours(dto.callingHours, 'callingHours');
-    const { flow, templates } = this.compileCallFlow(dto.callFlow, [...destinationErrors, ...retry.errors, ...hours.errors]);
+    const machine = dto.machineDetection === undefined ? { errors: [] } : validateMachineDetection(dto.machineDetection);
+    const { flow, templates } = this.compileCallFlow(dto.callFlow, [...destinationErrors, ...retry.errors, ...hours.errors, ...machine.errors]);
 
     // Rendered here to refuse what cannot be spoken; rendered again from the same properties when dialed.
     const renderErrors: FieldError[] = [];
@@ -68,7 +70,17 @@ export class CampaignsService {
 
     const enableCallRecording = dto.enableCallRecording ?? false;
     const bodyHash = createHash('sha256')
-      .update(canonicalJson({ requestId: dto.requestId, destinations, enableCallRecording, callFlow: dto.callFlow, ...(retry.value && { retry: retry.value }), ...(hours.value && { callingHours: hours.value }) }))
+      .update(
+        canonicalJson({
+          requestId: dto.requestId,
+          destinations,
+          enableCallRecording,
+          callFlow: dto.callFlow,
+          ...(retry.value && { retry: retry.value }),
+          ...(hours.value && { callingHours: hours.value }),
+          ...(machine.value && { machineDetection: machine.value }),
+        }),
+      )
       .digest('hex');
     const existing = await this.requests.findOneBy({ organizationId: organization.id, requestId: dto.requestId });
     if (existing) return { created: false, view: await this.resubmission(existing, bodyHash) };
@@ -89,6 +101,7 @@ export class CampaignsService {
             callFlow: flow,
             retryPolicy: retry.value ?? null,
             callingHours: hours.value ?? null,
+            machineDetection: machine.value ?? null,
             totalCalls: destinations.length,
           }),
         );
@@ -119,7 +132,8 @@ export class CampaignsService {
     const { destinations, indexes, errors } = validateDestinations(dto.destinations);
     const retry = dto.retry === undefined ? { errors: [] } : validateRetryPolicy(dto.retry);
     const hours = dto.callingHours === undefined ? { errors: [] } : validateCallingHours(dto.callingHours, 'callingHours');
-    const { templates } = this.compileCallFlow(dto.callFlow, [...retry.errors, ...hours.errors]);
+    const machine = dto.machineDetection === undefined ? { errors: [] } : validateMachineDetection(dto.machineDetection);
+    const { templates } = this.compileCallFlow(dto.callFlow, [...retry.errors, ...hours.errors, ...machine.errors]);
     const renderable = destinations.filter((destination, i) => {
       const { error } = templates.render(destination.properties);
       if (error) errors.push({ field: `destinations[${indexes[i]}].${error.field}`, message: error.message });

@@ -51,6 +51,13 @@ export class CreateCallRequestDto {
   @IsOptional()
   callingHours?: unknown;
 
+  @ApiPropertyOptional({
+    description: 'What to do when an answering machine picks up (voice platforms that detect machines: MessageBird); absent: the deployment default',
+    example: { ifMachine: 'hangup', machineTimeout: 3000 },
+  })
+  @IsOptional()
+  machineDetection?: unknown;
+
   @ApiProperty({ description: 'The call flow: steps of play / gather / transfer (see README)', example: { steps: [{ name: 'play', message: { msg: 'Hello {{name}}' } }] } })
   @IsObject({ message: 'must be an object with a "steps" array' })
   callFlow: Record<string, unknown>;

@@ -1,5 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Max, Min, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Max, Min, validateSync } from 'class-validator';
+import { booleanFromText } from '../common/text-values';
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 
@@ -92,6 +93,15 @@ class EnvironmentSchema {
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(1000)
   MESSAGEBIRD_RECONCILE_AFTER_MS = 60_000;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(50)
+  MESSAGEBIRD_RECORDINGS_RETRY_MS = 5_000;
+
+  @IsOptional() @Transform(({ value }) => (value === '' ? undefined : booleanFromText({ value }))) @IsBoolean()
+  MESSAGEBIRD_COUNT_EXTERNAL_CALLS?: boolean;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(200)
+  MESSAGEBIRD_EXTERNAL_CALLS_POLL_MS = 5_000;
 }
 
 /** Required with VOICE_PROVIDER=messagebird. */
@@ -153,6 +163,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         requestTimeoutMs: parsed.MESSAGEBIRD_REQUEST_TIMEOUT_MS,
         placementAttempts: parsed.MESSAGEBIRD_PLACEMENT_ATTEMPTS,
         reconcileAfterMs: parsed.MESSAGEBIRD_RECONCILE_AFTER_MS,
+        recordingsRetryMs: parsed.MESSAGEBIRD_RECORDINGS_RETRY_MS,
+        countExternalCalls: parsed.MESSAGEBIRD_COUNT_EXTERNAL_CALLS ?? false,
+        externalCallsPollMs: parsed.MESSAGEBIRD_EXTERNAL_CALLS_POLL_MS,
       },
     }),
     bootstrap: { apiKey: parsed.BOOTSTRAP_API_KEY || undefined, maxConcurrentCalls: parsed.BOOTSTRAP_MAX_CONCURRENT_CALLS },
@@ -186,6 +199,12 @@ export interface MessageBirdConfig {
   placementAttempts: number;
   /** A call without news for this long is looked up with GET /calls/{id}. */
   reconcileAfterMs: number;
+  /** First wait before a call's recordings are read again while MessageBird still processes them (doubles each time). */
+  recordingsRetryMs: number;
+  /** Other apps' ongoing calls are counted from the account's calls at MessageBird instead of PUT /organization/usage. */
+  countExternalCalls: boolean;
+  /** How often that count is taken (by one worker at a time). */
+  externalCallsPollMs: number;
 }
 
 /** The resolved config after local infrastructure has been started: both URLs are known. */

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { CallFlow } from '../call-flow/call-flow.types';
 import { FlowTemplatesCache } from '../call-flow/flow-templates-cache';
+import { MachineDetection } from '../voice/machine-detection';
 import { VoiceProvider } from '../voice/voice-provider';
 import { SUPPRESSED_REASON } from '../compliance/do-not-call.service';
 import { CallEventsService } from './call-events.service';
@@ -37,14 +38,14 @@ export class DialService {
       return;
     }
     this.leaseKeeper.hold(callId, organizationId, leaseId);
-    const rows: Array<DialRules & { caller: string; properties: Record<string, unknown>; call_request_id: string; call_flow: CallFlow; enable_call_recording: boolean }> = await this.sql.durable(
+    const rows: Array<DialRules & { caller: string; properties: Record<string, unknown>; call_request_id: string; call_flow: CallFlow; enable_call_recording: boolean; machine_detection: MachineDetection | null }> = await this.sql.durable(
       `WITH started AS (
          UPDATE calls c SET dial_started_at = clock_timestamp(), updated_at = now()
          FROM call_requests r, organizations o
          WHERE c.id = $1 AND r.id = c.call_request_id AND o.id = c.organization_id
            AND c.call_state = 'dialing' AND c.lease_id = $2 AND c.dial_started_at IS NULL
            AND NOT EXISTS (SELECT 1 FROM do_not_call d WHERE d.organization_id = c.organization_id AND d.phone = c.phone)
-         RETURNING c.organization_id, c.phone, c.caller, c.properties, c.call_request_id, c.time_zones, r.call_flow, r.enable_call_recording,
+         RETURNING c.organization_id, c.phone, c.caller, c.properties, c.call_request_id, c.time_zones, r.call_flow, r.enable_call_recording, r.machine_detection,
            r.calling_hours AS campaign_hours, o.calling_hours AS organization_hours, o.calls_per_second::float8 AS calls_per_second,
            o.max_calls_per_number_per_day
        )
@@ -82,6 +83,7 @@ export class DialService {
         flow: call.call_flow,
         messages,
         enableCallRecording: call.enable_call_recording,
+        machineDetection: call.machine_detection,
       }));
     } catch (error) {
       this.logger.warn(`dialing call ${callId} failed: ${error}`);

@@ -1,7 +1,7 @@
 import { BullModule } from '@nestjs/bull';
 import { DynamicModule, Module } from '@nestjs/common';
 import { FlowTemplatesCache } from '../call-flow/flow-templates-cache';
-import { AppConfig } from '../config/app-config';
+import { ResolvedConfig } from '../config/app-config';
 import { OrganizationsModule } from '../organizations/organizations.module';
 import { VoiceModule } from '../voice/voice.module';
 import { CallEventsService } from './call-events.service';
@@ -18,19 +18,22 @@ import { SchedulerService } from './scheduler.service';
 import { DialGate } from './dial-gate.service';
 import { CallRateLimiter } from './call-rate-limiter.service';
 import { SlotLeasesService } from './slot-leases.service';
+import { PlatformExternalCalls } from './platform-external-calls.service';
 
 /** Slot accounting for every role; the dispatcher, dial processor and reconciler only where calls are worked. */
 @Module({})
 export class DispatcherModule {
-  static forRole(role: AppConfig['role']): DynamicModule {
-    const runsCalls = role !== 'api';
+  static forConfig(config: ResolvedConfig): DynamicModule {
+    const runsCalls = config.role !== 'api';
+    const countsPlatformCalls = runsCalls && !!config.messagebird?.countExternalCalls;
     return {
       module: DispatcherModule,
-      imports: [OrganizationsModule, BullModule.registerQueue({ name: DIAL_QUEUE }), ...(runsCalls ? [VoiceModule] : [])],
+      imports: [OrganizationsModule, BullModule.registerQueue({ name: DIAL_QUEUE }), ...(runsCalls ? [VoiceModule.forConfig(config)] : [])],
       controllers: [OrganizationUsageController],
       providers: [
         SlotLeasesService,
         ...(runsCalls ? [FlowTemplatesCache, CallSql, LeaseKeeper, CallEventsService, CallHangupsService, DispatcherService, DialService, DialProcessor, ReconcilerService, SchedulerService, DialGate, CallRateLimiter] : []),
+        ...(countsPlatformCalls ? [PlatformExternalCalls] : []),
       ],
       exports: [SlotLeasesService, ...(runsCalls ? [DispatcherService, CallEventsService, SchedulerService] : [])],
     };

@@ -1,5 +1,6 @@
-import { Body, Controller, Get, Put, UseGuards } from '@nestjs/common';
-import { ApiHeader, ApiTags } from '@nestjs/swagger';
+import { Body, ConflictException, Controller, Get, Inject, Put, UseGuards } from '@nestjs/common';
+import { ApiConflictResponse, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
 import { DataSource } from 'typeorm';
 import { ApiKeyGuard, CurrentOrganization } from '../common/api-key.guard';
 import { JsonBodyGuard } from '../common/json-body.guard';
@@ -13,6 +14,8 @@ import { UpdateUsageDto } from './update-usage.dto';
 export interface UsageView {
   limit: number;
   externalOngoingCalls: number;
+  /** Where externalOngoingCalls comes from: PUT /organization/usage, or the account's calls at MessageBird. */
+  externalSource: 'reported' | 'messagebird';
   ongoingCalls: number;
   free: number;
   queuedCalls: number;
@@ -28,7 +31,12 @@ export class OrganizationUsageController {
     private readonly slots: SlotLeasesService,
     private readonly redis: RedisService,
     private readonly db: DataSource,
+    @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
   ) {}
+
+  private get countedFromPlatform(): boolean {
+    return !!this.config.messagebird?.countExternalCalls;
+  }
 
   /** The organization's slots: free = limit - other apps' ongoing calls - ours. */
   @Get()
@@ -39,7 +47,11 @@ export class OrganizationUsageController {
   /** Other apps of the organization report how many calls they have going; freed slots are used at once. */
   @Put()
   @UseGuards(JsonBodyGuard)
+  @ApiConflictResponse({ description: 'Other apps\' calls are counted from MessageBird (MESSAGEBIRD_COUNT_EXTERNAL_CALLS=true)' })
   async report(@CurrentOrganization() organization: Organization, @Body() body: UpdateUsageDto): Promise<UsageView> {
+    if (this.countedFromPlatform) {
+      throw new ConflictException('externalOngoingCalls is counted from the calls on the MessageBird account (MESSAGEBIRD_COUNT_EXTERNAL_CALLS=true), not reported');
+    }
     const updated = await this.organizations.setExternalOngoingCalls(organization.id, body.externalOngoingCalls);
     await this.slots.setLimits(updated.id, { limit: updated.maxConcurrentCalls, external: updated.externalOngoingCalls });
     await this.redis.publish(DISPATCH_WAKE_CHANNEL, updated.id);
@@ -60,6 +72,7 @@ export class OrganizationUsageController {
     return {
       limit: organization.maxConcurrentCalls,
       externalOngoingCalls: organization.externalOngoingCalls,
+      externalSource: this.countedFromPlatform ? 'messagebird' : 'reported',
       ongoingCalls: ongoing,
       free: Math.max(0, organization.maxConcurrentCalls - organization.externalOngoingCalls - ongoing),
       queuedCalls: queued,

@@ -57,6 +57,7 @@ export class CsvCampaignImportService {
           skipInvalidRows: fields.skipInvalidRows,
           ...(fields.retry && { retry: fields.retry }),
           ...(fields.callingHours && { callingHours: fields.callingHours }),
+          ...(fields.machineDetection && { machineDetection: fields.machineDetection }),
           file: file.sha256,
         }),
       )
@@ -71,8 +72,8 @@ export class CsvCampaignImportService {
     try {
       await runner.startTransaction();
       const [inserted] = await runner.query(
-        `INSERT INTO call_requests (organization_id, request_id, body_hash, source, enable_call_recording, call_flow, retry_policy, calling_hours, total_calls)
-         VALUES ($1, $2, $3, 'csv', $4, $5, $6, $7, 0) RETURNING id`,
+        `INSERT INTO call_requests (organization_id, request_id, body_hash, source, enable_call_recording, call_flow, retry_policy, calling_hours, machine_detection, total_calls)
+         VALUES ($1, $2, $3, 'csv', $4, $5, $6, $7, $8, 0) RETURNING id`,
         [
           organization.id,
           fields.requestId,
@@ -81,6 +82,7 @@ export class CsvCampaignImportService {
           JSON.stringify(flow),
           fields.retry ? JSON.stringify(fields.retry) : null,
           fields.callingHours ? JSON.stringify(fields.callingHours) : null,
+          fields.machineDetection ? JSON.stringify(fields.machineDetection) : null,
         ],
       );
       callRequestId = inserted.id;

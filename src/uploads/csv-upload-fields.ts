@@ -9,6 +9,7 @@ import { flattenValidationErrors, VALIDATOR_OPTIONS } from '../common/validation
 import { E164_MESSAGE } from '../campaigns/validate-destinations';
 import { CallingHours, validateCallingHours } from '../compliance/calling-hours';
 import { RetryPolicy, validateRetryPolicy } from '../compliance/retry-policy';
+import { MachineDetection, validateMachineDetection } from '../voice/machine-detection';
 import { booleanFromText, COUNTRY_CODE_MESSAGE, COUNTRY_CODES } from '../common/text-values';
 
 
@@ -49,6 +50,11 @@ export class CsvUploadFieldsDto {
   @IsString({ message: 'must be the calling hours as JSON text' })
   callingHours?: string;
 
+  @ApiPropertyOptional({ description: 'Answering-machine handling as JSON text, as in POST /call', example: '{"ifMachine": "hangup", "machineTimeout": 3000}' })
+  @IsOptional()
+  @IsString({ message: 'must be the machine detection settings as JSON text' })
+  machineDetection?: string;
+
   @ApiPropertyOptional({ example: false, description: 'true: only say what would happen to each row; nothing is stored' })
   @IsOptional()
   @Transform(booleanFromText)
@@ -74,6 +80,7 @@ export interface CsvUploadFields {
   callFlow: unknown;
   retry?: RetryPolicy;
   callingHours?: CallingHours;
+  machineDetection?: MachineDetection;
   caller?: string;
   enableCallRecording: boolean;
   defaultRegion?: CountryCode;
@@ -113,12 +120,23 @@ export function parseCsvUploadFields(raw: Record<string, string>): CsvUploadFiel
       errors.push({ field: 'callingHours', message: `is not valid JSON: ${(error as Error).message}` });
     }
   }
+  let machineDetection: MachineDetection | undefined;
+  if (typeof dto.machineDetection === 'string') {
+    try {
+      const checked = validateMachineDetection(JSON.parse(dto.machineDetection));
+      errors.push(...checked.errors);
+      machineDetection = checked.value;
+    } catch (error) {
+      errors.push({ field: 'machineDetection', message: `is not valid JSON: ${(error as Error).message}` });
+    }
+  }
   if (errors.length > 0) throw new FieldValidationException(errors);
   return {
     requestId: dto.requestId,
     callFlow,
     retry,
     callingHours,
+    machineDetection,
     caller: dto.caller,
     enableCallRecording: dto.enableCallRecording ?? false,
     defaultRegion: dto.defaultRegion,

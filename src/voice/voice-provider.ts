@@ -1,5 +1,6 @@
 import { Observable } from 'rxjs';
 import { CallFlow, StepName, TransferStatus } from '../call-flow/call-flow.types';
+import { MachineDetection } from './machine-detection';
 
 /** Final outcome of a call, as shown in `call_status`. */
 export type CallOutcome = 'answered' | 'busy' | 'no_answer' | 'failed' | 'cancelled';
@@ -22,6 +23,8 @@ export interface DialRequest {
   /** Rendered messages, indexed by each message's messageIndex. */
   messages: string[];
   enableCallRecording: boolean;
+  /** The campaign's answering-machine handling; null: the deployment's default. */
+  machineDetection: MachineDetection | null;
 }
 
 interface StepEventBase {

@@ -1,23 +1,45 @@
-import { Module } from '@nestjs/common';
+import { BullModule } from '@nestjs/bull';
+import { DynamicModule, Module } from '@nestjs/common';
 import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
+import { RECORDINGS_QUEUE } from '../dispatcher/queue.constants';
 import { RedisService } from '../redis/redis.service';
 import { createMessageBirdClient } from './messagebird/create-messagebird-client';
+import { MessageBirdClient } from './messagebird/messagebird-client';
 import { MessageBirdProvider } from './messagebird/messagebird.provider';
+import { RecordingsCollector, RecordingsProcessor } from './messagebird/recordings-collector';
 import { SimulatorProvider } from './simulator/simulator.provider';
 import { VoiceProvider } from './voice-provider';
 
-/** Binds the VoiceProvider port to the configured adapter (VOICE_PROVIDER; the simulator by default). */
-@Module({
-  providers: [
-    {
-      provide: VoiceProvider,
-      inject: [APP_CONFIG, RedisService],
-      useFactory: (config: ResolvedConfig, redis: RedisService): VoiceProvider =>
-        config.voiceProvider === 'messagebird'
-          ? new MessageBirdProvider(config.messagebird!, redis, createMessageBirdClient(config.messagebird!))
-          : new SimulatorProvider(config),
-    },
-  ],
-  exports: [VoiceProvider],
-})
-export class VoiceModule {}
+/**
+ * Binds the VoiceProvider port to the configured adapter (VOICE_PROVIDER; the simulator by default), in
+ * the processes that work calls. With MessageBird it also exports the API client (for the count of other
+ * apps' calls) and collects recorded calls' recordings.
+ */
+@Module({})
+export class VoiceModule {
+  static forConfig(config: ResolvedConfig): DynamicModule {
+    if (config.voiceProvider !== 'messagebird') {
+      return {
+        module: VoiceModule,
+        providers: [{ provide: VoiceProvider, inject: [APP_CONFIG], useFactory: (c: ResolvedConfig) => new SimulatorProvider(c) }],
+        exports: [VoiceProvider],
+      };
+    }
+    return {
+      module: VoiceModule,
+      imports: [BullModule.registerQueue({ name: RECORDINGS_QUEUE })],
+      providers: [
+        { provide: MessageBirdClient, inject: [APP_CONFIG], useFactory: (c: ResolvedConfig) => createMessageBirdClient(c.messagebird!) },
+        RecordingsCollector,
+        RecordingsProcessor,
+        {
+          provide: VoiceProvider,
+          inject: [APP_CONFIG, RedisService, MessageBirdClient, RecordingsCollector],
+          useFactory: (c: ResolvedConfig, redis: RedisService, client: MessageBirdClient, recordings: RecordingsCollector) =>
+            new MessageBirdProvider(c.messagebird!, redis, client, recordings),
+        },
+      ],
+      exports: [VoiceProvider, MessageBirdClient],
+    };
+  }
+}

@@ -80,11 +80,13 @@ describe('MessageBird call flow translation', () => {
   });
 
   it('records the whole call and asks for machine detection on the first say of the call only', () => {
-    const first = initialCallFlow(flow, messages, callId, true, { ...options, ifMachine: 'hangup', machineTimeoutMs: 2500 });
+    const first = initialCallFlow(flow, messages, callId, true, { ifMachine: 'hangup', machineTimeout: 2500 }, options);
     expect(first.record).toBe(true);
     expect(first.steps[0].options).toMatchObject({ ifMachine: 'hangup', machineTimeout: 2500 });
-    expect(initialCallFlow(flow, messages, callId, false, options).steps[0].options).not.toHaveProperty('ifMachine');
-    const later = segmentAt(flow, messages, callId, { seq: 1, path: [1], prompt: 1 }, { ...options, ifMachine: 'hangup' });
+    expect(initialCallFlow(flow, messages, callId, false, { ifMachine: 'delay' }, options).steps[0].options).toMatchObject({ ifMachine: 'delay' });
+    expect(initialCallFlow(flow, messages, callId, false, { ifMachine: 'delay' }, options).steps[0].options).not.toHaveProperty('machineTimeout');
+    expect(initialCallFlow(flow, messages, callId, false, null, options).steps[0].options).not.toHaveProperty('ifMachine');
+    const later = segmentAt(flow, messages, callId, { seq: 1, path: [1], prompt: 1 }, options);
     expect(later.steps[0].options).not.toHaveProperty('ifMachine');
   });
 

@@ -1,5 +1,6 @@
 import { CallFlow, GatherStep, StepPath, TransferStatus, VoiceMessage } from '../../call-flow/call-flow.types';
 import { stepAt } from '../../call-flow/flow-interpreter';
+import { MachineDetection } from '../machine-detection';
 import { CallOutcome } from '../voice-provider';
 import { MessageBirdCallFlow, MessageBirdLeg, MessageBirdStep } from './messagebird-api.types';
 
@@ -29,8 +30,6 @@ export interface TranslationOptions {
   callFlowUrl: string;
   sipDomain?: string;
   gatherTimeoutSeconds: number;
-  ifMachine?: 'continue' | 'delay' | 'hangup';
-  machineTimeoutMs?: number;
 }
 
 /** Where a call is in its flow: the `seq`-th step executed, at `path`; `prompt` counts a gather's prompts (1-based). */
@@ -111,12 +110,19 @@ export function segmentAt(flow: CallFlow, messages: string[], callId: string, po
   }
 }
 
-/** The call flow given to POST /calls: the first step's segment, with recording and machine detection. */
-export function initialCallFlow(flow: CallFlow, messages: string[], callId: string, record: boolean, options: TranslationOptions): MessageBirdCallFlow {
+/** The call flow given to POST /calls: the first step's segment, with recording and machine detection (null: MessageBird's default). */
+export function initialCallFlow(
+  flow: CallFlow,
+  messages: string[],
+  callId: string,
+  record: boolean,
+  machine: MachineDetection | null,
+  options: TranslationOptions,
+): MessageBirdCallFlow {
   const segment = segmentAt(flow, messages, callId, { seq: 0, path: [0], prompt: 1 }, options);
   const first = segment.steps[0];
-  if (first.action === 'say' && options.ifMachine) {
-    first.options = { ...first.options, ifMachine: options.ifMachine, ...(options.machineTimeoutMs !== undefined && { machineTimeout: options.machineTimeoutMs }) };
+  if (first.action === 'say' && machine) {
+    first.options = { ...first.options, ifMachine: machine.ifMachine, ...(machine.machineTimeout !== undefined && { machineTimeout: machine.machineTimeout }) };
   }
   return { title: `robocall ${callId}`, record, steps: segment.steps };
 }

@@ -28,7 +28,13 @@ describe('VOICE_PROVIDER=messagebird configuration', () => {
       requestTimeoutMs: 10_000,
       placementAttempts: 3,
       reconcileAfterMs: 60_000,
+      recordingsRetryMs: 5_000,
+      countExternalCalls: false,
+      externalCallsPollMs: 5_000,
     });
+    const counting = loadConfig({ ...complete, MESSAGEBIRD_COUNT_EXTERNAL_CALLS: 'true', MESSAGEBIRD_EXTERNAL_CALLS_POLL_MS: '1000' }).messagebird!;
+    expect(counting).toMatchObject({ countExternalCalls: true, externalCallsPollMs: 1000 });
+    expect(loadConfig({ ...complete, MESSAGEBIRD_COUNT_EXTERNAL_CALLS: '' }).messagebird!.countExternalCalls).toBe(false);
     expect(loadConfig({ ...complete, MESSAGEBIRD_BASE_URL: 'http://127.0.0.1:4010' }).messagebird!.baseUrl).toBe('http://127.0.0.1:4010');
   });
 
@@ -45,5 +51,7 @@ describe('VOICE_PROVIDER=messagebird configuration', () => {
     expect(() => loadConfig({ ...complete, MESSAGEBIRD_MACHINE_TIMEOUT_MS: '200' })).toThrow('MESSAGEBIRD_MACHINE_TIMEOUT_MS');
     expect(() => loadConfig({ ...complete, MESSAGEBIRD_IF_MACHINE: 'maybe' })).toThrow('MESSAGEBIRD_IF_MACHINE');
     expect(() => loadConfig({ VOICE_PROVIDER: 'twilio' })).toThrow('VOICE_PROVIDER');
+    expect(() => loadConfig({ ...complete, MESSAGEBIRD_COUNT_EXTERNAL_CALLS: 'yes' })).toThrow('MESSAGEBIRD_COUNT_EXTERNAL_CALLS');
+    expect(() => loadConfig({ ...complete, MESSAGEBIRD_EXTERNAL_CALLS_POLL_MS: '10' })).toThrow('MESSAGEBIRD_EXTERNAL_CALLS_POLL_MS');
   });
 });

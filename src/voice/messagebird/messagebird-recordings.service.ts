@@ -1,20 +1,13 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { DataSource } from 'typeorm';
+import { toRecordingView } from '../../campaigns/campaign-status.view';
 import { Organization } from '../../organizations/organization.entity';
+import { readRecordings, STORE_RECORDINGS_SQL, toRecordingRecord } from './call-recordings';
 import { MessageBirdRecording } from './messagebird-api.types';
 import { MessageBirdClient } from './messagebird-client';
-import { MessageBirdApiError } from './messagebird-errors';
 
-export interface CallRecording {
-  id: string;
-  status: MessageBirdRecording['status'];
-  /** Seconds. */
-  duration: number;
-  createdAt: string | null;
-  /** Streams the `.wav` through this API (with the API key): MessageBird's access key never leaves the service. */
-  file: string;
-}
+export type CallRecording = ReturnType<typeof toRecordingView>;
 
 /** A call's recordings at MessageBird, listed and streamed through our API. */
 @Injectable()
@@ -24,21 +17,18 @@ export class MessageBirdRecordingsService {
     private readonly client: MessageBirdClient,
   ) {}
 
+  /** Read from MessageBird now (and stored on the call, so GET /status shows the same). */
   async list(organization: Organization, requestId: string, callId: string): Promise<{ requestId: string; callId: string; recordings: CallRecording[] }> {
     const providerCallId = await this.providerCallId(organization, requestId, callId);
-    const recordings = providerCallId ? await this.recordingsOf(providerCallId) : [];
-    const base = `/status/${encodeURIComponent(requestId)}/calls/${callId}/recordings`;
-    return {
-      requestId,
-      callId,
-      recordings: recordings.map((r) => ({ id: r.id, status: r.status, duration: r.duration, createdAt: r.createdAt ?? null, file: `${base}/${r.id}.wav` })),
-    };
+    const recordings = providerCallId ? (await readRecordings(this.client, providerCallId)).map(toRecordingRecord) : [];
+    if (providerCallId && recordings.length > 0) await this.db.query(STORE_RECORDINGS_SQL, [callId, providerCallId, JSON.stringify(recordings)]);
+    return { requestId, callId, recordings: recordings.map((recording) => toRecordingView(requestId, callId, recording)) };
   }
 
   /** The recording's audio, as MessageBird streams it. 404 unless it is a recording of this organization's call. */
   async audio(organization: Organization, requestId: string, callId: string, recordingId: string): Promise<Readable> {
     const providerCallId = await this.providerCallId(organization, requestId, callId);
-    const recording = providerCallId ? (await this.recordingsOf(providerCallId)).find((r) => r.id === recordingId) : undefined;
+    const recording = providerCallId ? (await readRecordings(this.client, providerCallId)).find((r) => r.id === recordingId) : undefined;
     if (!recording) throw new NotFoundException(`No recording ${recordingId} of call ${callId}`);
     const response = await this.client.download(filePath(recording));
     return Readable.fromWeb(response.body as import('node:stream/web').ReadableStream);
@@ -53,16 +43,6 @@ export class MessageBirdRecordingsService {
     );
     if (rows.length === 0) throw new NotFoundException(`No call ${callId} in call request ${requestId}`);
     return rows[0].provider_call_id;
-  }
-
-  private async recordingsOf(providerCallId: string): Promise<MessageBirdRecording[]> {
-    try {
-      const legs = await this.client.listLegs(providerCallId);
-      return (await Promise.all(legs.map((leg) => this.client.listRecordings(providerCallId, leg.id)))).flat();
-    } catch (error) {
-      if (error instanceof MessageBirdApiError && error.notFound) return [];
-      throw error;
-    }
   }
 }
 

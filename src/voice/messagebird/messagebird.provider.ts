@@ -3,12 +3,14 @@ import { createHmac } from 'node:crypto';
 import { Subject } from 'rxjs';
 import { MessageBirdConfig } from '../../config/app-config';
 import { RedisService } from '../../redis/redis.service';
+import { MachineDetection } from '../machine-detection';
 import { DialRequest, VoiceEvent, VoiceProvider } from '../voice-provider';
 import { initialCallFlow, platformNumber, TranslationOptions } from './call-flow-translation';
 import { CALL_NEWS_CHANNEL, CallNews, CallUpdate, decodeNews } from './call-news';
 import { MessageBirdClient } from './messagebird-client';
 import { MessageBirdApiError } from './messagebird-errors';
 import { callFlowUrl, webhookUrl } from './messagebird-urls';
+import { RecordingsCollector } from './recordings-collector';
 import { TrackedCall } from './tracked-call';
 
 /** At shutdown, how long hung-up calls get to report their end before they are ended here. */
@@ -28,6 +30,8 @@ export class MessageBirdProvider extends VoiceProvider implements OnModuleInit, 
   /** Calls this process placed and that have not ended, by our call id. */
   private readonly calls = new Map<string, TrackedCall>();
   private readonly translation: TranslationOptions;
+  /** MESSAGEBIRD_IF_MACHINE / _MACHINE_TIMEOUT_MS, for campaigns without their own machineDetection. */
+  private readonly defaultMachineDetection: MachineDetection | null;
   private readonly straysHungUp = new Set<string>();
   private reconcileTimer?: NodeJS.Timeout;
   private reconciling = false;
@@ -36,15 +40,15 @@ export class MessageBirdProvider extends VoiceProvider implements OnModuleInit, 
     private readonly config: MessageBirdConfig,
     private readonly redis: RedisService,
     private readonly client: MessageBirdClient,
+    private readonly recordings: RecordingsCollector,
   ) {
     super();
     this.translation = {
       callFlowUrl: callFlowUrl(config),
       sipDomain: config.sipDomain,
       gatherTimeoutSeconds: config.gatherTimeoutSeconds,
-      ifMachine: config.ifMachine,
-      machineTimeoutMs: config.machineTimeoutMs,
     };
+    this.defaultMachineDetection = config.ifMachine ? { ifMachine: config.ifMachine, ...(config.machineTimeoutMs !== undefined && { machineTimeout: config.machineTimeoutMs }) } : null;
   }
 
   async onModuleInit(): Promise<void> {
@@ -63,7 +67,7 @@ export class MessageBirdProvider extends VoiceProvider implements OnModuleInit, 
       const call = await this.client.placeCall({
         source: platformNumber(request.caller),
         destination: platformNumber(request.phone),
-        callFlow: initialCallFlow(request.flow, request.messages, request.callId, request.enableCallRecording, this.translation),
+        callFlow: initialCallFlow(request.flow, request.messages, request.callId, request.enableCallRecording, request.machineDetection ?? this.defaultMachineDetection, this.translation),
         webhook: { url: webhookUrl(this.config, request.callId), token: webhookToken(this.config, request.callId) },
       });
       providerCallId = call.id;
@@ -146,7 +150,10 @@ export class MessageBirdProvider extends VoiceProvider implements OnModuleInit, 
 
   private emit(tracked: TrackedCall, events: VoiceEvent[]): void {
     for (const event of events) this.subject.next(event);
-    if (tracked.isEnded) this.calls.delete(tracked.request.callId);
+    if (!tracked.isEnded || !this.calls.delete(tracked.request.callId)) return;
+    if (tracked.request.enableCallRecording && tracked.providerCallId) {
+      this.recordings.schedule({ callId: tracked.request.callId, providerCallId: tracked.providerCallId, answered: tracked.wasAnswered });
+    }
   }
 
   /** Looks up calls without news for longer than the limit; settles those MessageBird has ended or does not know. */

@@ -9,7 +9,7 @@ const flow: CallFlow = {
     { name: 'transfer', destination: 'Ext:1000' },
   ],
 };
-const request: DialRequest = { callId: 'ours', phone: '+6511111111', caller: '+6522222222', flow, messages: ['hi Kim'], enableCallRecording: false };
+const request: DialRequest = { callId: 'ours', phone: '+6511111111', caller: '+6522222222', flow, messages: ['hi Kim'], enableCallRecording: false, machineDetection: null };
 const callee = (status: MessageBirdLeg['status'], answeredAt: string | null = null): MessageBirdLeg => ({
   id: 'callee-leg', callId: 'mb-1', destination: '6511111111', direction: 'outgoing', status, answeredAt, createdAt: '2024-01-01T00:00:00Z',
 });

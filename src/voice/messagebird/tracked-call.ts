@@ -39,6 +39,10 @@ export class TrackedCall {
     return this.ended;
   }
 
+  get wasAnswered(): boolean {
+    return this.answered;
+  }
+
   /**
    * The placement returned `providerCallId`. Replays the updates that came before it; returns the
    * events, and the ids of other MessageBird calls reported for this call (a placement that was

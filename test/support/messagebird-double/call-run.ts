@@ -208,12 +208,18 @@ export class CallRun {
       if (leg.answeredAt) leg.duration = Math.max(0, Math.round((Date.parse(at) - Date.parse(leg.answeredAt)) / 1000));
       leg.updatedAt = at;
     }
-    for (const recording of this.call.recordings) {
-      if (recording.status !== 'recording') continue;
-      recording.status = 'done';
-      recording.duration = Math.max(1, Math.round((Date.now() - recording.startedAt) / 1000));
-      recording.updatedAt = at;
-    }
+    const recorded = Date.now();
+    const processed = () => {
+      for (const recording of this.call.recordings) {
+        if (recording.status !== 'recording') continue;
+        recording.status = 'done';
+        recording.duration = Math.max(1, Math.round((recorded - recording.startedAt) / 1000));
+        recording.updatedAt = now();
+      }
+    };
+    const processingMs = this.host.script.recordingProcessingMs / this.host.script.speed;
+    if (processingMs > 0) setTimeout(processed, processingMs).unref();
+    else processed();
     this.call.status = 'ended';
     this.call.endedAt = at;
     this.call.updatedAt = at;

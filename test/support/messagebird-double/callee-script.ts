@@ -21,6 +21,8 @@ export interface DoubleScript {
   keypressMs: number;
   /** Divides every duration (tests run at 100×). */
   speed: number;
+  /** How long after the call's end a recording stays `recording` before it is `done` (MessageBird processing it). */
+  recordingProcessingMs: number;
   default: DoubleCallee;
   numbers: Record<string, Partial<DoubleCallee>>;
 }
@@ -29,6 +31,7 @@ export const DEFAULT_DOUBLE_SCRIPT: DoubleScript = {
   msPerChar: 60,
   keypressMs: 1500,
   speed: 1,
+  recordingProcessingMs: 0,
   default: { answer: 'answered', ringMs: 3000, digits: [], transfer: 'answered', transferRingMs: 3000, transferTalkMs: 5000, hangupAfterMs: null, machine: false },
   numbers: {},
 };

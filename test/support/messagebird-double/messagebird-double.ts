@@ -193,7 +193,8 @@ export class MessageBirdDouble {
     const is = (verb: string, pattern: RegExp) => method === verb && (m = pattern.exec(path)) !== null;
 
     if (is('POST', /^\/calls$/)) return { status: 201, body: one(callJson(this.placeCall(parseJson(body))), `/calls/`) };
-    if (is('GET', /^\/calls$/)) return { status: 200, body: list([...this.calls.values()].map(callJson), '/calls', page) };
+    // Newest first, as docs/messagebird.md assumes (A10).
+    if (is('GET', /^\/calls$/)) return { status: 200, body: list([...this.calls.values()].reverse().map(callJson), '/calls', page) };
     if (is('GET', /^\/calls\/([^/]+)$/)) return { status: 200, body: one(callJson(this.call(m![1])), `/calls/${m![1]}`) };
     if (is('DELETE', /^\/calls\/([^/]+)$/)) {
       const call = this.call(m![1]);

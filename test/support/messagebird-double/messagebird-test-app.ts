@@ -34,6 +34,9 @@ export async function startMessageBirdTestApp(
     requestTimeoutMs: 2000,
     placementAttempts: 3,
     reconcileAfterMs: 60_000,
+    recordingsRetryMs: 100,
+    countExternalCalls: false,
+    externalCallsPollMs: 5_000,
     ...options.messagebird,
   };
   const t = await startTestApp({ config: { voiceProvider: 'messagebird', messagebird, role: options.role ?? 'all' }, ...(options.join && { join: options.join }) });
