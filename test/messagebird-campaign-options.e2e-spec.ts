@@ -75,6 +75,7 @@ describe('MessageBird campaign options: recordings in GET /status, machine detec
     expect(said(byDefault.details[0])).toMatchObject({ ifMachine: 'delay', machineTimeout: 7000 });
     // The double's answering machine at +6531000009 is hung up on before the message is spoken.
     expect(t.double.calls.get(own.details[1].monitorData[0].uuid)!.endReason).toBe('an answering machine picked up');
+    expect(own.details[1]).toMatchObject({ call_status: 'answered', callFlowSteps: [{ stepName: 'play', info: { status: 'interrupted' } }] });
 
     // The same body again is harmless; another machineDetection under the same requestId is a conflict.
     await t.http.post('/call').set(KEY, apiKey).send(campaign('machine-hangup', ['+6531000004', '+6531000009'], { machineDetection })).expect(200);
