@@ -9,6 +9,7 @@ import { DashboardModule } from './dashboard/dashboard.module';
 import { typeormOptions } from './database/typeorm-options';
 import { DispatcherModule } from './dispatcher/dispatcher.module';
 import { HealthController } from './health/health.controller';
+import { MetricsModule } from './metrics/metrics.module';
 import { OrganizationsModule } from './organizations/organizations.module';
 import { RedisModule } from './redis/redis.module';
 import { UploadsModule } from './uploads/uploads.module';
@@ -31,6 +32,7 @@ export class AppModule {
         DashboardModule,
         DispatcherModule.forConfig(config),
         MessageBirdHttpModule.forConfig(config),
+        MetricsModule,
       ],
       controllers: [HealthController],
     };

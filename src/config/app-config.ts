@@ -34,6 +34,12 @@ class EnvironmentSchema {
   SIMULATOR_SPEED = 1;
 
   @IsOptional() @IsString()
+  METRICS_TOKEN?: string;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  METRICS_PORT?: number;
+
+  @IsOptional() @IsString()
   BOOTSTRAP_API_KEY?: string;
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(1)
@@ -118,6 +124,8 @@ export interface AppConfig {
   queuePrefix: string;
   voiceProvider: 'simulator' | 'messagebird';
   simulator: { scriptPath?: string; speed: number };
+  /** GET /metrics: the bearer token it requires (unset: not served on PORT), and an extra listener for it (any role). */
+  metrics: { token?: string; port?: number };
   /** Set when voiceProvider is messagebird. */
   messagebird?: MessageBirdConfig;
   bootstrap: { apiKey?: string; maxConcurrentCalls: number };
@@ -150,6 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     queuePrefix: parsed.QUEUE_PREFIX,
     voiceProvider: parsed.VOICE_PROVIDER,
     simulator: { scriptPath: parsed.SIMULATOR_SCRIPT || undefined, speed: parsed.SIMULATOR_SPEED },
+    metrics: { token: parsed.METRICS_TOKEN || undefined, port: parsed.METRICS_PORT },
     ...(parsed.VOICE_PROVIDER === 'messagebird' && {
       messagebird: {
         accessKey: parsed.MESSAGEBIRD_ACCESS_KEY!,

@@ -4,6 +4,7 @@ import { StepRecord } from '../campaigns/call.entity';
 import { Clock } from '../common/clock';
 import { RetryPolicy, retryDelayMs } from '../compliance/retry-policy';
 import { CallOutcome, VoiceEvent, VoiceProvider } from '../voice/voice-provider';
+import { observeEventApplied } from '../metrics/metrics';
 import { LeaseKeeper } from './lease-keeper.service';
 import { CallSql } from './call-sql';
 
@@ -48,6 +49,7 @@ export class CallEventsService implements OnModuleInit, BeforeApplicationShutdow
     const previous = this.chains.get(event.callId) ?? Promise.resolve();
     const next = previous
       .then(() => this.apply(event, lease !== undefined))
+      .then(() => observeEventApplied(event))
       .catch((error) => this.logger.error(`event ${event.type} of call ${event.callId} not applied: ${error?.stack ?? error}`))
       .finally(() => {
         if (this.chains.get(event.callId) === next) this.chains.delete(event.callId);

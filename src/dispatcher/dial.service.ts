@@ -3,6 +3,7 @@ import { CallFlow } from '../call-flow/call-flow.types';
 import { FlowTemplatesCache } from '../call-flow/flow-templates-cache';
 import { MachineDetection } from '../voice/machine-detection';
 import { VoiceProvider } from '../voice/voice-provider';
+import { dialFailuresTotal, dialsTotal } from '../metrics/metrics';
 import { SUPPRESSED_REASON } from '../compliance/do-not-call.service';
 import { CallEventsService } from './call-events.service';
 import { CallHangupsService } from './call-hangups.service';
@@ -86,10 +87,12 @@ export class DialService {
         machineDetection: call.machine_detection,
       }));
     } catch (error) {
+      dialFailuresTotal.inc({ organization: organizationId });
       this.logger.warn(`dialing call ${callId} failed: ${error}`);
       await this.callEvents.enqueue({ type: 'ended', callId, at: new Date(), outcome: 'failed', reason: `dial failed: ${(error as Error)?.message ?? error}` });
       return;
     }
+    dialsTotal.inc({ organization: organizationId });
     // Cancelled with hang-up while the platform was placing it: end it now.
     if (this.hangups.takePending(callId)) await this.provider.hangup(providerCallId);
     await this.sql.progress(

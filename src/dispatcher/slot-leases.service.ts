@@ -107,6 +107,17 @@ export class SlotLeasesService {
     return expiry !== null && Number(expiry) > Date.now();
   }
 
+  /** Live (unexpired) leases of each organization, in one round trip: the slots in use (metrics). */
+  async liveLeaseCounts(organizationIds: string[]): Promise<number[]> {
+    const pipeline = this.redis.client.pipeline();
+    for (const id of organizationIds) pipeline.zcount(this.leasesKey(id), `(${Date.now()}`, '+inf');
+    const results = (await pipeline.exec()) ?? [];
+    return results.map(([error, count]) => {
+      if (error) throw error;
+      return Number(count);
+    });
+  }
+
   async setLimits(organizationId: string, limits: SlotLimits): Promise<void> {
     await this.redis.client.hset(this.limitsKey(organizationId), { limit: limits.limit, external: limits.external });
   }
