@@ -18,7 +18,7 @@ export async function resolveConfig(log: (message: string) => void = console.log
     databaseUrl: infrastructure.databaseUrl,
     redisUrl: infrastructure.redisUrl,
     localMode: infrastructure.embeddedPostgres,
-    databasePoolSize: infrastructure.embeddedPostgres ? EMBEDDED_POSTGRES_MAX_CONNECTIONS : DEFAULT_POOL_SIZE,
+    databasePoolSize: infrastructure.embeddedPostgres ? EMBEDDED_POSTGRES_MAX_CONNECTIONS : (base.databasePoolSize ?? DEFAULT_POOL_SIZE),
   };
   return { config, infrastructure };
 }

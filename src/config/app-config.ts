@@ -18,6 +18,9 @@ class EnvironmentSchema {
   @IsOptional() @IsString()
   REDIS_URL?: string;
 
+  @IsOptional() @Transform(toInt) @IsInt() @Min(2)
+  DATABASE_POOL_SIZE?: number;
+
   @IsOptional() @IsString()
   DATA_DIR = './.data';
 
@@ -32,6 +35,13 @@ class EnvironmentSchema {
 
   @IsOptional() @Transform(toInt) @IsNumber() @Min(0.001)
   SIMULATOR_SPEED = 1;
+
+  // Off by default: a cross-process count of the simulator's live calls, kept in Redis (tests).
+  @IsOptional() @IsString()
+  SIMULATOR_CONCURRENCY_KEY?: string;
+
+  @IsOptional() @IsString()
+  SIMULATOR_CONCURRENCY_REDIS_URL?: string;
 
   @IsOptional() @IsString()
   METRICS_TOKEN?: string;
@@ -120,10 +130,12 @@ export interface AppConfig {
   databaseUrl?: string;
   /** Unset: a private redis-server is started (local mode). */
   redisUrl?: string;
+  /** PostgreSQL connections per pool of this process (unset: 20, or the embedded database's limit). */
+  databasePoolSize?: number;
   dataDir: string;
   queuePrefix: string;
   voiceProvider: 'simulator' | 'messagebird';
-  simulator: { scriptPath?: string; speed: number };
+  simulator: { scriptPath?: string; speed: number; concurrencyCounter?: { key: string; redisUrl?: string } };
   /** GET /metrics: the bearer token it requires (unset: not served on PORT), and an extra listener for it (any role). */
   metrics: { token?: string; port?: number };
   /** Set when voiceProvider is messagebird. */
@@ -154,10 +166,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     port: parsed.PORT,
     databaseUrl: parsed.DATABASE_URL || undefined,
     redisUrl: parsed.REDIS_URL || undefined,
+    databasePoolSize: parsed.DATABASE_POOL_SIZE,
     dataDir: parsed.DATA_DIR,
     queuePrefix: parsed.QUEUE_PREFIX,
     voiceProvider: parsed.VOICE_PROVIDER,
-    simulator: { scriptPath: parsed.SIMULATOR_SCRIPT || undefined, speed: parsed.SIMULATOR_SPEED },
+    simulator: {
+      scriptPath: parsed.SIMULATOR_SCRIPT || undefined,
+      speed: parsed.SIMULATOR_SPEED,
+      ...(parsed.SIMULATOR_CONCURRENCY_KEY && {
+        concurrencyCounter: { key: parsed.SIMULATOR_CONCURRENCY_KEY, redisUrl: parsed.SIMULATOR_CONCURRENCY_REDIS_URL || undefined },
+      }),
+    },
     metrics: { token: parsed.METRICS_TOKEN || undefined, port: parsed.METRICS_PORT },
     ...(parsed.VOICE_PROVIDER === 'messagebird' && {
       messagebird: {

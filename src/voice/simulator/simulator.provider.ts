@@ -1,10 +1,11 @@
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleDestroy } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Subject } from 'rxjs';
 import { CallEndedError, CallLeg, runCallFlow } from '../../call-flow/flow-runner';
 import { TransferStatus } from '../../call-flow/call-flow.types';
 import { APP_CONFIG, ResolvedConfig } from '../../config/app-config';
 import { CallOutcome, DialRequest, VoiceEvent, VoiceProvider } from '../voice-provider';
+import { SimulatorConcurrencyCounter } from './simulator-concurrency-counter';
 import { behaviourFor, CalleeBehaviour, loadSimulatorScript, SimulatorScript } from './simulator-script';
 
 /**
@@ -12,7 +13,7 @@ import { behaviourFor, CalleeBehaviour, loadSimulatorScript, SimulatorScript } f
  * Callees behave as SIMULATOR_SCRIPT says; every duration is divided by SIMULATOR_SPEED.
  */
 @Injectable()
-export class SimulatorProvider extends VoiceProvider implements OnModuleDestroy {
+export class SimulatorProvider extends VoiceProvider implements OnModuleDestroy, OnApplicationShutdown {
   private readonly logger = new Logger(SimulatorProvider.name);
   private readonly subject = new Subject<VoiceEvent>();
   readonly events = this.subject.asObservable();
@@ -20,18 +21,27 @@ export class SimulatorProvider extends VoiceProvider implements OnModuleDestroy 
   private readonly speed: number;
   private readonly live = new Map<string, SimulatedCall>();
   private closed = false;
+  /** SIMULATOR_CONCURRENCY_KEY: counts live calls across processes, independently of the service's bookkeeping. */
+  private readonly counter?: SimulatorConcurrencyCounter;
 
   constructor(@Inject(APP_CONFIG) config: ResolvedConfig) {
     super();
     this.script = loadSimulatorScript(config.simulator.scriptPath);
     this.speed = config.simulator.speed;
+    const counter = config.simulator.concurrencyCounter;
+    if (counter) this.counter = new SimulatorConcurrencyCounter(counter.key, counter.redisUrl ?? config.redisUrl);
   }
 
   async dial(request: DialRequest): Promise<{ providerCallId: string }> {
     if (this.closed) throw new Error('the simulator is shutting down');
     const providerCallId = `sim-${randomUUID()}`;
-    const call = new SimulatedCall(request, behaviourFor(this.script, request.phone), this.script, this.speed, (event) => this.subject.next(event));
+    const counter = this.counter;
+    const emit = counter
+      ? (event: VoiceEvent) => (event.type === 'ended' ? void counter.ended(providerCallId).then(() => this.subject.next(event)) : this.subject.next(event))
+      : (event: VoiceEvent) => this.subject.next(event);
+    const call = new SimulatedCall(request, behaviourFor(this.script, request.phone), this.script, this.speed, emit);
     this.live.set(providerCallId, call);
+    await counter?.started(providerCallId, request.phone);
     call
       .run()
       .catch((error) => this.logger.error(`simulated call ${request.callId} crashed: ${error}`))
@@ -46,6 +56,10 @@ export class SimulatorProvider extends VoiceProvider implements OnModuleDestroy 
   onModuleDestroy(): void {
     this.closed = true;
     for (const call of this.live.values()) call.hangup();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.counter?.close();
   }
 }
 
