@@ -101,7 +101,9 @@ export class ServiceProcesses {
         (stopping ??= (async () => {
           if (exited) return;
           child.kill('SIGTERM');
-          if (await Promise.race([exit.then(() => false), sleep(STOP_TIMEOUT_MS).then(() => true)])) await kill('SIGKILL');
+          const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+          await exit;
+          clearTimeout(timer);
         })()),
     };
     this.all.push(service);
