@@ -1,7 +1,10 @@
 import { DataSource } from 'typeorm';
 import { createWorkerContext } from '../src/app.factory';
+import { getQueueToken } from '@nestjs/bull';
+import { Queue } from 'bull';
 import { DialService } from '../src/dispatcher/dial.service';
 import { DispatcherService } from '../src/dispatcher/dispatcher.service';
+import { DIAL_QUEUE } from '../src/dispatcher/queue.constants';
 import { SlotLeasesService } from '../src/dispatcher/slot-leases.service';
 import { RedisService } from '../src/redis/redis.service';
 import { VoiceProvider } from '../src/voice/voice-provider';
@@ -62,6 +65,33 @@ describe('the dispatcher', () => {
     await t.http.put('/organization/usage').set('x-credential-api-key', apiKey).send({ externalOngoingCalls: 1 }).expect(200);
     const done = await t.waitForStatus(apiKey, 'held');
     expect(maxConcurrency(intervalsOf(done.details))).toBe(1);
+  });
+
+  it('dials its claimed calls in its own process, and hands them to bull when it has no room for more dials', async () => {
+    /** Dial jobs this app's bull worker has run from now on. */
+    const countJobs = (app: TestApp) => {
+      const counted = { jobs: 0 };
+      app.app.get<Queue>(getQueueToken(DIAL_QUEUE)).on('completed', () => counted.jobs++);
+      return counted;
+    };
+    const here = countJobs(t);
+    const { apiKey } = await t.createOrganization(3);
+    await t.http.post('/call').set('x-credential-api-key', apiKey).send({ requestId: 'local-dials', destinations: destinations(9, '6545'), callFlow: flow }).expect(200);
+    expect((await t.waitForStatus(apiKey, 'local-dials')).summary).toMatchObject({ total: 9, answered: 9 });
+    expect(here.jobs).toBe(0);
+
+    const full = await startTestApp({ simulatorScript: { default: { ringMs: 2000 } }, simulatorSpeed: 100, config: { dialConcurrency: 0 } });
+    try {
+      const there = countJobs(full);
+      const other = await full.createOrganization(3);
+      await full.http.post('/call').set('x-credential-api-key', other.apiKey).send({ requestId: 'bull-dials', destinations: destinations(9, '6546'), callFlow: flow }).expect(200);
+      const done = await full.waitForStatus(other.apiKey, 'bull-dials');
+      expect(done.summary).toMatchObject({ total: 9, answered: 9 });
+      expect(there.jobs).toBe(9);
+      expect(maxConcurrency(intervalsOf(done.details))).toBeLessThanOrEqual(3);
+    } finally {
+      await full.close();
+    }
   });
 
   it('shares one limit exactly between two worker processes', async () => {

@@ -145,6 +145,8 @@ export interface AppConfig {
   reconcileIntervalMs: number;
   /** How often scheduled calls (retries, calling hours) that are due are put back in the queue. */
   schedulerIntervalMs: number;
+  /** Dials one worker process runs at once: its dispatcher's own dials, and as many bull dial jobs. */
+  dialConcurrency: number;
   csvUpload: { maxFileBytes: number; maxRows: number };
   logLevel: 'error' | 'warn' | 'log' | 'debug';
 }
@@ -200,6 +202,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     slotLeaseTtlMs: parsed.SLOT_LEASE_TTL_MS,
     reconcileIntervalMs: parsed.RECONCILE_INTERVAL_MS,
     schedulerIntervalMs: parsed.SCHEDULER_INTERVAL_MS,
+    dialConcurrency: parsed.DIAL_CONCURRENCY,
     csvUpload: { maxFileBytes: parsed.CSV_MAX_FILE_BYTES, maxRows: parsed.CSV_MAX_ROWS },
     logLevel: parsed.LOG_LEVEL,
   };

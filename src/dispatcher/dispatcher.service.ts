@@ -1,10 +1,12 @@
 import { InjectQueue } from '@nestjs/bull';
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Queue } from 'bull';
 import { DataSource } from 'typeorm';
+import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
 import { OrganizationsService } from '../organizations/organizations.service';
 import { RedisService } from '../redis/redis.service';
 import { CallSql } from './call-sql';
+import { DialService } from './dial.service';
 import { LeaseKeeper } from './lease-keeper.service';
 import { DIAL_JOB, DIAL_JOB_OPTIONS, DIAL_QUEUE, DialJobData, DISPATCH_WAKE_CHANNEL } from './queue.constants';
 import { SlotLeasesService } from './slot-leases.service';
@@ -15,8 +17,14 @@ const MAX_BATCH = 100;
 /**
  * Releases queued calls exactly as fast as an organization's slots free up. PostgreSQL is the backlog
  * (FIFO by seq); a call leaves it only with a slot lease in hand, claimed by one conditional UPDATE,
- * and then travels to a dial worker as a bull job. Wake-ups are events (slot freed, work submitted,
- * usage changed), with a periodic sweep as a safety net only.
+ * and is then dialed by this process while it has room for more dials in flight (DIAL_CONCURRENCY),
+ * else handed to any worker as a bull job. Wake-ups are events (slot freed, work submitted, usage
+ * changed), with a periodic sweep as a safety net only.
+ *
+ * Dialing here saves the bull hop (add, fetch, completion: several Redis round trips and a wake-up of
+ * the worker loop) on the path from a freed slot to the next dial. Nothing is lost when the process dies
+ * meanwhile: a claimed call is dialed only after its durable dial-start UPDATE, and the reconciler puts
+ * a claimed call whose dial never started back in the queue once its lease has expired.
  */
 @Injectable()
 export class DispatcherService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -24,6 +32,8 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
   private readonly pumping = new Set<string>();
   private readonly pumpAgain = new Set<string>();
   private stopped = false;
+  /** Dials started by this dispatcher that have not returned yet. */
+  private localDials = 0;
 
   constructor(
     private readonly db: DataSource,
@@ -32,7 +42,9 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
     private readonly organizations: OrganizationsService,
     private readonly redis: RedisService,
     private readonly leaseKeeper: LeaseKeeper,
+    private readonly dialService: DialService,
     @InjectQueue(DIAL_QUEUE) private readonly dialQueue: Queue<DialJobData>,
+    @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -41,8 +53,11 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
     await this.sweep();
   }
 
-  onModuleDestroy(): void {
+  /** Stops releasing calls, and lets the dials in flight here finish placing their calls (as bull lets its active jobs finish). */
+  async onModuleDestroy(): Promise<void> {
     this.stopped = true;
+    const deadline = Date.now() + 5_000;
+    while (this.localDials > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
   }
 
   /** Release as many of the organization's queued calls as it has free slots. Coalesces concurrent wake-ups. */
@@ -90,13 +105,23 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
       const claimed = await this.claim(organizationId, leases);
       const unused = leases.slice(claimed.length);
       await this.slots.release(organizationId, unused);
-      if (claimed.length > 0) {
-        await this.dialQueue.addBulk(
-          claimed.map((call) => ({ name: DIAL_JOB, data: { callId: call.id, organizationId, leaseId: call.lease_id, leasedAt }, opts: DIAL_JOB_OPTIONS })),
-        );
+      const jobs: DialJobData[] = [];
+      for (const call of claimed) {
+        const job = { callId: call.id, organizationId, leaseId: call.lease_id, leasedAt };
+        if (this.localDials < this.config.dialConcurrency) this.dialHere(job);
+        else jobs.push(job);
       }
+      if (jobs.length > 0) await this.dialQueue.addBulk(jobs.map((data) => ({ name: DIAL_JOB, data, opts: DIAL_JOB_OPTIONS })));
       if (unused.length > 0) return;
     }
+  }
+
+  private dialHere(job: DialJobData): void {
+    this.localDials++;
+    this.dialService
+      .dial(job)
+      .catch((error) => this.logger.error(`dialing call ${job.callId} failed: ${(error as Error)?.stack ?? error}`))
+      .finally(() => this.localDials--);
   }
 
   private async acquire(organizationId: string, wanted: number): Promise<string[]> {
