@@ -11,6 +11,7 @@ import { DispatcherModule } from './dispatcher/dispatcher.module';
 import { HealthController } from './health/health.controller';
 import { MetricsModule } from './metrics/metrics.module';
 import { OrganizationsModule } from './organizations/organizations.module';
+import { SecurityModule } from './common/security.module';
 import { RedisModule } from './redis/redis.module';
 import { UploadsModule } from './uploads/uploads.module';
 import { MessageBirdHttpModule } from './voice/messagebird/messagebird-http.module';
@@ -25,6 +26,7 @@ export class AppModule {
         TypeOrmModule.forRoot(typeormOptions(config.databaseUrl, config.databasePoolSize)),
         BullModule.forRoot({ redis: config.redisUrl, prefix: config.queuePrefix }),
         RedisModule,
+        SecurityModule,
         OrganizationsModule,
         CampaignsModule,
         ComplianceModule,

@@ -47,18 +47,23 @@ export class FlowTemplates {
 
   /** Renders every message for one destination, or says why it cannot (`field` is relative to the destination). */
   render(properties: Record<string, unknown>): { messages?: string[]; error?: FieldError } {
-    // A null or absent value would be spoken as nothing: both count as missing.
-    const missing = this.placeholders.filter((name) => properties[name] === undefined || properties[name] === null);
+    // A null or absent value would be spoken as nothing: both count as missing. Only the destination's
+    // own properties count: `{{constructor}}` or `{{__proto__}}` must not find Object.prototype's (which
+    // Handlebars then refuses to read, rendering an empty string).
+    const missing = this.placeholders.filter((name) => !Object.prototype.hasOwnProperty.call(properties, name) || properties[name] === undefined || properties[name] === null);
     if (missing.length > 0) {
       const listed = missing.slice(0, MAX_MISSING_LISTED).join(', ');
       const more = missing.length > MAX_MISSING_LISTED ? ` and ${missing.length - MAX_MISSING_LISTED} more` : '';
       return { error: { field: 'properties', message: `missing ${missing.length} placeholder(s) used by the call flow: ${listed}${more}` } };
     }
+    // Rendered against a copy without a prototype, so that a name reached another way (`{{@root.constructor}}`,
+    // `{{#with this}}{{toString}}{{/with}}`) is missing in strict mode too instead of silently empty.
+    const context = Object.assign(Object.create(null) as Record<string, unknown>, properties);
     const messages: string[] = [];
     for (const message of this.messages) {
       let text: string;
       try {
-        text = message.render(properties);
+        text = message.render(context);
       } catch (error) {
         return { error: { field: 'properties', message: `cannot render ${message.path}: ${firstLine(error)}` } };
       }

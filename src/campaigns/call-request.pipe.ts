@@ -5,17 +5,34 @@ import { FieldValidationException } from '../common/api-error';
 import { flattenValidationErrors, VALIDATOR_OPTIONS } from '../common/validation.pipe';
 import { CreateCallRequestDto } from './create-call-request.dto';
 
+/** Keys no field of the body has, that would reach an object's prototype or constructor if copied. */
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 /**
  * Validates POST /call's top-level fields with the DTO's decorators, without the deep copy the global
  * ValidationPipe makes of the whole body: `destinations` (up to 100,000) and `callFlow` are checked by
  * validateDestinations and normalizeCallFlow, which also keep only the fields they know.
+ *
+ * Only scalar fields go through class-transformer: it copies objects recursively (a 10,000-level
+ * `retry` overflowed the stack: a 500) and assigns every key it is given, so a `constructor` or
+ * `prototype` key replaced what class-validator reads the DTO's rules from (a 500 too). Object fields
+ * (`retry`, `callingHours`, …) are checked by hand, as they are given; unknown ones are dropped by
+ * the whitelist.
  */
 @Injectable()
 export class CallRequestPipe implements PipeTransform<unknown, CreateCallRequestDto> {
   transform(body: unknown): CreateCallRequestDto {
-    const { destinations, callFlow, ...rest } = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-    const dto = plainToInstance(CreateCallRequestDto, rest);
-    Object.assign(dto, { destinations, callFlow });
+    const fields = (typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {}) as Record<string, unknown>;
+    const scalars: Record<string, unknown> = {};
+    const objects: Record<string, unknown> = {};
+    for (const key of Object.keys(fields)) {
+      if (RESERVED_KEYS.has(key)) continue;
+      const value = fields[key];
+      if (typeof value === 'object' && value !== null) objects[key] = value;
+      else scalars[key] = value;
+    }
+    const dto = plainToInstance(CreateCallRequestDto, scalars);
+    Object.assign(dto, objects);
     const errors = validateSync(dto, VALIDATOR_OPTIONS);
     if (errors.length > 0) throw new FieldValidationException(flattenValidationErrors(errors));
     return dto;

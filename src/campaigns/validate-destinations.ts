@@ -12,6 +12,24 @@ export interface Destination {
 
 export const E164_MESSAGE = 'must be an E.164 phone number such as +6588893322 (pattern ^\\+?[1-9]\\d{1,14}$)';
 
+/**
+ * Placeholder values are spoken as text, so nesting is of no use; a value nested thousands of levels
+ * deep overflowed the stack while the campaign was hashed and stored (a 500).
+ */
+export const MAX_PROPERTY_DEPTH = 32;
+
+/** Without recursion (the point is to refuse what recursion cannot handle); `properties` itself is level 1. */
+function nestedDeeperThan(root: object, limit: number): boolean {
+  const stack: [unknown, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(value)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
@@ -37,6 +55,8 @@ export function validateDestinations(raw: unknown[]): { destinations: Destinatio
     }
     if (properties !== undefined && properties !== null && !isPlainObject(properties)) {
       errors.push({ field: `destinations[${i}].properties`, message: 'must be an object of placeholder values' });
+    } else if (isPlainObject(properties) && nestedDeeperThan(properties, MAX_PROPERTY_DEPTH)) {
+      errors.push({ field: `destinations[${i}].properties`, message: `must not nest values more than ${MAX_PROPERTY_DEPTH} levels deep` });
     }
     if (errors.length === before) {
       destinations.push({ phone: phone as string, caller: caller as string, properties: (properties as Record<string, unknown>) ?? {} });

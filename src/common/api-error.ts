@@ -20,6 +20,7 @@ export const STATUS_CODES: Record<number, string> = {
   413: 'payload_too_large',
   415: 'unsupported_media_type',
   422: 'unprocessable_entity',
+  429: 'too_many_requests',
   500: 'internal_error',
   503: 'service_unavailable',
 };

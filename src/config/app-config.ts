@@ -76,6 +76,21 @@ class EnvironmentSchema {
   @IsOptional() @IsIn(['error', 'warn', 'log', 'debug'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' = 'log';
 
+  // Security (README "Security"). Requests per second per API key, across every API process (0: no limit).
+  @IsOptional() @Transform(toInt) @IsNumber() @Min(0)
+  RATE_LIMIT_PER_SECOND = 2_000;
+
+  /** Requests a key may make at once after being idle (the bucket's size). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1)
+  RATE_LIMIT_BURST = 4_000;
+
+  /** Largest JSON body (POST /call with 100,000 destinations needs tens of MB). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1024)
+  JSON_BODY_MAX_BYTES = 64 * 1024 * 1024;
+
+  @IsOptional() @IsIn(['true', 'false'])
+  LOG_REDACT_PII: 'true' | 'false' = 'false';
+
   // MessageBird (VOICE_PROVIDER=messagebird): see docs/messagebird.md.
   @IsOptional() @IsString()
   MESSAGEBIRD_ACCESS_KEY?: string;
@@ -149,6 +164,11 @@ export interface AppConfig {
   dialConcurrency: number;
   csvUpload: { maxFileBytes: number; maxRows: number };
   logLevel: 'error' | 'warn' | 'log' | 'debug';
+  /** Per API key: a token bucket of `burst` requests refilled at `perSecond` (0: no limit), kept in Redis. */
+  rateLimit: { perSecond: number; burst: number };
+  jsonBodyMaxBytes: number;
+  /** Phone numbers in log lines are masked (`+65******22`). */
+  logRedactPii: boolean;
 }
 
 /** Reads and validates the environment; throws one readable error listing every bad variable. */
@@ -205,6 +225,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     dialConcurrency: parsed.DIAL_CONCURRENCY,
     csvUpload: { maxFileBytes: parsed.CSV_MAX_FILE_BYTES, maxRows: parsed.CSV_MAX_ROWS },
     logLevel: parsed.LOG_LEVEL,
+    rateLimit: { perSecond: parsed.RATE_LIMIT_PER_SECOND, burst: parsed.RATE_LIMIT_BURST },
+    jsonBodyMaxBytes: parsed.JSON_BODY_MAX_BYTES,
+    logRedactPii: parsed.LOG_REDACT_PII === 'true',
   };
 }
 

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FieldValidationException } from '../common/api-error';
+import { findUnstorableCharacter, findUnstorableJsonEscape } from '../common/unstorable-text';
 
 export interface SpooledFile {
   path: string;
@@ -75,7 +76,9 @@ function spool(request: Request, limits: MultipartLimits, directory: string): Pr
     }
 
     parser.on('field', (name, value, info) => {
+      const unstorable = unstorableField(value);
       if (info.valueTruncated) refuse(fieldError(name, `is longer than ${limits.maxFieldBytes} bytes`));
+      else if (unstorable) refuse(fieldError(name, unstorable));
       else if (name in fields) refuse(fieldError(name, 'is given twice'));
       else fields[name] = value;
     });
@@ -119,6 +122,17 @@ async function spoolFile(stream: Readable, path: string, filename: string): Prom
   });
   await pipeline(stream, measure, createWriteStream(path));
   return { path, filename, bytes, sha256: hash.digest('hex') };
+}
+
+/**
+ * Why a text field cannot be taken as sent: busboy decodes it as UTF-8, turning bytes that are not
+ * UTF-8 into U+FFFD (a requestId would no longer be what was sent), and PostgreSQL stores neither NUL
+ * nor unpaired surrogates, given as characters or, in the JSON-text fields, as escapes (a 500 there).
+ */
+function unstorableField(value: string): string | undefined {
+  if (value.includes('\uFFFD')) return 'is not valid UTF-8 text';
+  const unstorable = findUnstorableCharacter(value) ?? findUnstorableJsonEscape(Buffer.from(value));
+  return unstorable && `holds ${unstorable}, which cannot be stored`;
 }
 
 function fieldError(field: string, message: string): FieldValidationException {
