@@ -34,6 +34,7 @@ export class PiiRedactingLogger extends ConsoleLogger {
   }
 
   protected override printStackTrace(stack: string): void {
-    super.printStackTrace(redactPhoneNumbers(stack));
+    // Called without a stack too (an error logged with a message only).
+    super.printStackTrace(typeof stack === 'string' ? redactPhoneNumbers(stack) : stack);
   }
 }
