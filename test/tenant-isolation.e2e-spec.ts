@@ -1,0 +1,169 @@
+import { startMessageBirdTestApp, MessageBirdTestApp } from './support/messagebird-double/messagebird-test-app';
+
+/**
+ * Issue 7, item 8: every route of the app, read from its router at run time (with VOICE_PROVIDER=messagebird,
+ * so that the webhook and recording routes exist too), is in the table below. A route that is not
+ * fails the test: a new route has to say how it treats another organization's key.
+ * - `foreign`: names organization A's resource; B's key gets a 404 (as for one that does not exist);
+ * - `own`: organization-wide; B's key works on B's own data, which must show nothing of A's;
+ * - `public`: needs no API key (and is listed with why).
+ * Every route that is not public answers 401 without a key and with an unknown one.
+ */
+const KEY = 'x-credential-api-key';
+
+type Http = MessageBirdTestApp['http'];
+interface Ctx {
+  requestId: string;
+  phone: string;
+  callId: string;
+  dncPhone: string;
+  createdAtOfA?: string;
+}
+type Send = (http: Http, c: Ctx) => ReturnType<Http['get']>;
+type Route =
+  | { kind: 'foreign'; send: Send }
+  | { kind: 'own'; send: Send; status: number; check?: (body: any, c: Ctx) => void }
+  /** `status`: what it answers without its own credential when that is not a 2xx/3xx (the webhooks want MessageBird's signature). */
+  | { kind: 'public'; why: string; status?: number };
+
+const flow = { steps: [{ name: 'play', message: { msg: 'Hello {{name}}' } }] };
+const body = (requestId: string, name: string) => ({ requestId, enableCallRecording: true, destinations: [{ phone: '+6588893322', caller: '+6582674904', properties: { name } }], callFlow: flow });
+const enc = encodeURIComponent;
+
+const ROUTES: Record<string, Route> = {
+  // A's requestId with another body: B's own new campaign, not a 409 about A's.
+  'POST /call': { kind: 'own', status: 200, send: (h, c) => h.post('/call').send(body(`${c.requestId}-a`, 'B')), check: (b) => expect(b.summary.total).toBe(1) },
+  'POST /call/csv': {
+    kind: 'own',
+    status: 200,
+    send: (h, c) => h.post('/call/csv').field('requestId', `${c.requestId}-csv`).field('callFlow', JSON.stringify(flow)).attach('file', Buffer.from('phone,caller,name\n+6588893322,+6582674904,B\n'), 'b.csv'),
+  },
+  'GET /status/:requestId': { kind: 'foreign', send: (h, c) => h.get(`/status/${enc(c.requestId)}-a`) },
+  'GET /status/:requestId/timeline': { kind: 'foreign', send: (h, c) => h.get(`/status/${enc(c.requestId)}-a/timeline`) },
+  'GET /status/:requestId/export.csv': { kind: 'foreign', send: (h, c) => h.get(`/status/${enc(c.requestId)}-a/export.csv`) },
+  'POST /status/:requestId/pause': { kind: 'foreign', send: (h, c) => h.post(`/status/${enc(c.requestId)}-a/pause`) },
+  'POST /status/:requestId/resume': { kind: 'foreign', send: (h, c) => h.post(`/status/${enc(c.requestId)}-a/resume`) },
+  'POST /status/:requestId/cancel': { kind: 'foreign', send: (h, c) => h.post(`/status/${enc(c.requestId)}-a/cancel?hangup=true`) },
+  'DELETE /call/:requestId': { kind: 'foreign', send: (h, c) => h.delete(`/call/${enc(c.requestId)}-a?hangup=true`) },
+  'POST /status/:requestId/destinations/:phone/cancel': { kind: 'foreign', send: (h, c) => h.post(`/status/${enc(c.requestId)}-a/destinations/${enc(c.phone)}/cancel?hangup=true`) },
+  'GET /status/:requestId/calls/:callId/recordings': { kind: 'foreign', send: (h, c) => h.get(`/status/${enc(c.requestId)}-a/calls/${c.callId}/recordings`) },
+  'GET /status/:requestId/calls/:callId/recordings/:file': { kind: 'foreign', send: (h, c) => h.get(`/status/${enc(c.requestId)}-a/calls/${c.callId}/recordings/r1.wav`) },
+  'DELETE /organization/dnc/:phone': { kind: 'foreign', send: (h, c) => h.delete(`/organization/dnc/${enc(c.dncPhone)}`) },
+  // B's own two campaigns (one under A's requestId), not A's.
+  'GET /campaigns': {
+    kind: 'own',
+    status: 200,
+    send: (h) => h.get('/campaigns'),
+    check: (b, c) => {
+      expect(b.campaigns.map((x: any) => x.requestId).sort()).toEqual([`${c.requestId}-a`, `${c.requestId}-csv`]);
+      expect(b.campaigns.map((x: any) => x.createdAt)).not.toContain(c.createdAtOfA);
+    },
+  },
+  'GET /organization/usage': { kind: 'own', status: 200, send: (h) => h.get('/organization/usage'), check: (b) => expect(b.limit).toBe(7) },
+  'PUT /organization/usage': { kind: 'own', status: 200, send: (h) => h.put('/organization/usage').send({ externalOngoingCalls: 2 }), check: (b) => expect(b.limit).toBe(7) },
+  'GET /organization/settings': { kind: 'own', status: 200, send: (h) => h.get('/organization/settings'), check: (b) => expect(b.callsPerSecond ?? null).not.toBe(3) },
+  'PUT /organization/settings': { kind: 'own', status: 200, send: (h) => h.put('/organization/settings').send({ callsPerSecond: 9 }) },
+  'GET /organization/dnc': { kind: 'own', status: 200, send: (h) => h.get('/organization/dnc'), check: (b, c) => expect(b.numbers.map((n: any) => n.phone)).not.toContain(c.dncPhone) },
+  'POST /organization/dnc': { kind: 'own', status: 200, send: (h) => h.post('/organization/dnc').send({ phones: ['+6590000001'] }) },
+  'POST /organization/dnc/csv': { kind: 'own', status: 200, send: (h) => h.post('/organization/dnc/csv').attach('file', Buffer.from('phone\n+6590000002\n'), 'dnc.csv') },
+  'GET /health': { kind: 'public', why: 'load balancers probe it' },
+  'GET /docs': { kind: 'public', why: 'OpenAPI (Swagger UI)' },
+  'GET /docs/': { kind: 'public', why: 'OpenAPI (Swagger UI)' },
+  'GET /docs/index.html': { kind: 'public', why: 'OpenAPI (Swagger UI)' },
+  'GET /docs/LICENSE': { kind: 'public', status: 404, why: "Swagger UI's route that hides swagger-ui-dist's license file" },
+  'GET /docs/swagger-ui-init.js': { kind: 'public', why: 'OpenAPI (Swagger UI)' },
+  'GET /docs/docs/swagger-ui-init.js': { kind: 'public', why: 'OpenAPI (Swagger UI)' },
+  'GET /docs-json': { kind: 'public', why: 'OpenAPI document' },
+  'GET /docs-yaml': { kind: 'public', why: 'OpenAPI document' },
+  'GET /': { kind: 'public', why: 'redirects to the dashboard' },
+  'GET /dashboard': { kind: 'public', why: 'dashboard page; it asks for the key and calls the API with it' },
+  'GET /dashboard/vendor/uplot.esm.js': { kind: 'public', why: 'dashboard static file' },
+  'GET /dashboard/vendor/uplot.css': { kind: 'public', why: 'dashboard static file' },
+  'GET /dashboard/js/:file': { kind: 'public', why: 'dashboard static file' },
+  'GET /dashboard/:file': { kind: 'public', why: 'dashboard static file' },
+  'POST /webhooks/messagebird': { kind: 'public', status: 401, why: "MessageBird's calls: authenticated by MessageBird-Signature-JWT, not by an API key" },
+  'GET /webhooks/messagebird/call-flow': { kind: 'public', status: 401, why: "MessageBird's calls: authenticated by MessageBird-Signature-JWT, not by an API key" },
+  // Not served on the API port without METRICS_TOKEN (a 404); with it, its own bearer token, never an API key.
+  'GET /metrics': { kind: 'public', status: 404, why: 'Prometheus scrape: its own bearer token (METRICS_TOKEN), not an API key' },
+};
+
+function routesOf(t: MessageBirdTestApp): string[] {
+  const express = t.app.getHttpAdapter().getInstance();
+  const stack: any[] = (express.router ?? express._router).stack;
+  // Less Nest's own catch-all that answers 404 for every path no controller has.
+  return [...new Set(stack.filter((l) => l.route && l.route.path !== '/*path').flatMap((l) => Object.keys(l.route.methods).map((m) => `${m.toUpperCase()} ${l.route.path}`)))].sort();
+}
+
+describe('tenant isolation: every route with another organization key', () => {
+  let t: MessageBirdTestApp;
+  let a: { id: string; apiKey: string };
+  let b: { id: string; apiKey: string };
+  const ctx: Ctx = { requestId: 'shared-id', phone: '+6588893322', callId: '', dncPhone: '+6591112222' };
+
+  beforeAll(async () => {
+    t = await startMessageBirdTestApp();
+    a = await t.createOrganization(3, 'A');
+    b = await t.createOrganization(7, 'B');
+    const created = await t.http.post('/call').set(KEY, a.apiKey).send(body(`${ctx.requestId}-a`, 'A'));
+    expect(created.status).toBe(200);
+    ctx.callId = created.body.details[0].callId;
+    ctx.createdAtOfA = created.body.createdAt;
+    expect((await t.http.post('/organization/dnc').set(KEY, a.apiKey).send({ phones: [ctx.dncPhone] })).status).toBe(200);
+    expect((await t.http.put('/organization/settings').set(KEY, a.apiKey).send({ callsPerSecond: 3 })).status).toBe(200);
+  }, 60_000);
+  afterAll(() => t?.close());
+
+  it('has every route of the app in the table, and no route the app does not have', () => {
+    const routes = routesOf(t);
+    expect(routes.filter((r) => !(r in ROUTES))).toEqual([]);
+    expect(Object.keys(ROUTES).filter((r) => !routes.includes(r))).toEqual([]);
+  });
+
+  it.each(Object.entries(ROUTES).filter(([, r]) => r.kind !== 'public'))('%s: 401 without a key and with an unknown key', async (_name, route) => {
+    const send = (route as Exclude<Route, { kind: 'public' }>).send;
+    for (const key of [undefined, 'rk_unknown', '']) {
+      const request = send(t.http, ctx);
+      const response = await (key === undefined ? request : request.set(KEY, key));
+      expect(response.status).toBe(401);
+      expect(response.body).toEqual({ status: 'unauthorized', message: expect.any(String) });
+    }
+  });
+
+  it.each(Object.entries(ROUTES).filter(([, r]) => r.kind === 'foreign'))("%s: 404 with B's key for A's resource", async (_name, route) => {
+    const response = await (route as Extract<Route, { kind: 'foreign' }>).send(t.http, ctx).set(KEY, b.apiKey);
+    expect(response.status).toBe(404);
+    expect(response.body).toEqual({ status: 'not_found', message: expect.any(String) });
+  });
+
+  it.each(Object.entries(ROUTES).filter(([, r]) => r.kind === 'own'))("%s: B's key works on B's own data only", async (_name, route) => {
+    const own = route as Extract<Route, { kind: 'own' }>;
+    const response = await own.send(t.http, ctx).set(KEY, b.apiKey);
+    expect(response.status).toBe(own.status);
+    own.check?.(response.body, ctx);
+  });
+
+  it.each(Object.entries(ROUTES).filter(([, r]) => r.kind === 'public'))('%s is public (no API key)', async (name, route) => {
+    const [method, path] = name.split(' ');
+    const concrete = path.replace(':file', path.startsWith('/dashboard/js') ? 'app.js' : 'styles.css');
+    const expected = (route as Extract<Route, { kind: 'public' }>).status;
+    for (const key of [undefined, a.apiKey]) {
+      const request = (t.http as any)[method.toLowerCase()](concrete);
+      const response = await (key === undefined ? request : request.set(KEY, key));
+      if (expected !== undefined) expect(response.status).toBe(expected); // an API key is no substitute
+      else expect(response.status).toBeLessThan(400);
+    }
+  });
+
+  it("leaves A's campaign, usage, settings and do-not-call list as they were", async () => {
+    const status = await t.http.get(`/status/${ctx.requestId}-a`).set(KEY, a.apiKey);
+    expect(status.status).toBe(200);
+    expect(['submitted', 'onProgress', 'completed']).toContain(status.body.status);
+    expect(status.body.summary.cancelled).toBe(0);
+    expect((await t.http.get('/organization/usage').set(KEY, a.apiKey)).body).toMatchObject({ limit: 3, externalOngoingCalls: 0 });
+    expect((await t.http.get('/organization/settings').set(KEY, a.apiKey)).body.callsPerSecond).toBe(3);
+    const dnc = await t.http.get('/organization/dnc').set(KEY, a.apiKey);
+    expect(dnc.body.numbers.map((n: any) => n.phone)).toEqual([ctx.dncPhone]);
+    const campaigns = await t.http.get('/campaigns').set(KEY, a.apiKey);
+    expect(campaigns.body.campaigns.map((c: any) => c.requestId)).toEqual([`${ctx.requestId}-a`]);
+  });
+});
