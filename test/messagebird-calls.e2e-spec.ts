@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { webhookSignatureFailuresTotal } from '../src/metrics/metrics';
 import { SEED_EXAMPLE } from './support/seed-example';
 import { signRequest } from './support/messagebird-double/request-signer';
 import { startMessageBirdTestApp, MessageBirdTestApp, TEST_SIGNING_KEY } from './support/messagebird-double/messagebird-test-app';
@@ -255,6 +256,8 @@ describe('campaigns through VOICE_PROVIDER=messagebird, against the MessageBird 
       const callId = await callIdOf('mb-signature');
       const before = await t.http.get('/status/mb-signature').set('x-credential-api-key', apiKey);
       const rowsBefore = await eventRows(callId);
+      const refusals = async () => (await webhookSignatureFailuresTotal.get()).values[0]?.value ?? 0;
+      const refusedBefore = await refusals();
       const call = t.double.calls.get(before.body.details[0].monitorData[0].uuid)!;
       // A forged "the call is ringing again" about a finished call.
       const body = JSON.stringify({ timestamp: new Date().toISOString(), items: [{ type: 'call', event: 'callUpdated', payload: { id: call.id, status: 'ongoing', legs: [{ ...call.legs[0], status: 'ringing', answeredAt: null, endedAt: null }] } }] });
@@ -267,6 +270,7 @@ describe('campaigns through VOICE_PROVIDER=messagebird, against the MessageBird 
       expect(((await unsigned.json()) as { status: string }).status).toBe('unauthorized');
       const flowFetch = await fetch(`${t.publicBaseUrl}/webhooks/messagebird/call-flow?callId=${callId}&seq=0&path=0&prompt=1`);
       expect(flowFetch.status).toBe(401);
+      expect((await refusals()) - refusedBefore).toBe(6); // robocall_webhook_signature_failures_total
       expect(await eventRows(callId)).toEqual(rowsBefore);
       const after = await t.http.get('/status/mb-signature').set('x-credential-api-key', apiKey);
       expect(after.body.details).toEqual(before.body.details);

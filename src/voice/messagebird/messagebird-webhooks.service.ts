@@ -6,6 +6,7 @@ import { MessageBirdWebhookItem } from './messagebird-api.types';
 import { MessageBirdEventLog } from './messagebird-event-log';
 import { requestedUrl } from './messagebird-urls';
 import { verifySignature } from './webhook-signature';
+import { countWebhookSignatureFailure } from '../../metrics/metrics';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -40,6 +41,7 @@ export class MessageBirdWebhooksService {
     const verdict = verifySignature({ token: request.signature, url: requestedUrl(this.config, request.originalUrl), body: request.rawBody }, this.config.signingKey);
     if (!verdict.valid) {
       this.logger.warn(`refused a request to ${request.originalUrl.split('?')[0]}: ${verdict.reason}`);
+      countWebhookSignatureFailure();
       throw new UnauthorizedException(`Invalid MessageBird-Signature-JWT: ${verdict.reason}`);
     }
   }
