@@ -109,7 +109,10 @@ describe('status dashboard in headless Chromium', () => {
     await api('put', '/organization/usage').send({ externalOngoingCalls: 3 }).expect(200);
     const usage = (await api('get', '/organization/usage').expect(200)).body;
     expect(usage).toEqual({ limit: 4, externalOngoingCalls: 3, externalSource: 'reported', ongoingCalls: 0, free: 1, queuedCalls: 0 });
-    await eventually(async () => expect(await gauge()).toEqual(usage), 5000);
+    const { externalSource, ...numbers } = usage;
+    await eventually(async () => expect(await gauge()).toEqual(numbers), 5000);
+    expect(externalSource).toBe('reported');
+    expect(await page.locator('[data-gauge-source]').getAttribute('title')).toBe('reported with PUT /organization/usage');
     // The bar: 3 of 4 slots used by other apps.
     const width = (segment: string) => page.locator(`[data-seg="${segment}"]`).evaluate((element) => (element as unknown as { style: { width: string } }).style.width);
     expect(await width('external')).toBe('75%');

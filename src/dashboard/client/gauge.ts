@@ -7,6 +7,11 @@ export function renderGauge(root: HTMLElement, usage: Usage, at = new Date()): v
     const element = root.querySelector(`[data-gauge="${field}"]`);
     if (element) setText(element, formatCount(usage[field]));
   }
+  const source = root.querySelector<HTMLElement>('[data-gauge-source]');
+  if (source) {
+    setText(source, usage.externalSource === 'messagebird' ? 'other apps (MessageBird)' : 'other apps');
+    source.title = usage.externalSource === 'messagebird' ? "counted from the MessageBird account's calls" : 'reported with PUT /organization/usage';
+  }
   // Other apps may report more calls than the limit: the bar then spans what is in use.
   const scale = Math.max(usage.limit, usage.externalOngoingCalls + usage.ongoingCalls, 1);
   const segments: [string, number, string][] = [

@@ -3,6 +3,8 @@
 export interface Usage {
   limit: number;
   externalOngoingCalls: number;
+  /** `reported` by other apps (PUT /organization/usage), or counted from the `messagebird` account. */
+  externalSource: 'reported' | 'messagebird';
   ongoingCalls: number;
   free: number;
   queuedCalls: number;
