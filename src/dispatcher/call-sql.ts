@@ -8,10 +8,13 @@ import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
  * connection parses and plans them once: at hundreds of calls a second, planning was a large part of
  * PostgreSQL's work.
  *
- * Two pools. `durable`: the dial start, the one write that guards against dialing twice (a call is
- * dialed only after it committed), commits as usual. `progress`: claims, ringing, answered, steps and
- * the end, whose commits do not wait for the WAL to reach disk, so row locks (one campaign's counter row
- * is shared by all its calls) are held for microseconds instead of a flush. A database crash can lose
+ * Three pools. `durable`: the dial start, the one write that guards against dialing twice (a call is
+ * dialed only after it committed), commits as usual. `progress`: ringing, answered, steps and the end,
+ * whose commits do not wait for the WAL to reach disk, so row locks (one campaign's counter row is
+ * shared by all its calls) are held for microseconds instead of a flush. `claim`: the dispatcher's
+ * claims, committed the same way, on connections of their own: a claim is on the path from a freed
+ * slot to the next dial, and must not wait in line behind the progress writes of calls that end
+ * together (a dispatcher claims for one organization at a time, so two connections are plenty). A database crash can lose
  * the last fraction of a second of them: a lost claim leaves its call queued (its dial job finds nothing
  * to dial), and a call whose end was lost is recorded as failed (lost) once its lease has expired.
  */
@@ -19,6 +22,7 @@ import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
 export class CallSql implements OnApplicationShutdown {
   private readonly durablePool: Pool;
   private readonly progressPool: Pool;
+  private readonly claimPool: Pool;
   /** The embedded PostgreSQL has one session for all connections, where a second PREPARE of a name fails. */
   private readonly prepared: boolean;
 
@@ -28,6 +32,11 @@ export class CallSql implements OnApplicationShutdown {
     this.progressPool = new Pool({
       connectionString: config.databaseUrl,
       max: config.databasePoolSize,
+      ...(!config.localMode && { options: '-c synchronous_commit=off' }),
+    });
+    this.claimPool = new Pool({
+      connectionString: config.databaseUrl,
+      max: 2,
       ...(!config.localMode && { options: '-c synchronous_commit=off' }),
     });
     this.prepared = !config.localMode;
@@ -41,9 +50,13 @@ export class CallSql implements OnApplicationShutdown {
     return run<T>(this.progressPool, sql, params, this.prepared);
   }
 
+  claim<T = Record<string, unknown>>(sql: string, params: unknown[]): Promise<T[]> {
+    return run<T>(this.claimPool, sql, params, this.prepared);
+  }
+
   /** After every module's destroy hook: the last call events are written first. */
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all([this.durablePool.end(), this.progressPool.end()]);
+    await Promise.all([this.durablePool.end(), this.progressPool.end(), this.claimPool.end()]);
   }
 }
 

@@ -153,7 +153,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
   private claim(organizationId: string, leases: string[]): Promise<{ id: string; lease_id: string }[]> {
     // Asynchronous commit is safe here: a claim lost in a crash leaves the call queued, and its dial job
     // then finds nothing to dial, because dialing starts with the durable dial-start UPDATE (see DialService).
-    return this.sql.progress(
+    return this.sql.claim(
       `WITH picked AS (
          SELECT id, row_number() OVER (ORDER BY seq) AS n FROM (
            SELECT id, seq FROM calls WHERE organization_id = $1 AND call_state = 'queued'
