@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Pool } from 'pg';
 import { APP_CONFIG, ResolvedConfig } from '../../config/app-config';
+import { logIdleClientErrors } from '../../database/pg-pool-errors';
 import { RedisService } from '../../redis/redis.service';
 import { CALL_NEWS_CHANNEL, CallNews, encodeNews } from './call-news';
 
@@ -42,11 +43,14 @@ export class MessageBirdEventLog implements OnApplicationShutdown {
     @Inject(APP_CONFIG) config: ResolvedConfig,
     private readonly redis: RedisService,
   ) {
-    this.pool = new Pool({
-      connectionString: config.databaseUrl,
-      max: config.localMode ? 2 : 10,
-      ...(!config.localMode && { options: '-c synchronous_commit=off' }),
-    });
+    this.pool = logIdleClientErrors(
+      new Pool({
+        connectionString: config.databaseUrl,
+        max: config.localMode ? 2 : 10,
+        ...(!config.localMode && { options: '-c synchronous_commit=off' }),
+      }),
+      'messagebird event log',
+    );
     // The embedded PostgreSQL shares one session between connections: a second PREPARE of a name would fail.
     this.prepared = !config.localMode;
   }
