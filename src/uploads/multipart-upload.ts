@@ -1,9 +1,9 @@
 import { BadRequestException, HttpException, UnsupportedMediaTypeException } from '@nestjs/common';
 import busboy from 'busboy';
 import { Request } from 'express';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -47,13 +47,58 @@ export async function receiveMultipartUpload(request: Request, limits: Multipart
   if (declaredLength > limits.maxFileBytes + MAX_FIELDS * limits.maxFieldBytes) {
     throw tooLarge(limits);
   }
-  const directory = await mkdtemp(join(tmpdir(), 'robocall-upload-'));
+  void removeStaleSpools();
+  const directory = await mkdtemp(join(tmpdir(), OWN_SPOOL_PREFIX));
   const cleanup = () => rm(directory, { recursive: true, force: true });
   try {
     return { ...(await spool(request, limits, directory)), cleanup };
   } catch (error) {
     await cleanup();
     throw error;
+  }
+}
+
+/**
+ * Spool directories are named `robocall-upload-<pid>-<token>-XXXXXX`, the token drawn once per process:
+ * a process killed in the middle of an upload (SIGKILL, OOM, a crash) runs no cleanup, and leaves its
+ * spooled file behind; another process of the host tells such a directory from a live upload's by its
+ * owner's pid (no such process any more) or, when the pid is its own (a container's restarted process
+ * often gets the same pid), by the token.
+ */
+const SPOOL_PREFIX = 'robocall-upload-';
+const PROCESS_TOKEN = randomBytes(4).toString('hex');
+const OWN_SPOOL_PREFIX = `${SPOOL_PREFIX}${process.pid}-${PROCESS_TOKEN}-`;
+const SPOOL_NAME = /^robocall-upload-(\d+)-([0-9a-f]+)-/;
+
+/**
+ * Deletes the spool directories in the temporary directory whose process is gone; run at startup and
+ * before each upload. Assumes the temporary directory is not shared with processes of another pid
+ * namespace (another container), as a container's /tmp is not. Never throws.
+ */
+export async function removeStaleSpools(directory = tmpdir()): Promise<string[]> {
+  const removed: string[] = [];
+  try {
+    for (const name of await readdir(directory)) {
+      const match = SPOOL_NAME.exec(name);
+      if (!match) continue;
+      const pid = Number(match[1]);
+      const stale = pid === process.pid ? match[2] !== PROCESS_TOKEN : !processExists(pid);
+      if (!stale) continue;
+      await rm(join(directory, name), { recursive: true, force: true });
+      removed.push(name);
+    }
+  } catch {
+    // best effort: a directory that cannot be read or removed is left for the next sweep
+  }
+  return removed;
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -1,8 +1,9 @@
-import { Module } from '@nestjs/common';
+import { Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { CampaignsModule } from '../campaigns/campaigns.module';
 import { OrganizationsModule } from '../organizations/organizations.module';
 import { CsvCampaignImportService } from './csv-campaign-import.service';
 import { CsvUploadController } from './csv-upload.controller';
+import { removeStaleSpools } from './multipart-upload';
 
 /** CSV upload of debtors: POST /call/csv. */
 @Module({
@@ -10,4 +11,10 @@ import { CsvUploadController } from './csv-upload.controller';
   controllers: [CsvUploadController],
   providers: [CsvCampaignImportService],
 })
-export class UploadsModule {}
+export class UploadsModule implements OnApplicationBootstrap {
+  /** Spooled files of uploads whose process was killed (nothing else deletes them). */
+  async onApplicationBootstrap(): Promise<void> {
+    const removed = await removeStaleSpools();
+    if (removed.length > 0) new Logger(UploadsModule.name).warn(`removed ${removed.length} spooled upload(s) left by a process that stopped mid-upload: ${removed.join(', ')}`);
+  }
+}
