@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { CallFlow } from '../call-flow/call-flow.types';
 import { FlowTemplatesCache } from '../call-flow/flow-templates-cache';
 import { MachineDetection } from '../voice/machine-detection';
-import { VoiceProvider } from '../voice/voice-provider';
+import { DialRequest, VoiceProvider } from '../voice/voice-provider';
 import { dialFailuresTotal, dialsTotal } from '../metrics/metrics';
 import { SUPPRESSED_REASON } from '../compliance/do-not-call.service';
 import { CallEventsService } from './call-events.service';
@@ -12,6 +12,28 @@ import { LeaseKeeper } from './lease-keeper.service';
 import { CallSql } from './call-sql';
 import { DialJobData } from './queue.constants';
 import { SlotLeasesService } from './slot-leases.service';
+
+/** The columns of a call and its campaign that say what to dial. */
+export interface DialColumns {
+  phone: string;
+  caller: string;
+  call_flow: CallFlow;
+  enable_call_recording: boolean;
+  machine_detection: MachineDetection | null;
+}
+
+/** What the voice platform is asked to dial (or to take over), with the messages rendered for this destination. */
+export function dialRequestOf(callId: string, call: DialColumns, messages: string[]): DialRequest {
+  return {
+    callId,
+    phone: call.phone,
+    caller: call.caller,
+    flow: call.call_flow,
+    messages,
+    enableCallRecording: call.enable_call_recording,
+    machineDetection: call.machine_detection,
+  };
+}
 
 /** Places one claimed call on the voice platform. */
 @Injectable()
@@ -39,7 +61,7 @@ export class DialService {
       return;
     }
     this.leaseKeeper.hold(callId, organizationId, leaseId);
-    const rows: Array<DialRules & { caller: string; properties: Record<string, unknown>; call_request_id: string; call_flow: CallFlow; enable_call_recording: boolean; machine_detection: MachineDetection | null }> = await this.sql.durable(
+    const rows: Array<DialRules & DialColumns & { properties: Record<string, unknown>; call_request_id: string }> = await this.sql.durable(
       `WITH started AS (
          UPDATE calls c SET dial_started_at = clock_timestamp(), updated_at = now()
          FROM call_requests r, organizations o
@@ -77,15 +99,7 @@ export class DialService {
     try {
       const { messages, error } = this.templates.get(call.call_request_id, call.call_flow).render(call.properties);
       if (!messages) throw new Error(`messages cannot be rendered: ${error?.message}`);
-      ({ providerCallId } = await this.provider.dial({
-        callId,
-        phone: call.phone,
-        caller: call.caller,
-        flow: call.call_flow,
-        messages,
-        enableCallRecording: call.enable_call_recording,
-        machineDetection: call.machine_detection,
-      }));
+      ({ providerCallId } = await this.provider.dial(dialRequestOf(callId, call, messages)));
     } catch (error) {
       dialFailuresTotal.inc({ organization: organizationId });
       this.logger.warn(`dialing call ${callId} failed: ${error}`);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
 import { RedisService } from '../redis/redis.service';
@@ -116,6 +117,16 @@ export class SlotLeasesService {
       if (error) throw error;
       return Number(count);
     });
+  }
+
+  /**
+   * A slot for a call that is already running on the platform (taken over from a worker that died): held
+   * whatever the limit says, since the call uses a line either way; while it runs, fewer are handed out.
+   */
+  async takeForRunningCall(organizationId: string): Promise<string> {
+    const leaseId = `adopted-${randomUUID()}`;
+    await this.renew(organizationId, [leaseId]);
+    return leaseId;
   }
 
   async setLimits(organizationId: string, limits: SlotLimits): Promise<void> {

@@ -55,6 +55,29 @@ export type VoiceEvent =
     } & StepEventBase)
   | { type: 'ended'; callId: string; at: Date; outcome: CallOutcome; reason?: string };
 
+export type StepStartedEvent = Extract<VoiceEvent, { type: 'step-started' }>;
+
+/** A call whose worker died after its dial started: its slot lease expired, and PostgreSQL has what was recorded. */
+export interface OrphanCall {
+  callId: string;
+  phone: string;
+  providerCallId: string | null;
+  dialStartedAt: Date;
+}
+
+/**
+ * What the platform knows of an orphan: it `placed` a call for it (running or over), it surely
+ * `never-placed` one (the call may be dialed again), or it cannot tell (`unknown`: the call is recorded
+ * as lost, never dialed again).
+ */
+export type OrphanState = { state: 'placed'; providerCallId: string } | { state: 'never-placed' } | { state: 'unknown' };
+
+/** What PostgreSQL recorded of an adopted call: whether it was answered, and the step it was in. */
+export interface AdoptedProgress {
+  answered: boolean;
+  openStep?: StepStartedEvent;
+}
+
 /**
  * The port every voice platform adapter implements. The dispatcher and the status model
  * only ever see these shapes, never a provider's own.
@@ -64,6 +87,19 @@ export abstract class VoiceProvider {
   abstract dial(request: DialRequest): Promise<{ providerCallId: string }>;
   /** Ends a call in progress; the `ended` event follows. */
   abstract hangup(providerCallId: string): Promise<void>;
-  /** Every event of every call this process placed. */
+  /** Every event of every call this process placed (or adopted). */
   abstract readonly events: Observable<VoiceEvent>;
+
+  /**
+   * Platforms whose calls outlive the worker that placed them say what became of an orphan. The
+   * default (the simulator, whose calls die with their worker) cannot tell.
+   */
+  async findOrphan(_call: OrphanCall): Promise<OrphanState> {
+    return { state: 'unknown' };
+  }
+
+  /** Takes over a call another worker placed (findOrphan said `placed`): its events follow on `events`, its end included. */
+  adopt(_request: DialRequest, _providerCallId: string, _progress: AdoptedProgress): void {
+    throw new Error('this voice platform cannot take over calls');
+  }
 }

@@ -1,5 +1,6 @@
 import { BullModule } from '@nestjs/bull';
 import { DynamicModule, Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
 import { RECORDINGS_QUEUE } from '../dispatcher/queue.constants';
 import { RedisService } from '../redis/redis.service';
@@ -34,9 +35,9 @@ export class VoiceModule {
         RecordingsProcessor,
         {
           provide: VoiceProvider,
-          inject: [APP_CONFIG, RedisService, MessageBirdClient, RecordingsCollector],
-          useFactory: (c: ResolvedConfig, redis: RedisService, client: MessageBirdClient, recordings: RecordingsCollector) =>
-            new MessageBirdProvider(c.messagebird!, redis, client, recordings),
+          inject: [APP_CONFIG, RedisService, MessageBirdClient, RecordingsCollector, DataSource],
+          useFactory: (c: ResolvedConfig, redis: RedisService, client: MessageBirdClient, recordings: RecordingsCollector, db: DataSource) =>
+            new MessageBirdProvider(c.messagebird!, redis, client, recordings, db),
         },
       ],
       exports: [VoiceProvider, MessageBirdClient],

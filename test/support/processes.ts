@@ -48,6 +48,8 @@ export interface StartOptions {
   /** Bearer token of METRICS_TOKEN, used for the readiness probe of METRICS_PORT. */
   metricsToken: string;
   readyTimeoutMs?: number;
+  /** The HTTP port of an api or all process (default: a free one), e.g. when PUBLIC_BASE_URL must name it. */
+  port?: number;
 }
 
 /**
@@ -64,7 +66,7 @@ export class ServiceProcesses {
    */
   async start(options: StartOptions): Promise<ServiceProcess> {
     const metricsPort = await freePort();
-    const port = options.role === 'worker' ? undefined : await freePort();
+    const port = options.role === 'worker' ? undefined : (options.port ?? (await freePort()));
     const env = {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',

@@ -4,7 +4,8 @@ import { Subject } from 'rxjs';
 import { MessageBirdConfig } from '../../config/app-config';
 import { RedisService } from '../../redis/redis.service';
 import { MachineDetection } from '../machine-detection';
-import { DialRequest, VoiceEvent, VoiceProvider } from '../voice-provider';
+import { DataSource } from 'typeorm';
+import { AdoptedProgress, DialRequest, OrphanCall, OrphanState, VoiceEvent, VoiceProvider } from '../voice-provider';
 import { initialCallFlow, platformNumber, TranslationOptions } from './call-flow-translation';
 import { CALL_NEWS_CHANNEL, CallNews, CallUpdate, decodeNews } from './call-news';
 import { MessageBirdClient } from './messagebird-client';
@@ -15,6 +16,9 @@ import { TrackedCall } from './tracked-call';
 
 /** At shutdown, how long hung-up calls get to report their end before they are ended here. */
 const SHUTDOWN_WAIT_MS = 3000;
+/** Looking for an orphan's call in the account's list: how far before its dial start, and how many pages at most. */
+const ORPHAN_CLOCK_SKEW_MS = 10_000;
+const ORPHAN_MAX_PAGES = 20;
 
 /**
  * The VoiceProvider port on the MessageBird Voice Calling API. `dial` places the call (POST /calls) with
@@ -41,6 +45,7 @@ export class MessageBirdProvider extends VoiceProvider implements OnModuleInit, 
     private readonly redis: RedisService,
     private readonly client: MessageBirdClient,
     private readonly recordings: RecordingsCollector,
+    private readonly db: DataSource,
   ) {
     super();
     this.translation = {
@@ -80,6 +85,51 @@ export class MessageBirdProvider extends VoiceProvider implements OnModuleInit, 
     // Not from inside dial(): the dialer handles its result first.
     if (events.length > 0) setImmediate(() => this.emit(tracked, events));
     return { providerCallId };
+  }
+
+  /**
+   * A call whose worker died after its dial started. MessageBird placed a call for it if the placement
+   * returned an id (stored on the call), if MessageBird reported on it (its webhooks name our call, and
+   * are kept in messagebird_events), or if the account lists a call to that number created since the dial
+   * started that is none of ours (A11, docs/messagebird.md). Otherwise it never did.
+   */
+  async findOrphan(call: OrphanCall): Promise<OrphanState> {
+    const providerCallId = call.providerCallId ?? (await this.reportedProviderCallId(call.callId)) ?? (await this.listedProviderCallId(call));
+    return providerCallId ? { state: 'placed', providerCallId } : { state: 'never-placed' };
+  }
+
+  /** Follows a call another worker placed, from MessageBird's view of it now: it may have ended meanwhile. */
+  adopt(request: DialRequest, providerCallId: string, progress: AdoptedProgress): void {
+    const tracked = new TrackedCall(request, this.config.sipDomain);
+    tracked.resume(providerCallId, progress);
+    this.calls.set(request.callId, tracked);
+    void this.lookUp(tracked, true);
+  }
+
+  private async reportedProviderCallId(callId: string): Promise<string | undefined> {
+    const rows: { provider_call_id: string }[] = await this.db.query(
+      `SELECT provider_call_id FROM messagebird_events WHERE call_id = $1 AND provider_call_id IS NOT NULL ORDER BY received_at LIMIT 1`,
+      [callId],
+    );
+    return rows[0]?.provider_call_id;
+  }
+
+  private async listedProviderCallId(call: OrphanCall): Promise<string | undefined> {
+    const destination = platformNumber(call.phone);
+    // The placement began at the dial start; MessageBird's clock may differ from ours by a little.
+    const since = call.dialStartedAt.getTime() - ORPHAN_CLOCK_SKEW_MS;
+    for (let page = 1; page <= ORPHAN_MAX_PAGES; page++) {
+      const { data, pagination } = await this.client.listCalls(page);
+      const candidates = data.filter((c) => c.destination === destination && c.createdAt && Date.parse(c.createdAt) >= since).map((c) => c.id);
+      if (candidates.length > 0) {
+        const ours: { provider_call_id: string }[] = await this.db.query(`SELECT provider_call_id FROM calls WHERE provider_call_id = ANY($1::text[])`, [candidates]);
+        const theirs = candidates.filter((id) => !ours.some((row) => row.provider_call_id === id));
+        if (theirs.length > 0) return theirs[theirs.length - 1]; // the oldest: a retried placement's first call
+      }
+      const oldest = data[data.length - 1]?.createdAt;
+      if (data.length === 0 || !pagination || page >= pagination.pageCount || (oldest && Date.parse(oldest) < since)) return undefined;
+    }
+    return undefined;
   }
 
   /** DELETE /calls/{id}, for a call this process placed (other processes' calls are theirs to hang up). */
@@ -162,26 +212,29 @@ export class MessageBirdProvider extends VoiceProvider implements OnModuleInit, 
     this.reconciling = true;
     try {
       const stale = [...this.calls.values()].filter((call) => call.providerCallId && Date.now() - call.lastNewsAt > this.config.reconcileAfterMs);
-      for (const tracked of stale) {
-        tracked.lastNewsAt = Date.now();
-        const id = tracked.providerCallId!;
-        try {
-          const call = await this.client.getCall(id);
-          if (call.status !== 'ended') continue;
-          const legs = await this.client.listLegs(id);
-          this.logger.warn(`call ${tracked.request.callId}: no news for a while; MessageBird says it ended`);
-          this.emit(tracked, tracked.onUpdate({ providerCallId: id, status: 'ended', legs }));
-        } catch (error) {
-          if (error instanceof MessageBirdApiError && error.notFound) {
-            this.logger.warn(`call ${tracked.request.callId}: MessageBird does not know call ${id}; ending it`);
-            this.emit(tracked, tracked.endHere('MessageBird no longer knows the call'));
-          } else {
-            this.logger.warn(`looking up call ${tracked.request.callId} failed: ${error}`);
-          }
-        }
-      }
+      for (const tracked of stale) await this.lookUp(tracked, false);
     } finally {
       this.reconciling = false;
+    }
+  }
+
+  /** GET /calls/{id} (and its legs): an ended call is settled; a running one is brought up to date only when just adopted. */
+  private async lookUp(tracked: TrackedCall, adopted: boolean): Promise<void> {
+    tracked.lastNewsAt = Date.now();
+    const id = tracked.providerCallId!;
+    try {
+      const call = await this.client.getCall(id);
+      if (call.status !== 'ended' && !adopted) return;
+      const legs = await this.client.listLegs(id);
+      if (call.status === 'ended') this.logger.warn(`call ${tracked.request.callId}: ${adopted ? 'taken over from a worker that stopped' : 'no news for a while'}; MessageBird says it ended`);
+      this.emit(tracked, tracked.onUpdate({ providerCallId: id, status: call.status, legs }));
+    } catch (error) {
+      if (error instanceof MessageBirdApiError && error.notFound) {
+        this.logger.warn(`call ${tracked.request.callId}: MessageBird does not know call ${id}; ending it`);
+        this.emit(tracked, tracked.endHere('MessageBird no longer knows the call'));
+      } else {
+        this.logger.warn(`looking up call ${tracked.request.callId} failed: ${error}`);
+      }
     }
   }
 }

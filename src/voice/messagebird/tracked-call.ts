@@ -1,6 +1,6 @@
 import { TransferStep } from '../../call-flow/call-flow.types';
 import { stepAt } from '../../call-flow/flow-interpreter';
-import { CallOutcome, DialRequest, VoiceEvent } from '../voice-provider';
+import { AdoptedProgress, CallOutcome, DialRequest, VoiceEvent } from '../voice-provider';
 import { calleeLeg, outcomeOfCalleeLeg, transferDestination, transferLeg, transferStatusOf } from './call-flow-translation';
 import { stepStarted } from './fetch-progress';
 import { CallUpdate } from './call-news';
@@ -56,6 +56,14 @@ export class TrackedCall {
     const ids = early.map((news) => ('update' in news ? news.update.providerCallId : news.providerCallId));
     const strays = [...new Set(ids.filter((id): id is string => id !== undefined && id !== providerCallId))];
     return { events, strays };
+  }
+
+  /** A call another worker placed and this one takes over: MessageBird's call, and what PostgreSQL recorded of it. */
+  resume(providerCallId: string, progress: AdoptedProgress): void {
+    this.providerCallId = providerCallId;
+    this.answered = progress.answered;
+    this.rang = progress.answered;
+    if (progress.openStep) this.openStep(progress.openStep);
   }
 
   /** A status/legs report from MessageBird. */

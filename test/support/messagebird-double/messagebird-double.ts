@@ -10,6 +10,8 @@ import { signRequest } from './request-signer';
 export interface Fault {
   method: string;
   path: RegExp;
+  /** Only a request whose JSON body has this `destination` (a placement to one number). */
+  destination?: string;
   /** An error answer, or `hang` (never answer: the client times out), or `accept-then-hang` (create the call, never answer). */
   reply: { status: number; errors?: DoubleError[] } | 'hang' | 'accept-then-hang';
 }
@@ -146,7 +148,7 @@ export class MessageBirdDouble {
     const url = new URL(req.url ?? '/', 'http://double');
     this.requests.push({ method: req.method ?? 'GET', path: `${url.pathname}${url.search}`, headers: req.headers, body });
     try {
-      const fault = this.takeFault(req.method ?? 'GET', url.pathname);
+      const fault = this.takeFault(req.method ?? 'GET', url.pathname, body);
       if (fault && fault.reply !== 'accept-then-hang') {
         if (fault.reply === 'hang') {
           this.hanging.add(res);
@@ -173,8 +175,15 @@ export class MessageBirdDouble {
     }
   }
 
-  private takeFault(method: string, path: string): Fault | undefined {
-    const index = this.faults.findIndex((f) => f.method === method && f.path.test(path));
+  private takeFault(method: string, path: string, body: string): Fault | undefined {
+    const destinationOf = () => {
+      try {
+        return JSON.parse(body)?.destination;
+      } catch {
+        return undefined;
+      }
+    };
+    const index = this.faults.findIndex((f) => f.method === method && f.path.test(path) && (f.destination === undefined || f.destination === destinationOf()));
     return index >= 0 ? this.faults.splice(index, 1)[0] : undefined;
   }
 
