@@ -5,8 +5,10 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { runCsvUpload } from './csv-upload.bench';
 import { runDispatch } from './dispatch.bench';
+import { runLoad } from './load.bench';
 import { runStatusPaging } from './status-paging.bench';
 import { runSubmission } from './submission.bench';
+import { runSoak } from './soak.bench';
 import { runWebhookIntake } from './webhook-intake.bench';
 import { machineBusyCores } from './support/cpu';
 import { formatTable, ScenarioResult } from './support/report';
@@ -23,6 +25,8 @@ const SCENARIOS: Record<string, () => Promise<ScenarioResult>> = {
   'status-paging': runStatusPaging,
   'csv-upload': runCsvUpload,
   'webhook-intake': runWebhookIntake,
+  load: runLoad,
+  soak: runSoak,
 };
 
 function environment() {
