@@ -59,14 +59,16 @@ export class OrganizationUsageController {
   }
 
   /**
-   * Our ongoing calls are counted from PostgreSQL (calls between dialing and ended), not from the slot
-   * leases: a dispatcher briefly holds leases it may hand back when the backlog turns out to be empty.
+   * Our ongoing calls are counted from PostgreSQL, not from the slot leases (a dispatcher briefly holds
+   * leases it may hand back when the backlog turns out to be empty): from the counters of the campaigns
+   * that are not over, which move in the same statements as the calls (dialed − ended = between dialing
+   * and ended; total − dialed = not dialed yet). Counting the calls themselves took ~115 ms a poll with a
+   * million queued, and the dashboard polls every second.
    */
   private async view(organization: Organization): Promise<UsageView> {
     const [{ ongoing, queued }] = await this.db.query(
-      `SELECT count(*) FILTER (WHERE call_state IN ('dialing', 'ringing', 'ongoing'))::int AS ongoing,
-              count(*) FILTER (WHERE call_state = 'queued')::int AS queued
-       FROM calls WHERE organization_id = $1 AND call_state IN ('queued', 'dialing', 'ringing', 'ongoing')`,
+      `SELECT coalesce(sum(dialed_calls - ended_calls), 0)::int AS ongoing, coalesce(sum(total_calls - dialed_calls), 0)::int AS queued
+       FROM call_requests WHERE organization_id = $1 AND completed_at IS NULL`,
       [organization.id],
     );
     return {

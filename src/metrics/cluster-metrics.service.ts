@@ -29,7 +29,7 @@ export class ClusterMetricsService {
          FROM organizations o
          LEFT JOIN (
            SELECT organization_id, sum(total_calls - dialed_calls) AS queued FROM call_requests
-           WHERE status NOT IN ('completed', 'cancelled') GROUP BY organization_id
+           WHERE completed_at IS NULL GROUP BY organization_id
          ) q ON q.organization_id = o.id`,
       );
       const inUse = await this.slots.liveLeaseCounts(rows.map((row) => row.id));
