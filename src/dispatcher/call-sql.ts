@@ -2,6 +2,7 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { Pool } from 'pg';
 import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
+import { logIdleClientErrors } from '../database/pg-pool-errors';
 
 /**
  * The SQL of the call path (claim, dial, progress), run as named prepared statements so that each
@@ -27,18 +28,11 @@ export class CallSql implements OnApplicationShutdown {
   private readonly prepared: boolean;
 
   constructor(@Inject(APP_CONFIG) config: ResolvedConfig) {
-    this.durablePool = new Pool({ connectionString: config.databaseUrl, max: Math.ceil(config.databasePoolSize / 2) });
+    this.durablePool = logIdleClientErrors(new Pool({ connectionString: config.databaseUrl, max: Math.ceil(config.databasePoolSize / 2) }), 'dial start');
     // The embedded PostgreSQL shares one session between all connections: the setting would reach dial starts too.
-    this.progressPool = new Pool({
-      connectionString: config.databaseUrl,
-      max: config.databasePoolSize,
-      ...(!config.localMode && { options: '-c synchronous_commit=off' }),
-    });
-    this.claimPool = new Pool({
-      connectionString: config.databaseUrl,
-      max: 2,
-      ...(!config.localMode && { options: '-c synchronous_commit=off' }),
-    });
+    const asynchronousCommit = !config.localMode && { options: '-c synchronous_commit=off' };
+    this.progressPool = logIdleClientErrors(new Pool({ connectionString: config.databaseUrl, max: config.databasePoolSize, ...asynchronousCommit }), 'call progress');
+    this.claimPool = logIdleClientErrors(new Pool({ connectionString: config.databaseUrl, max: 2, ...asynchronousCommit }), 'claim');
     this.prepared = !config.localMode;
   }
 
