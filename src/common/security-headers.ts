@@ -22,6 +22,8 @@ export function securityHeaders(indexHtml = join(dashboardDirs().publicDir, 'ind
     "form-action 'self'",
     "frame-ancestors 'none'",
     "img-src 'self' data:",
+    // Call recordings play from blob: URLs (fetched with the API key header).
+    "media-src 'self' blob:",
     "object-src 'none'",
     `script-src 'self'${scriptHashes.map((h) => ` '${h}'`).join('')}`,
     "script-src-attr 'none'",

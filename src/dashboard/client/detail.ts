@@ -2,7 +2,7 @@ import { ApiError, apiFetch, dispositionFilename, getJson, statusPath } from './
 import { bucketFor, bucketLabel, TimelineChart } from './chart.js';
 import { CampaignControls } from './controls.js';
 import { badge, byId, formatCount, formatDuration, formatTime, h, label, pager, renderIfChanged, setText, show } from './dom.js';
-import type { CallDetail, StatusDocument, Step, Summary, Timeline } from './types.js';
+import type { CallDetail, Recording, StatusDocument, Step, Summary, Timeline } from './types.js';
 
 const PER_PAGE = 50;
 
@@ -186,8 +186,35 @@ export class DetailView {
       h('td', { title: call.dialedAt ?? '' }, formatTime(call.dialedAt)),
       h('td', { title: call.answeredAt ?? '' }, formatTime(call.answeredAt)),
       h('td', { title: call.endedAt ?? '' }, formatTime(call.endedAt)),
-      h('td', { class: 'steps-cell' }, this.steps(call)),
+      h('td', { class: 'steps-cell' }, this.steps(call), call.recordings?.length ? this.recordings(call.recordings) : null),
     );
+  }
+
+  /** A call's recordings: each plays here once fetched with the key header (an <audio> src cannot send it). */
+  private recordings(recordings: Recording[]): HTMLElement {
+    return h(
+      'div',
+      { class: 'recordings' },
+      ...recordings.map((recording) => {
+        const ready = recording.status === 'done';
+        const button = h('button', { type: 'button', class: 'link small', 'data-recording': recording.id, disabled: !ready }, ready ? `▶ recording (${recording.duration} s)` : `recording ${label(recording.status)}`);
+        button.addEventListener('click', () => void this.play(button, recording));
+        return button;
+      }),
+    );
+  }
+
+  private async play(button: HTMLButtonElement, recording: Recording): Promise<void> {
+    button.disabled = true;
+    try {
+      const blob = await (await apiFetch(recording.file)).blob();
+      const audio = h('audio', { controls: true, src: URL.createObjectURL(blob), 'data-recording-audio': recording.id });
+      button.replaceWith(audio);
+      void (audio as HTMLAudioElement).play().catch(() => undefined); // autoplay may be refused; the controls remain
+    } catch (error) {
+      button.disabled = false;
+      this.onError(error);
+    }
   }
 
   /** Each step as a chip (outcome, digit pressed, transfer status; the spoken message on hover); click for the full list. */

@@ -84,6 +84,17 @@ export interface CallDetail {
   endedAt: string | null;
   failureReason?: string;
   callFlowSteps: Step[];
+  /** Campaigns with enableCallRecording (MessageBird), once read; `file` streams the .wav with the API key. */
+  recordings?: Recording[];
+}
+
+export interface Recording {
+  id: string;
+  status: 'initialised' | 'recording' | 'done' | 'failed';
+  /** Seconds. */
+  duration: number;
+  createdAt: string | null;
+  file: string;
 }
 
 export interface StatusDocument extends Campaign {
