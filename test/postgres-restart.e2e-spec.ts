@@ -98,6 +98,8 @@ describe('PostgreSQL restarted mid-campaign (1 API + 2 workers, private PostgreS
   async function waitFor(requestId: string, test: (s: NonNullable<Awaited<ReturnType<typeof summary>>>) => boolean, timeoutMs: number) {
     try {
       return await until(requestId, async () => {
+        const dead = [api, ...workers].filter((p) => p.exited).map((p) => p.name);
+        if (dead.length > 0) throw new Error(`${dead.join(', ')} exited (no process may stop when PostgreSQL restarts)`);
         const s = await summary(requestId);
         return s && test(s) ? s : (await new Promise((r) => setTimeout(r, 200)), undefined);
       }, timeoutMs);
