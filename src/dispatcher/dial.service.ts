@@ -61,6 +61,19 @@ export class DialService {
       return;
     }
     this.leaseKeeper.hold(callId, organizationId, leaseId);
+    try {
+      await this.startAndDial(callId, organizationId, leaseId);
+    } catch (error) {
+      // PostgreSQL failed before the platform was asked to dial (an outage): the slot goes back, so the
+      // reconciler settles the call later (queued again if its dial start did not commit). Kept, the
+      // keeper would renew the lease forever and the call would never be looked at again.
+      if (this.leaseKeeper.take(callId)) await this.leaseKeeper.release(organizationId, leaseId).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** The durable dial start, the calling rules, then the dial; the lease is the keeper's from here on once the platform has the call. */
+  private async startAndDial(callId: string, organizationId: string, leaseId: string): Promise<void> {
     const rows: Array<DialRules & DialColumns & { properties: Record<string, unknown>; call_request_id: string }> = await this.sql.durable(
       `WITH started AS (
          UPDATE calls c SET dial_started_at = clock_timestamp(), updated_at = now()
@@ -109,11 +122,14 @@ export class DialService {
     dialsTotal.inc({ organization: organizationId });
     // Cancelled with hang-up while the platform was placing it: end it now.
     if (this.hangups.takePending(callId)) await this.provider.hangup(providerCallId);
-    await this.sql.progress(
-      `UPDATE calls SET provider_call_id = $2, monitor_data = jsonb_build_array(jsonb_build_object('uuid', $2::text, 'type', 'outbound', 'dest', phone)) || monitor_data,
-         updated_at = now() WHERE id = $1`,
-      [callId, providerCallId],
-    );
+    await this.sql
+      .progress(
+        `UPDATE calls SET provider_call_id = $2, monitor_data = jsonb_build_array(jsonb_build_object('uuid', $2::text, 'type', 'outbound', 'dest', phone)) || monitor_data,
+           updated_at = now() WHERE id = $1`,
+        [callId, providerCallId],
+      )
+      // The call is under way: its events and its end go on (the keeper keeps its lease); only the id is not stored.
+      .catch((error) => this.logger.warn(`call ${callId}: its platform call id ${providerCallId} could not be stored: ${error}`));
   }
 
   /** Not now (calling hours, daily cap): back to scheduled, as if it had never been claimed. */
