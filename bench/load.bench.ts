@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { otherProcessCores, roundSplit, startCpuMeter } from './support/cpu';
-import { checkConcurrency, checkStored, waitForCallsInFlight } from './support/load-checks';
+import { checkConcurrency, checkStored, waitForEndsWritten, waitForCallsInFlight } from './support/load-checks';
 import { processMemory } from './support/memory';
 import { DESTINATIONS_PER_POST, runMixedLoad } from './support/mixed-load';
 import { PacedLoadResult } from './support/paced-load';
@@ -69,7 +69,8 @@ export async function runLoad(): Promise<ScenarioResult> {
 
     const client = await service.database.connect();
     const stored = await checkStored(client, prefix, load.accepted, DESTINATIONS_PER_POST);
-    const concurrency = await checkConcurrency(client, background, from, to);
+    const settle = await waitForEndsWritten(client, LIMIT);
+    const concurrency = { ...(await checkConcurrency(client, background, from, to)), settle };
     await client.end();
 
     const { post, get } = load;
@@ -89,6 +90,7 @@ export async function runLoad(): Promise<ScenarioResult> {
         metric('GET /status latency max', get.latencyMs.max, 'ms'),
         metric('accepted campaigns not stored, or incomplete', stored.acceptedMissing + stored.incomplete, '', { op: '==', value: 0 }),
         metric('max calls in progress (limit 50)', concurrency.maxConcurrent, 'calls', { op: '<=', value: LIMIT }),
+        metric('max calls in progress, ended calls only', concurrency.maxConcurrentOfEnded, 'calls', { op: '<=', value: LIMIT }),
         metric('calls dialed during the 30 s', concurrency.dialedInWindow, 'calls'),
         metric('service CPU', cores(split.service), 'cores'),
         metric('load generator (benchmark process) CPU', cores(split.client), 'cores'),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BACKGROUND_CALLS, failures, LIMIT, LOAD_SIMULATOR_SCRIPT, rateLimitEnv, startBackgroundCampaign, summary } from './load.bench';
 import { otherProcessCores, roundSplit, startCpuMeter } from './support/cpu';
-import { checkConcurrency, checkStored } from './support/load-checks';
+import { checkConcurrency, checkStored, waitForEndsWritten } from './support/load-checks';
 import { processMemory } from './support/memory';
 import { DESTINATIONS_PER_POST, runMixedLoad } from './support/mixed-load';
 import { metric, ScenarioResult } from './support/report';
@@ -92,7 +92,8 @@ export async function runSoak(): Promise<ScenarioResult> {
 
     const client = await service.database.connect();
     const stored = await checkStored(client, prefix, load.accepted, DESTINATIONS_PER_POST);
-    const concurrency = await checkConcurrency(client, background, from, to);
+    const settle = await waitForEndsWritten(client, LIMIT);
+    const concurrency = { ...(await checkConcurrency(client, background, from, to)), settle };
     await client.end();
 
     samples.sort((a, b) => a.at - b.at);

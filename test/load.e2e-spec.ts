@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { AddressInfo } from 'node:net';
 import { Client } from 'pg';
-import { checkConcurrency, checkStored } from '../bench/support/load-checks';
+import { checkConcurrency, checkStored, waitForEndsWritten } from '../bench/support/load-checks';
 import { DESTINATIONS_PER_POST, runMixedLoad } from '../bench/support/mixed-load';
 import { fixedLengthCampaign } from '../bench/support/workload';
 import { startTestApp, TestApp } from './support/test-app';
@@ -53,6 +53,7 @@ describe('load: POST /call and GET /status at fixed rates while a campaign runs'
     const db = new Client({ connectionString: t.config.databaseUrl });
     await db.connect();
     const stored = await checkStored(db, prefix, load.accepted, DESTINATIONS_PER_POST);
+    await waitForEndsWritten(db, LIMIT);
     const concurrency = await checkConcurrency(db, background, from, to);
     await db.end();
 

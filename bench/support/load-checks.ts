@@ -17,6 +17,20 @@ export async function waitForCallsInFlight(api: ApiClient, calls: number, timeou
   }
 }
 
+/**
+ * Waits (bounded) until at most `limit` of the organization's calls are dialed and not ended in PostgreSQL.
+ * Right after a heavy load the service may still be writing the ends of calls that are over (their slots
+ * already handed back and refilled): read too early, such a call would count as in progress until now.
+ */
+export async function waitForEndsWritten(client: Client, limit: number, timeoutMs = 20_000): Promise<{ open: number; waitedMs: number }> {
+  const started = Date.now();
+  for (;;) {
+    const { rows } = await client.query<{ open: number }>(`SELECT count(*)::int AS open FROM calls WHERE dialed_at IS NOT NULL AND ended_at IS NULL`);
+    if (rows[0].open <= limit || Date.now() - started > timeoutMs) return { open: rows[0].open, waitedMs: Date.now() - started };
+    await sleep(200);
+  }
+}
+
 export interface ConcurrencyCheck {
   /** Calls of the organization dialed so far (every campaign), and the largest number in progress at one instant. */
   dialed: number;
@@ -27,6 +41,10 @@ export interface ConcurrencyCheck {
   backgroundMaxConcurrent: number;
   /** Calls dialed between `from` and `to` (the measured window). */
   dialedInWindow: number;
+  /** Calls dialed and not ended when this was read (counted as in progress until now). */
+  openAtCheck: number;
+  /** The largest number in progress at one instant among the calls that have ended (no open interval). */
+  maxConcurrentOfEnded: number;
 }
 
 /**
@@ -49,6 +67,8 @@ export async function checkConcurrency(client: Client, backgroundRequestId: stri
     backgroundEnded: background.filter((c) => c.ended !== Infinity).length,
     backgroundMaxConcurrent: maxConcurrency(background),
     dialedInWindow: intervals.filter((c) => c.dialed >= from.getTime() && c.dialed <= to.getTime()).length,
+    openAtCheck: intervals.filter((c) => c.ended === Infinity).length,
+    maxConcurrentOfEnded: maxConcurrency(intervals.filter((c) => c.ended !== Infinity)),
   };
 }
 
