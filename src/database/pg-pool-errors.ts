@@ -15,3 +15,16 @@ export function logIdleClientErrors(pool: Pool, name: string, logger = new Logge
   });
   return pool;
 }
+
+/**
+ * Whether a query failed because PostgreSQL could not be reached or dropped the session (a restart, a
+ * failover, a network cut), so that the same statement can be sent again once it is back: SQLSTATE
+ * classes 08 (connection exception) and 57P (operator intervention: shutdown, cannot connect now), or a
+ * socket error with no SQLSTATE at all.
+ */
+export function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code === 'string') return /^(08|57P)/.test(code) || /^E(CONNREFUSED|CONNRESET|PIPE|TIMEDOUT|HOSTUNREACH|NETUNREACH)$/.test(code);
+  const message = String((error as Error)?.message ?? '');
+  return /Connection terminated|connection (?:was )?closed|Client has encountered a connection error/i.test(message);
+}

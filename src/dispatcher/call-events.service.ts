@@ -7,8 +7,11 @@ import { CallOutcome, VoiceEvent, VoiceProvider } from '../voice/voice-provider'
 import { observeEventApplied } from '../metrics/metrics';
 import { LeaseKeeper } from './lease-keeper.service';
 import { CallSql } from './call-sql';
+import { isConnectionError } from '../database/pg-pool-errors';
 
 const SHUTDOWN_DRAIN_MS = 5000;
+/** How long an event is retried while PostgreSQL cannot be reached. */
+const OUTAGE_RETRY_MS = 30_000;
 const RETRIED_OUTCOMES = new Set<CallOutcome>(['busy', 'no_answer', 'failed']);
 
 /**
@@ -21,6 +24,8 @@ export class CallEventsService implements OnModuleInit, BeforeApplicationShutdow
   /** Events of one call are applied one after the other, in the order this process received them. */
   private readonly chains = new Map<string, Promise<void>>();
   private subscription?: Subscription;
+  /** Set at shutdown: events are no longer retried through a PostgreSQL outage. */
+  private stopping = false;
 
   constructor(
     private readonly sql: CallSql,
@@ -35,6 +40,7 @@ export class CallEventsService implements OnModuleInit, BeforeApplicationShutdow
 
   /** Runs after the voice provider has hung up its calls (module destroy): their last events are written. */
   async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     const deadline = Date.now() + SHUTDOWN_DRAIN_MS;
     while (this.chains.size > 0 && Date.now() < deadline) {
       await Promise.race([Promise.all([...this.chains.values()]), new Promise((resolve) => setTimeout(resolve, 100))]);
@@ -48,7 +54,7 @@ export class CallEventsService implements OnModuleInit, BeforeApplicationShutdow
     if (lease) void this.leases.release(lease.organizationId, lease.leaseId).catch((error) => this.logger.error(`slot release failed: ${error}`));
     const previous = this.chains.get(event.callId) ?? Promise.resolve();
     const next = previous
-      .then(() => this.apply(event, lease !== undefined))
+      .then(() => this.applyThroughOutages(event, lease !== undefined))
       .then(() => observeEventApplied(event))
       .catch((error) => this.logger.error(`event ${event.type} of call ${event.callId} not applied: ${error?.stack ?? error}`))
       .finally(() => {
@@ -56,6 +62,23 @@ export class CallEventsService implements OnModuleInit, BeforeApplicationShutdow
       });
     this.chains.set(event.callId, next);
     return next;
+  }
+
+  /**
+   * Applies the event, and while PostgreSQL cannot be reached (a restart, a failover) tries again with a
+   * growing wait, for up to OUTAGE_RETRY_MS: an outage of a few seconds then loses no call's progress or end
+   * (without it, a call that ended during the outage was recorded as lost once its lease expired).
+   */
+  private async applyThroughOutages(event: VoiceEvent, slotReleased: boolean): Promise<void> {
+    const deadline = Date.now() + OUTAGE_RETRY_MS;
+    for (let wait = 100; ; wait = Math.min(wait * 2, 2_000)) {
+      try {
+        return await this.apply(event, slotReleased);
+      } catch (error) {
+        if (!isConnectionError(error) || Date.now() + wait > deadline || this.stopping) throw error;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
   }
 
   /** `slotReleased`: the call's lease was already handed back by this process. */
