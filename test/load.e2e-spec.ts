@@ -13,7 +13,7 @@ import { startTestApp, TestApp } from './support/test-app';
  * answer must be a 2xx, every accepted campaign must be stored with all its calls, and the limit must
  * hold. No timing is asserted: timings are benchmark figures (BENCHMARKS.md), not test results.
  * The app shares this process (and its event loop) with jest and autocannon, so it answers fewer than
- * asked (~11 POST/s and ~60-70 GET/s on a 2-core machine): the test holds it saturated, which is the point.
+ * asked (10-18 POST/s and 60-100 GET/s on a 2-core machine): the test holds it saturated, which is the point.
  */
 const LIMIT = 10;
 const BACKGROUND_CALLS = 5_000;
