@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { MessageBirdDouble } from './support/messagebird-double/messagebird-double';
-import { TEST_ACCESS_KEY, TEST_SIGNING_KEY } from './support/messagebird-double/messagebird-test-app';
+import { messageBirdProcessEnv, TEST_ACCESS_KEY, TEST_SIGNING_KEY } from './support/messagebird-double/messagebird-test-app';
 import { until } from './support/polling';
 import { PrivatePostgres, startPrivatePostgres } from './support/private-postgres';
 import { createOrganizationWithCli, freePort, ServiceProcess, ServiceProcesses } from './support/processes';
@@ -37,15 +37,7 @@ describe('PostgreSQL restarted while calls run on MessageBird', () => {
     postgres = await startPrivatePostgres();
     const port = await freePort();
     const env = {
-      DATABASE_URL: postgres.url,
-      REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: namespace.prefix,
-      DATABASE_POOL_SIZE: '5',
-      VOICE_PROVIDER: 'messagebird',
-      MESSAGEBIRD_ACCESS_KEY: TEST_ACCESS_KEY,
-      MESSAGEBIRD_SIGNING_KEY: TEST_SIGNING_KEY,
-      MESSAGEBIRD_BASE_URL: double.url,
-      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+      ...messageBirdProcessEnv({ databaseUrl: postgres.url, redisUrl: TEST_REDIS_URL, queuePrefix: namespace.prefix, double, port }),
       MESSAGEBIRD_RECONCILE_AFTER_MS: '2000',
       SLOT_LEASE_TTL_MS: '5000',
       RECONCILE_INTERVAL_MS: '500',

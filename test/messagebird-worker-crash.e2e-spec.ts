@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { MessageBirdDouble } from './support/messagebird-double/messagebird-double';
-import { TEST_ACCESS_KEY, TEST_SIGNING_KEY } from './support/messagebird-double/messagebird-test-app';
+import { messageBirdProcessEnv, TEST_ACCESS_KEY, TEST_SIGNING_KEY } from './support/messagebird-double/messagebird-test-app';
 import { until } from './support/polling';
 import { createOrganizationWithCli, freePort, ServiceProcess, ServiceProcesses } from './support/processes';
 import { createRedisNamespace, createTestDatabase, TEST_REDIS_URL, TestDatabase } from './support/test-environment';
@@ -39,15 +39,7 @@ describe('a worker killed while its calls run on MessageBird', () => {
     database = await createTestDatabase();
     const port = await freePort();
     env = {
-      DATABASE_URL: database.url,
-      REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: namespace.prefix,
-      DATABASE_POOL_SIZE: '5',
-      VOICE_PROVIDER: 'messagebird',
-      MESSAGEBIRD_ACCESS_KEY: TEST_ACCESS_KEY,
-      MESSAGEBIRD_SIGNING_KEY: TEST_SIGNING_KEY,
-      MESSAGEBIRD_BASE_URL: double.url,
-      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+      ...messageBirdProcessEnv({ databaseUrl: database.url, redisUrl: TEST_REDIS_URL, queuePrefix: namespace.prefix, double, port }),
       // A placement that gets no answer stays in flight until the worker is killed.
       MESSAGEBIRD_REQUEST_TIMEOUT_MS: '30000',
       SLOT_LEASE_TTL_MS: String(LEASE_TTL_MS),

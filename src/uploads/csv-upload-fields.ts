@@ -88,48 +88,29 @@ export interface CsvUploadFields {
   dryRun: boolean;
 }
 
+/** A form field holding JSON text, parsed then checked by `validate`; undefined when absent or refused (the reasons go to `errors`). */
+function jsonField<T>(name: string, text: string | undefined, validate: (value: unknown) => { value?: T; errors: FieldError[] }, errors: FieldError[]): T | undefined {
+  if (typeof text !== 'string') return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    errors.push({ field: name, message: `is not valid JSON: ${(error as Error).message}` });
+    return undefined;
+  }
+  const checked = validate(parsed);
+  errors.push(...checked.errors);
+  return checked.value;
+}
+
 /** Checks the form's text fields; unknown fields are refused (a typo must not silently change how an upload is treated). */
 export function parseCsvUploadFields(raw: Record<string, string>): CsvUploadFields {
   const dto = plainToInstance(CsvUploadFieldsDto, raw);
   const errors: FieldError[] = flattenValidationErrors(validateSync(dto, { ...VALIDATOR_OPTIONS, forbidNonWhitelisted: true }));
-  let callFlow: unknown;
-  if (typeof dto.callFlow === 'string') {
-    try {
-      callFlow = JSON.parse(dto.callFlow);
-    } catch (error) {
-      errors.push({ field: 'callFlow', message: `is not valid JSON: ${(error as Error).message}` });
-    }
-  }
-  let retry: RetryPolicy | undefined;
-  if (typeof dto.retry === 'string') {
-    try {
-      const checked = validateRetryPolicy(JSON.parse(dto.retry));
-      errors.push(...checked.errors);
-      retry = checked.value;
-    } catch (error) {
-      errors.push({ field: 'retry', message: `is not valid JSON: ${(error as Error).message}` });
-    }
-  }
-  let callingHours: CallingHours | undefined;
-  if (typeof dto.callingHours === 'string') {
-    try {
-      const checked = validateCallingHours(JSON.parse(dto.callingHours), 'callingHours');
-      errors.push(...checked.errors);
-      callingHours = checked.value;
-    } catch (error) {
-      errors.push({ field: 'callingHours', message: `is not valid JSON: ${(error as Error).message}` });
-    }
-  }
-  let machineDetection: MachineDetection | undefined;
-  if (typeof dto.machineDetection === 'string') {
-    try {
-      const checked = validateMachineDetection(JSON.parse(dto.machineDetection));
-      errors.push(...checked.errors);
-      machineDetection = checked.value;
-    } catch (error) {
-      errors.push({ field: 'machineDetection', message: `is not valid JSON: ${(error as Error).message}` });
-    }
-  }
+  const callFlow = jsonField('callFlow', dto.callFlow, (value) => ({ value, errors: [] }), errors);
+  const retry = jsonField('retry', dto.retry, (value) => validateRetryPolicy(value), errors);
+  const callingHours = jsonField('callingHours', dto.callingHours, (value) => validateCallingHours(value, 'callingHours'), errors);
+  const machineDetection = jsonField('machineDetection', dto.machineDetection, (value) => validateMachineDetection(value), errors);
   if (errors.length > 0) throw new FieldValidationException(errors);
   return {
     requestId: dto.requestId,

@@ -14,6 +14,24 @@ export const TEST_ACCESS_KEY = 'test_double_access_key';
 export const TEST_SIGNING_KEY = 'test-double-signing-key';
 
 /**
+ * The environment of a built service process (test/support/processes.ts) that places calls on `double`
+ * and is reached by it at 127.0.0.1:`port` (give an api process that port).
+ */
+export function messageBirdProcessEnv(options: { databaseUrl: string; redisUrl: string; queuePrefix: string; double: MessageBirdDouble; port: number }): Record<string, string> {
+  return {
+    DATABASE_URL: options.databaseUrl,
+    REDIS_URL: options.redisUrl,
+    QUEUE_PREFIX: options.queuePrefix,
+    DATABASE_POOL_SIZE: '5',
+    VOICE_PROVIDER: 'messagebird',
+    MESSAGEBIRD_ACCESS_KEY: TEST_ACCESS_KEY,
+    MESSAGEBIRD_SIGNING_KEY: TEST_SIGNING_KEY,
+    MESSAGEBIRD_BASE_URL: options.double.url,
+    PUBLIC_BASE_URL: `http://127.0.0.1:${options.port}`,
+  };
+}
+
+/**
  * The real application with VOICE_PROVIDER=messagebird, listening on a loopback port, against a
  * MessageBird double on another: requests go over real HTTP both ways.
  */
