@@ -8,7 +8,7 @@ import { concurrencyCounterKeys } from '../src/voice/simulator/simulator-concurr
 import { intervalsOf, maxConcurrency } from './support/call-timeline';
 import { until } from './support/polling';
 import { PrivatePostgres, startPrivatePostgres } from './support/private-postgres';
-import { createOrganizationWithCli, ServiceProcess, ServiceProcesses } from './support/processes';
+import { CampaignApi, createOrganizationWithCli, ServiceProcess, ServiceProcesses, StatusDetail } from './support/processes';
 import { createRedisNamespace, TEST_REDIS_URL } from './support/test-environment';
 
 /**
@@ -31,16 +31,7 @@ const caller = '+6582674904';
 const SIMULATOR_SCRIPT = { msPerChar: 100, default: { ringMs: 500 } };
 const flow = { steps: [{ name: 'play', message: { msg: 'Hello {{name}}' } }] };
 
-interface Detail {
-  destination: string;
-  status: string;
-  call_state: string;
-  call_status: string | null;
-  attempts: number;
-  dialedAt: string | null;
-  endedAt: string | null;
-  failureReason?: string | null;
-}
+type Detail = StatusDetail;
 
 jest.setTimeout(90_000);
 
@@ -76,6 +67,7 @@ describe('PostgreSQL restarted mid-campaign (1 API + 2 workers, private PostgreS
     api = await processes.start({ name: 'api', role: 'api', env, metricsToken: METRICS_TOKEN });
     workers = await Promise.all([1, 2].map((i) => processes.start({ name: `worker-${i}`, role: 'worker', env, metricsToken: METRICS_TOKEN })));
     org = await createOrganizationWithCli({ DATABASE_URL: postgres.url, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: namespace.prefix }, 'Postgres restart', LIMIT);
+    campaigns = new CampaignApi(api, org.apiKey, processes, [api, ...workers]);
   }, 90_000);
 
   afterAll(async () => {
@@ -87,36 +79,10 @@ describe('PostgreSQL restarted mid-campaign (1 API + 2 workers, private PostgreS
     rmSync(scriptDir, { recursive: true, force: true });
   });
 
-  const http = (path: string, init: RequestInit = {}) =>
-    fetch(`${api.baseUrl}${path}`, { ...init, headers: { 'x-credential-api-key': org.apiKey, 'content-type': 'application/json', ...init.headers } });
-
-  async function summary(requestId: string): Promise<{ status: string; summary: Record<string, number> } | undefined> {
-    const response = await http(`/status/${requestId}?perPage=1`).catch(() => undefined);
-    return response?.ok ? ((await response.json()) as any) : undefined;
-  }
-
-  async function waitFor(requestId: string, test: (s: NonNullable<Awaited<ReturnType<typeof summary>>>) => boolean, timeoutMs: number) {
-    try {
-      return await until(requestId, async () => {
-        const dead = [api, ...workers].filter((p) => p.exited).map((p) => p.name);
-        if (dead.length > 0) throw new Error(`${dead.join(', ')} exited (no process may stop when PostgreSQL restarts)`);
-        const s = await summary(requestId);
-        return s && test(s) ? s : (await new Promise((r) => setTimeout(r, 200)), undefined);
-      }, timeoutMs);
-    } catch (error) {
-      throw new Error(`${(error as Error).message}; last: ${JSON.stringify(await summary(requestId))}\n${processes.outputs()}`);
-    }
-  }
-
-  async function details(requestId: string, total: number): Promise<Detail[]> {
-    const all: Detail[] = [];
-    for (let page = 1; all.length < total; page++) {
-      const body: any = await (await http(`/status/${requestId}?page=${page}&perPage=1000`)).json();
-      all.push(...body.details);
-      if (body.details.length === 0) break;
-    }
-    return all;
-  }
+  let campaigns: CampaignApi;
+  const http = (path: string, init?: RequestInit) => campaigns.fetch(path, init);
+  const waitFor: CampaignApi['waitFor'] = (...args) => campaigns.waitFor(...args);
+  const details = (requestId: string, total: number) => campaigns.details(requestId, total);
 
   const health = () => fetch(`${api.baseUrl}/health`).then((r) => r.status, () => 0);
 

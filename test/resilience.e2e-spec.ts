@@ -7,7 +7,7 @@ import { PrivateRedis, startPrivateRedis } from '../src/local-infra/private-redi
 import { concurrencyCounterKeys } from '../src/voice/simulator/simulator-concurrency-counter';
 import { intervalsOf, maxConcurrency } from './support/call-timeline';
 import { until } from './support/polling';
-import { createOrganizationWithCli, sampleSum, scrape, ServiceProcess, ServiceProcesses } from './support/processes';
+import { CampaignApi, createOrganizationWithCli, sampleSum, scrape, ServiceProcess, ServiceProcesses, StatusDetail } from './support/processes';
 import { createTestDatabase, TEST_REDIS_URL, TestDatabase } from './support/test-environment';
 
 /**
@@ -31,16 +31,8 @@ function destinations(n: number, prefix: number) {
   return Array.from({ length: n }, (_, i) => ({ phone: `+${prefix * 1_000_000 + i}`, caller, properties: { name: `P${String(i).padStart(5, '0')}` } }));
 }
 
-interface Detail {
-  destination: string;
-  status: string;
-  call_state: string;
-  call_status: string | null;
-  attempts: number;
-  dialedAt: string;
-  endedAt: string;
-  failureReason?: string;
-}
+/** Every call of these campaigns is dialed and ends. */
+type Detail = StatusDetail & { dialedAt: string; endedAt: string };
 
 jest.setTimeout(120_000);
 
@@ -81,6 +73,7 @@ describe('1 API + 3 worker processes on one PostgreSQL and one Redis', () => {
     api = await processes.start({ name: 'api', role: 'api', env, metricsToken: METRICS_TOKEN });
     workers = await Promise.all([1, 2, 3].map((i) => processes.start({ name: `worker-${i}`, role: 'worker', env, metricsToken: METRICS_TOKEN })));
     org = await createOrganizationWithCli({ DATABASE_URL: database.url, REDIS_URL: redis.url, QUEUE_PREFIX: queuePrefix }, 'Resilience', LIMIT);
+    campaigns = new CampaignApi(api, org.apiKey, processes);
   }, 120_000);
 
   afterAll(async () => {
@@ -93,37 +86,14 @@ describe('1 API + 3 worker processes on one PostgreSQL and one Redis', () => {
     rmSync(scriptDir, { recursive: true, force: true });
   });
 
-  const http = (path: string, init: RequestInit = {}) =>
-    fetch(`${api.baseUrl}${path}`, { ...init, headers: { 'x-credential-api-key': org.apiKey, 'content-type': 'application/json', ...init.headers } });
+  let campaigns: CampaignApi;
+  const http = (path: string, init?: RequestInit) => campaigns.fetch(path, init);
+  const waitFor: CampaignApi['waitFor'] = (...args) => campaigns.waitFor(...args);
+  const details = (requestId: string, total: number) => campaigns.details<Detail>(requestId, total);
 
   async function submit(requestId: string, n: number, prefix: number): Promise<void> {
     const response = await http('/call', { method: 'POST', body: JSON.stringify({ requestId, destinations: destinations(n, prefix), callFlow: flow }) });
     expect(response.status).toBe(200);
-  }
-
-  async function summary(requestId: string): Promise<{ status: string; summary: Record<string, number> }> {
-    return (await (await http(`/status/${requestId}?perPage=1`)).json()) as any;
-  }
-
-  async function waitFor(requestId: string, test: (s: Awaited<ReturnType<typeof summary>>) => boolean, timeoutMs: number) {
-    try {
-      return await until(`${requestId}`, async () => {
-        const s = await summary(requestId);
-        return test(s) ? s : (await new Promise((r) => setTimeout(r, 200)), undefined);
-      }, timeoutMs);
-    } catch (error) {
-      throw new Error(`${(error as Error).message}; last: ${JSON.stringify(await summary(requestId))}\n${processes.outputs()}`);
-    }
-  }
-
-  async function details(requestId: string, total: number): Promise<Detail[]> {
-    const all: Detail[] = [];
-    for (let page = 1; all.length < total; page++) {
-      const body: any = await (await http(`/status/${requestId}?page=${page}&perPage=1000`)).json();
-      all.push(...body.details);
-      if (body.details.length === 0) break;
-    }
-    return all;
   }
 
   /** The witness's view: most calls live at once, and dials per number. */

@@ -2,6 +2,7 @@ import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { until } from './polling';
 
 /** The built service (`npm run build`): these helpers start real OS processes of it. */
 export const REPO_ROOT = join(__dirname, '../..');
@@ -171,4 +172,66 @@ export async function scrape(url: string, token: string): Promise<ReturnType<typ
   const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
   if (!response.ok) throw new Error(`GET ${url}: ${response.status} ${await response.text()}`);
   return parsePrometheusText(await response.text());
+}
+
+/** One destination of GET /status, as the process tests read it. */
+export interface StatusDetail {
+  destination: string;
+  status: string;
+  call_state: string;
+  call_status: string | null;
+  attempts: number;
+  dialedAt: string | null;
+  endedAt: string | null;
+  failureReason?: string | null;
+}
+
+/** The API of a running service process with one organization's key: what the process tests ask of it. */
+export class CampaignApi {
+  constructor(
+    private readonly api: ServiceProcess,
+    private readonly apiKey: string,
+    /** Every process of the test: a wait that fails prints their output, and fails at once when one exits. */
+    private readonly processes: ServiceProcesses,
+    private readonly watched: ServiceProcess[] = [],
+  ) {}
+
+  fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    return fetch(`${this.api.baseUrl}${path}`, { ...init, headers: { 'x-credential-api-key': this.apiKey, 'content-type': 'application/json', ...init.headers } });
+  }
+
+  /** The request's status and summary; undefined while the API cannot answer (e.g. PostgreSQL is down). */
+  async summary(requestId: string): Promise<{ status: string; summary: Record<string, number> } | undefined> {
+    const response = await this.fetch(`/status/${requestId}?perPage=1`).catch(() => undefined);
+    return response?.ok ? ((await response.json()) as any) : undefined;
+  }
+
+  /** Polls the summary until `test` holds; fails after `timeoutMs`, or as soon as a watched process exits. */
+  async waitFor(requestId: string, test: (s: NonNullable<Awaited<ReturnType<CampaignApi['summary']>>>) => boolean, timeoutMs: number) {
+    try {
+      return await until(
+        requestId,
+        async () => {
+          const dead = this.watched.filter((p) => p.exited).map((p) => p.name);
+          if (dead.length > 0) throw new Error(`${dead.join(', ')} exited (no process may stop here)`);
+          const s = await this.summary(requestId);
+          return s && test(s) ? s : (await sleep(200), undefined);
+        },
+        timeoutMs,
+      );
+    } catch (error) {
+      throw new Error(`${(error as Error).message}; last: ${JSON.stringify(await this.summary(requestId))}\n${this.processes.outputs()}`);
+    }
+  }
+
+  /** Every destination of the request, 1,000 a page. */
+  async details<T extends StatusDetail = StatusDetail>(requestId: string, total: number): Promise<T[]> {
+    const all: T[] = [];
+    for (let page = 1; all.length < total; page++) {
+      const body: any = await (await this.fetch(`/status/${requestId}?page=${page}&perPage=1000`)).json();
+      all.push(...body.details);
+      if (body.details.length === 0) break;
+    }
+    return all;
+  }
 }
