@@ -10,6 +10,7 @@
  * - `previewed`: a dry run whose only problems are per destination: 200, `rejected` destinations.
  */
 import { SEED_EXAMPLE } from './seed-example';
+import { seededRandom } from '../../bench/support/stats';
 
 export type Target = 'call' | 'dryRun' | 'csv';
 
@@ -37,18 +38,6 @@ export interface HostileCase {
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Path = (string | number)[];
-
-/** mulberry32: a small, seeded PRNG, so the corpus is the same on every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A copy that keeps own `__proto__` / `constructor` keys as plain data keys (JSON round trip). */
 const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value));
@@ -776,7 +765,7 @@ function csvCases(nextId: () => string, random: () => number): Omit<HostileCase,
  * is refused, and none can undo another, so the combination is refused too).
  */
 export function buildHostileCorpus(seed = 20_251_122, combinations = 2_600): Corpus {
-  const random = prng(seed);
+  const random = seededRandom(seed); // the same corpus on every run
   const cases: HostileCase[] = [];
   let counter = 0;
   const nextId = () => `hostile-${++counter}`;
