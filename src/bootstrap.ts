@@ -3,6 +3,13 @@ import { EMBEDDED_POSTGRES_MAX_CONNECTIONS } from './local-infra/embedded-postgr
 import { LocalInfrastructure, startLocalInfrastructure } from './local-infra/local-infrastructure';
 
 const DEFAULT_POOL_SIZE = 20;
+/**
+ * Small on purpose: the call path's statements take well under a millisecond each, and PostgreSQL does
+ * best with about twice as many busy sessions as it has cores. With 20 per pool, a burst of call events put
+ * dozens of backends on two cores at once, and the dispatcher's claims (on connections of their own)
+ * waited behind them: the refill benchmark's p99 was 11-18 ms at 20, 8-9 ms at 4 (BENCHMARKS.md).
+ */
+const DEFAULT_CALL_POOL_SIZE = 4;
 
 /** Reads the environment and starts whatever it leaves out (embedded PostgreSQL, private Redis). */
 export async function resolveConfig(log: (message: string) => void = console.log): Promise<{ config: ResolvedConfig; infrastructure: LocalInfrastructure }> {
@@ -19,6 +26,7 @@ export async function resolveConfig(log: (message: string) => void = console.log
     redisUrl: infrastructure.redisUrl,
     localMode: infrastructure.embeddedPostgres,
     databasePoolSize: infrastructure.embeddedPostgres ? EMBEDDED_POSTGRES_MAX_CONNECTIONS : (base.databasePoolSize ?? DEFAULT_POOL_SIZE),
+    databaseCallPoolSize: infrastructure.embeddedPostgres ? EMBEDDED_POSTGRES_MAX_CONNECTIONS : (base.databaseCallPoolSize ?? DEFAULT_CALL_POOL_SIZE),
   };
   return { config, infrastructure };
 }

@@ -21,6 +21,9 @@ class EnvironmentSchema {
   @IsOptional() @Transform(toInt) @IsInt() @Min(2)
   DATABASE_POOL_SIZE?: number;
 
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1)
+  DATABASE_CALL_POOL_SIZE?: number;
+
   @IsOptional() @IsString()
   DATA_DIR = './.data';
 
@@ -147,6 +150,8 @@ export interface AppConfig {
   redisUrl?: string;
   /** PostgreSQL connections per pool of this process (unset: 20, or the embedded database's limit). */
   databasePoolSize?: number;
+  /** PostgreSQL connections of each of a worker's two call-path pools, dial starts and call progress (unset: 4). */
+  databaseCallPoolSize?: number;
   dataDir: string;
   queuePrefix: string;
   voiceProvider: 'simulator' | 'messagebird';
@@ -189,6 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     databaseUrl: parsed.DATABASE_URL || undefined,
     redisUrl: parsed.REDIS_URL || undefined,
     databasePoolSize: parsed.DATABASE_POOL_SIZE,
+    databaseCallPoolSize: parsed.DATABASE_CALL_POOL_SIZE,
     dataDir: parsed.DATA_DIR,
     queuePrefix: parsed.QUEUE_PREFIX,
     voiceProvider: parsed.VOICE_PROVIDER,
@@ -268,6 +274,7 @@ export interface ResolvedConfig extends AppConfig {
   /** True when the database is the embedded one: the default organization is bootstrapped. */
   localMode: boolean;
   databasePoolSize: number;
+  databaseCallPoolSize: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -28,10 +28,10 @@ export class CallSql implements OnApplicationShutdown {
   private readonly prepared: boolean;
 
   constructor(@Inject(APP_CONFIG) config: ResolvedConfig) {
-    this.durablePool = logIdleClientErrors(new Pool({ connectionString: config.databaseUrl, max: Math.ceil(config.databasePoolSize / 2) }), 'dial start');
+    this.durablePool = logIdleClientErrors(new Pool({ connectionString: config.databaseUrl, max: config.databaseCallPoolSize }), 'dial start');
     // The embedded PostgreSQL shares one session between all connections: the setting would reach dial starts too.
     const asynchronousCommit = !config.localMode && { options: '-c synchronous_commit=off' };
-    this.progressPool = logIdleClientErrors(new Pool({ connectionString: config.databaseUrl, max: config.databasePoolSize, ...asynchronousCommit }), 'call progress');
+    this.progressPool = logIdleClientErrors(new Pool({ connectionString: config.databaseUrl, max: config.databaseCallPoolSize, ...asynchronousCommit }), 'call progress');
     this.claimPool = logIdleClientErrors(new Pool({ connectionString: config.databaseUrl, max: 2, ...asynchronousCommit }), 'claim');
     this.prepared = !config.localMode;
   }
