@@ -1,3 +1,5 @@
+import { DataSource } from 'typeorm';
+import { Call } from '../src/campaigns/call.entity';
 import { startTestApp, TestApp } from './support/test-app';
 
 const KEY = 'x-credential-api-key';
@@ -70,6 +72,39 @@ describe('campaign list, detail filters and timeline (the dashboard reads these)
     const completed = await get('/status/second?status=completed&outcome=answered');
     expect(completed.body.pagination.total).toBe(8);
     expect((await get('/status/second?status=queued')).body.pagination.total).toBe(0);
+  });
+
+  it('shows every stored field of a destination as the call entity holds it, timestamps as ISO text', async () => {
+    const page = await get('/status/second?perPage=20');
+    const calls = await t.app.get(DataSource).getRepository(Call).find({ where: { phone: phoneOf(1) } });
+    const stored = calls.find((c) => page.body.details.some((d: Raw) => d.callId === c.id))!;
+    const shown = page.body.details.find((d: Raw) => d.callId === stored.id);
+    expect(shown).toEqual({
+      requestId: 'second',
+      callId: stored.id,
+      caller: CALLER,
+      destination: phoneOf(1),
+      status: stored.status,
+      call_state: 'ended',
+      call_status: 'busy',
+      attempts: stored.attempts,
+      dialedAt: stored.dialedAt!.toISOString(),
+      answeredAt: null,
+      endedAt: stored.endedAt!.toISOString(),
+      callFlowSteps: stored.steps,
+      monitorData: stored.monitorData,
+    });
+    const answered = page.body.details.find((d: Raw) => d.destination === phoneOf(0));
+    expect(new Date(answered.answeredAt).toISOString()).toBe(answered.answeredAt);
+    expect(answered.callFlowSteps).toHaveLength(1);
+  });
+
+  it('answers a page beyond any destination with no details, filtered or not', async () => {
+    for (const query of ['page=9007199254740&perPage=1000', 'page=9007199254740&perPage=1000&outcome=busy']) {
+      const far = await get(`/status/second?${query}`);
+      expect(far.status).toBe(200);
+      expect(far.body.details).toEqual([]);
+    }
   });
 
   it('refuses unknown filter values naming the field', async () => {

@@ -1,8 +1,18 @@
 import { CallRequest } from './call-request.entity';
 import { Call, RecordingRecord } from './call.entity';
 
+/**
+ * What a destination's detail is made of: a call entity, or a row read for a status page
+ * (CallDetailsReader), whose timestamps are already ISO text.
+ */
+export type CallDetail = Pick<
+  Call,
+  'id' | 'caller' | 'phone' | 'status' | 'callState' | 'callStatus' | 'attempts' | 'attemptHistory' | 'failureReason' | 'steps' | 'monitorData' | 'recordings'
+> &
+  Record<'nextAttemptAt' | 'dialedAt' | 'answeredAt' | 'endedAt', Date | string | null>;
+
 /** The contract's status document: the request, a summary from counters, and one page of per-destination details. */
-export function toStatusView(request: CallRequest, calls: Call[], page: number, perPage: number, matching = request.totalCalls) {
+export function toStatusView(request: CallRequest, calls: CallDetail[], page: number, perPage: number, matching = request.totalCalls) {
   return {
     ...toCampaignView(request),
     details: calls.map((call) => toDetailView(request.requestId, call)),
@@ -36,7 +46,7 @@ export function toCampaignView(request: CallRequest) {
 
 export type CampaignView = ReturnType<typeof toCampaignView>;
 
-export function toDetailView(requestId: string, call: Call) {
+export function toDetailView(requestId: string, call: CallDetail) {
   return {
     requestId,
     callId: call.id,

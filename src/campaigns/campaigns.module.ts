@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { OrganizationsModule } from '../organizations/organizations.module';
+import { CallDetailsReader } from './call-details.reader';
 import { CallRequest } from './call-request.entity';
 import { Call } from './call.entity';
 import { CampaignControlController } from './campaign-control.controller';
@@ -13,7 +14,7 @@ import { CampaignExportService } from './export/campaign-export.service';
 @Module({
   imports: [TypeOrmModule.forFeature([CallRequest, Call]), OrganizationsModule],
   controllers: [CampaignsController, CampaignControlController, CampaignExportController],
-  providers: [CampaignsService, CampaignControlService, CampaignExportService],
+  providers: [CampaignsService, CampaignControlService, CampaignExportService, CallDetailsReader],
   exports: [CampaignsService],
 })
 export class CampaignsModule {}

@@ -1,7 +1,7 @@
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
-import { Between, DataSource, FindOptionsWhere, Like, Repository } from 'typeorm';
+import { DataSource, Repository } from 'typeorm';
 import { CallFlow } from '../call-flow/call-flow.types';
 import { FlowTemplates } from '../call-flow/message-templates';
 import { normalizeCallFlow } from '../call-flow/normalize-call-flow';
@@ -20,7 +20,7 @@ import { DISPATCH_WAKE_CHANNEL } from '../dispatcher/queue.constants';
 import { Organization } from '../organizations/organization.entity';
 import { RedisService } from '../redis/redis.service';
 import { CallRequest } from './call-request.entity';
-import { Call } from './call.entity';
+import { CallDetailsReader } from './call-details.reader';
 import { StatusView, toCampaignView, toStatusView } from './campaign-status.view';
 import { CreateCallRequestDto } from './create-call-request.dto';
 import { StatusQueryDto } from './status-query.dto';
@@ -41,7 +41,7 @@ export class CampaignsService {
   constructor(
     private readonly db: DataSource,
     @InjectRepository(CallRequest) private readonly requests: Repository<CallRequest>,
-    @InjectRepository(Call) private readonly calls: Repository<Call>,
+    private readonly details: CallDetailsReader,
     private readonly redis: RedisService,
     @Inject(APP_CONFIG) config: ResolvedConfig,
     private readonly clock: Clock,
@@ -174,17 +174,9 @@ export class CampaignsService {
   async status(organization: Organization, requestId: string, query: StatusQueryDto): Promise<StatusView> {
     const request = await this.requestOf(organization, requestId);
     if (!query.status && !query.outcome && !query.phone) return this.statusOf(request, query.page, query.perPage);
-    const where: FindOptionsWhere<Call> = { callRequestId: request.id };
-    if (query.status) where.status = query.status;
-    if (query.outcome) where.callStatus = query.outcome;
-    if (query.phone) where.phone = Like(`%${query.phone}%`);
-    const [calls, matching] = await this.calls.findAndCount({
-      where,
-      order: { destinationIndex: 'ASC' },
-      skip: (query.page - 1) * query.perPage,
-      take: query.perPage,
-    });
-    return toStatusView(request, calls, query.page, query.perPage, matching);
+    const filters = { status: query.status, outcome: query.outcome, phone: query.phone };
+    const { details, matching } = await this.details.filtered(request.id, filters, (query.page - 1) * query.perPage, query.perPage);
+    return toStatusView(request, details, query.page, query.perPage, matching);
   }
 
   /** The organization's campaigns, newest first, without their destinations. */
@@ -242,11 +234,6 @@ export class CampaignsService {
   }
 
   async statusOf(request: CallRequest, page: number, perPage: number): Promise<StatusView> {
-    const from = (page - 1) * perPage;
-    const calls = await this.calls.find({
-      where: { callRequestId: request.id, destinationIndex: Between(from, from + perPage - 1) },
-      order: { destinationIndex: 'ASC' },
-    });
-    return toStatusView(request, calls, page, perPage);
+    return toStatusView(request, await this.details.page(request.id, (page - 1) * perPage, perPage), page, perPage);
   }
 }
