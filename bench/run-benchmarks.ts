@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { runCsvUpload } from './csv-upload.bench';
 import { runDispatch } from './dispatch.bench';
 import { runLoad } from './load.bench';
+import { runLoadFloor } from './load-floor.bench';
 import { runStatusPaging } from './status-paging.bench';
 import { runSubmission } from './submission.bench';
 import { runSoak } from './soak.bench';
@@ -27,6 +28,7 @@ const SCENARIOS: Record<string, () => Promise<ScenarioResult>> = {
   'csv-upload': runCsvUpload,
   'webhook-intake': runWebhookIntake,
   load: runLoad,
+  'load-floor': runLoadFloor,
   soak: runSoak,
 };
 /** Run only when named: the soak takes 10 minutes. */
