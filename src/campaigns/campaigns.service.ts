@@ -16,6 +16,7 @@ import { validateRetryPolicy } from '../compliance/retry-policy';
 import { validateMachineDetection } from '../voice/machine-detection';
 import { Clock } from '../common/clock';
 import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
+import { EntityLookup } from '../database/entity-lookup';
 import { DISPATCH_WAKE_CHANNEL } from '../dispatcher/queue.constants';
 import { Organization } from '../organizations/organization.entity';
 import { RedisService } from '../redis/redis.service';
@@ -37,6 +38,8 @@ export interface SubmissionResult {
 @Injectable()
 export class CampaignsService {
   readonly storeMethod: StoreMethod;
+  private readonly byRequestId: EntityLookup<CallRequest>;
+  private readonly byId: EntityLookup<CallRequest>;
 
   constructor(
     private readonly db: DataSource,
@@ -47,6 +50,8 @@ export class CampaignsService {
     private readonly clock: Clock,
   ) {
     this.storeMethod = config.localMode ? 'batched-insert' : 'copy';
+    this.byRequestId = new EntityLookup(db, CallRequest, 'organization_id = $1 AND request_id = $2');
+    this.byId = new EntityLookup(db, CallRequest, 'id = $1');
   }
 
   /**
@@ -82,7 +87,7 @@ export class CampaignsService {
         }),
       )
       .digest('hex');
-    const existing = await this.requests.findOneBy({ organizationId: organization.id, requestId: dto.requestId });
+    const existing = await this.findRequest(organization.id, dto.requestId);
     if (existing) return { created: false, view: await this.resubmission(existing, bodyHash) };
 
     const timing = await planCallingHours(hours.value ?? organization.callingHours, this.clock.now());
@@ -118,7 +123,7 @@ export class CampaignsService {
       throw error;
     }
     // Counters may have moved in the transaction (destinations on the do-not-call list).
-    const view = await this.statusOf(await this.requests.findOneByOrFail({ id: request.id }), 1, 100);
+    const view = await this.statusOf((await this.byId.find(request.id))!, 1, 100);
     await this.wakeDispatchers(organization.id);
     return { created: true, view };
   }
@@ -163,7 +168,7 @@ export class CampaignsService {
   }
 
   findRequest(organizationId: string, requestId: string): Promise<CallRequest | null> {
-    return this.requests.findOneBy({ organizationId, requestId });
+    return this.byRequestId.find(organizationId, requestId);
   }
 
   /** New calls are waiting: every dispatcher of the organization looks at its backlog now. */
@@ -220,7 +225,7 @@ export class CampaignsService {
 
   /** Another organization's campaign is indistinguishable from one that does not exist. */
   private async requestOf(organization: Organization, requestId: string): Promise<CallRequest> {
-    const request = await this.requests.findOneBy({ organizationId: organization.id, requestId });
+    const request = await this.findRequest(organization.id, requestId);
     if (!request) throw new NotFoundException(`No call request "${requestId}"`);
     return request;
   }

@@ -1,12 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { DataSource, Repository } from 'typeorm';
+import { EntityLookup } from '../database/entity-lookup';
 import { generateApiKey, hashApiKey } from './api-keys';
 import { Organization } from './organization.entity';
 
 @Injectable()
 export class OrganizationsService {
-  constructor(@InjectRepository(Organization) private readonly organizations: Repository<Organization>) {}
+  private readonly byKeyHash: EntityLookup<Organization>;
+
+  constructor(
+    @InjectRepository(Organization) private readonly organizations: Repository<Organization>,
+    db: DataSource,
+  ) {
+    this.byKeyHash = new EntityLookup(db, Organization, 'api_key_hash = $1');
+  }
 
   /** Creates an organization; the returned API key is the only time it is ever visible. */
   async create(name: string, maxConcurrentCalls: number, apiKey = generateApiKey()): Promise<{ organization: Organization; apiKey: string }> {
@@ -17,7 +25,7 @@ export class OrganizationsService {
   }
 
   findByApiKey(apiKey: string): Promise<Organization | null> {
-    return this.organizations.findOneBy({ apiKeyHash: hashApiKey(apiKey) });
+    return this.byKeyHash.find(hashApiKey(apiKey));
   }
 
   findById(id: string): Promise<Organization | null> {
