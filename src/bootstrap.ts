@@ -4,12 +4,12 @@ import { LocalInfrastructure, startLocalInfrastructure } from './local-infra/loc
 
 const DEFAULT_POOL_SIZE = 20;
 /**
- * Small on purpose: the call path's statements take well under a millisecond each, and PostgreSQL does
- * best with about twice as many busy sessions as it has cores. With 20 per pool, a burst of call events put
- * dozens of backends on two cores at once, and the dispatcher's claims (on connections of their own)
- * waited behind them: the refill benchmark's p99 was 11-18 ms at 20, 8-9 ms at 4 (BENCHMARKS.md).
+ * Small on purpose: the call path's statements take well under a millisecond each, and every session busy
+ * at once competes with the dispatcher's claims (on connections of their own) for PostgreSQL's CPUs. With
+ * 20 per pool, a burst of call events put dozens of backends on two cores and the claims waited behind
+ * them: the refill benchmark's p99 was 11-18 ms at 20, 8-12 ms at 4, 7-8 ms at 2 (BENCHMARKS.md).
  */
-const DEFAULT_CALL_POOL_SIZE = 4;
+const DEFAULT_CALL_POOL_SIZE = 2;
 
 /** Reads the environment and starts whatever it leaves out (embedded PostgreSQL, private Redis). */
 export async function resolveConfig(log: (message: string) => void = console.log): Promise<{ config: ResolvedConfig; infrastructure: LocalInfrastructure }> {

@@ -150,7 +150,7 @@ export interface AppConfig {
   redisUrl?: string;
   /** PostgreSQL connections per pool of this process (unset: 20, or the embedded database's limit). */
   databasePoolSize?: number;
-  /** PostgreSQL connections of each of a worker's two call-path pools, dial starts and call progress (unset: 4). */
+  /** PostgreSQL connections of each of a worker's two call-path pools, dial starts and call progress (unset: 2). */
   databaseCallPoolSize?: number;
   dataDir: string;
   queuePrefix: string;

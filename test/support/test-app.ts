@@ -47,7 +47,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     queuePrefix: redis.prefix,
     localMode: false,
     databasePoolSize: 10,
-    databaseCallPoolSize: 4,
+    databaseCallPoolSize: 2,
     logLevel: 'warn',
     simulator: { scriptPath, speed: options.simulatorSpeed ?? 100 },
     ...options.config,
