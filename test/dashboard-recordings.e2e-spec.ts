@@ -35,7 +35,9 @@ describe('status dashboard: call recordings', () => {
     const recording = await until('the recording in GET /status', async () => {
       const detail = (await t.http.get('/status/recorded').set(KEY, apiKey)).body.details[0];
       return detail.recordings?.[0]?.status === 'done' ? detail.recordings[0] : undefined;
-    });
+      // The call, then the collector's reads with a doubling wait (100 ms × 2^n, 7 reads: up to ~13 s in all):
+      // on a busy machine (the whole suite at once) the default 10 s was seen too short.
+    }, 30_000);
 
     await page.goto(`${t.publicBaseUrl}/dashboard`);
     await page.locator('#key-input').fill(apiKey);
