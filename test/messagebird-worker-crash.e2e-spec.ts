@@ -12,16 +12,19 @@ import { createRedisNamespace, createTestDatabase, TEST_REDIS_URL, TestDatabase 
  * it is still running or ended meanwhile; a call whose placement never reached MessageBird is dialed again.
  * Real processes of the built service (1 API, the workers), the MessageBird double in this process.
  */
-const LEASE_TTL_MS = 3000;
+// B must end at MessageBird after the kill (it is answered then) and before its lease expires and another
+// worker takes it over: B talks ~1.8 s, the lease lives at least 2/3 of its TTL after the kill (4 s).
+// With a 3 s TTL and B talking 3 s, a busy machine (the whole suite at once) let the takeover win.
+const LEASE_TTL_MS = 6000;
 const METRICS_TOKEN = `metrics-${randomBytes(8).toString('hex')}`;
 const caller = '+6582674904';
 const flow = { steps: [{ name: 'play', message: { msg: '{{text}}' } }] };
-// At speed 5 the double speaks 12 ms a character: A talks for about 11 s, B for about 3 s, the others for a fraction.
+// At speed 5 the double speaks 12 ms a character: A talks for about 11 s, B for about 1.8 s, the others for a fraction.
 const A = '+6540000001';
 const B = '+6540000002';
 const C = '+6540000003';
 const OTHERS = ['+6540000004', '+6540000005'];
-const text = (phone: string) => (phone === A ? 'a'.repeat(900) : phone === B ? 'b'.repeat(250) : 'short message');
+const text = (phone: string) => (phone === A ? 'a'.repeat(900) : phone === B ? 'b'.repeat(150) : 'short message');
 
 jest.setTimeout(120_000);
 
