@@ -8,7 +8,7 @@ import { concurrencyCounterKeys } from '../src/voice/simulator/simulator-concurr
 import { intervalsOf, maxConcurrency } from './support/call-timeline';
 import { until } from './support/polling';
 import { PrivatePostgres, startPrivatePostgres } from './support/private-postgres';
-import { CampaignApi, createOrganizationWithCli, ServiceProcess, ServiceProcesses, StatusDetail } from './support/processes';
+import { CampaignApi, createOrganizationWithCli, ServiceProcess, ServiceProcesses, serviceProcessEnv, StatusDetail } from './support/processes';
 import { createRedisNamespace, TEST_REDIS_URL } from './support/test-environment';
 
 /**
@@ -52,10 +52,7 @@ describe('PostgreSQL restarted mid-campaign (1 API + 2 workers, private PostgreS
     witness = new Redis(TEST_REDIS_URL);
     writeFileSync(join(scriptDir, 'script.json'), JSON.stringify(SIMULATOR_SCRIPT));
     const env = {
-      DATABASE_URL: postgres.url,
-      REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: namespace.prefix,
-      DATABASE_POOL_SIZE: '5',
+      ...serviceProcessEnv({ databaseUrl: postgres.url, redisUrl: TEST_REDIS_URL, queuePrefix: namespace.prefix }),
       SIMULATOR_SCRIPT: join(scriptDir, 'script.json'),
       SIMULATOR_SPEED: '10',
       SIMULATOR_CONCURRENCY_KEY: witnessKey,

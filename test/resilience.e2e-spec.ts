@@ -7,7 +7,7 @@ import { PrivateRedis, startPrivateRedis } from '../src/local-infra/private-redi
 import { concurrencyCounterKeys } from '../src/voice/simulator/simulator-concurrency-counter';
 import { intervalsOf, maxConcurrency } from './support/call-timeline';
 import { until } from './support/polling';
-import { CampaignApi, createOrganizationWithCli, sampleSum, scrape, ServiceProcess, ServiceProcesses, StatusDetail } from './support/processes';
+import { CampaignApi, createOrganizationWithCli, sampleSum, scrape, ServiceProcess, ServiceProcesses, serviceProcessEnv, StatusDetail } from './support/processes';
 import { createTestDatabase, TEST_REDIS_URL, TestDatabase } from './support/test-environment';
 
 /**
@@ -57,10 +57,7 @@ describe('1 API + 3 worker processes on one PostgreSQL and one Redis', () => {
     witness = new Redis(TEST_REDIS_URL);
     writeFileSync(join(scriptDir, 'script.json'), JSON.stringify(SIMULATOR_SCRIPT));
     const env = {
-      DATABASE_URL: database.url,
-      REDIS_URL: redis.url,
-      QUEUE_PREFIX: queuePrefix,
-      DATABASE_POOL_SIZE: '5',
+      ...serviceProcessEnv({ databaseUrl: database.url, redisUrl: redis.url, queuePrefix }),
       SIMULATOR_SCRIPT: join(scriptDir, 'script.json'),
       SIMULATOR_SPEED,
       SIMULATOR_CONCURRENCY_KEY: witnessKey,

@@ -7,7 +7,7 @@ import { Client } from 'pg';
 import { writeDebtorCsv } from '../bench/support/debtor-csv';
 import { uploadMultipart } from '../bench/support/multipart-upload';
 import { until } from './support/polling';
-import { createOrganizationWithCli, ServiceProcess, ServiceProcesses } from './support/processes';
+import { createOrganizationWithCli, ServiceProcess, ServiceProcesses, serviceProcessEnv } from './support/processes';
 import { createRedisNamespace, createTestDatabase, TEST_REDIS_URL, TestDatabase } from './support/test-environment';
 
 /**
@@ -42,10 +42,7 @@ describe('API process killed during a CSV upload', () => {
     mkdirSync(spoolDir); // the API processes' TMPDIR: it holds nothing but their spools
     database = await createTestDatabase();
     env = {
-      DATABASE_URL: database.url,
-      REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: namespace.prefix,
-      DATABASE_POOL_SIZE: '5',
+      ...serviceProcessEnv({ databaseUrl: database.url, redisUrl: TEST_REDIS_URL, queuePrefix: namespace.prefix }),
       SIMULATOR_SPEED: '10',
       LOG_LEVEL: 'warn',
       TMPDIR: spoolDir,

@@ -2,6 +2,7 @@ import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { finished } from 'node:stream/promises';
 import { Pool } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { copyText } from '../../src/campaigns/store-calls';
 
 /**
  * The `load-floor` scenario's server: the database work and JSON of the load scenario's two requests and
@@ -24,7 +25,6 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-const copyText = (value: string) => value.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!);
 
 async function submit(body: { requestId: string; destinations: { phone: string; caller: string; properties: object }[]; callFlow: object }) {
   const client = await pool.connect();

@@ -85,7 +85,8 @@ async function insertCallsInBatches(runner: QueryRunner, target: CallsTarget, de
 }
 
 /** PostgreSQL's COPY text format: backslash, tab, newline and carriage return are escaped. */
-function copyText(value: string): string {
+/** A value as COPY's text format needs it: backslash, tab, newline and carriage return escaped. */
+export function copyText(value: string): string {
   return /[\\\t\n\r]/.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]) : value;
 }
 

@@ -11,6 +11,11 @@ const CLI = join(REPO_ROOT, 'dist/cli.js');
 const OUTPUT_KEPT_CHARS = 20_000;
 const STOP_TIMEOUT_MS = 10_000;
 
+/** What every service process of one process test shares: its database, its Redis namespace, and a small pool. */
+export function serviceProcessEnv(options: { databaseUrl: string; redisUrl: string; queuePrefix: string }): Record<string, string> {
+  return { DATABASE_URL: options.databaseUrl, REDIS_URL: options.redisUrl, QUEUE_PREFIX: options.queuePrefix, DATABASE_POOL_SIZE: '5' };
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();

@@ -1,5 +1,5 @@
-import { createServer } from 'node:net';
 import { MessageBirdConfig } from '../../../src/config/app-config';
+import { freePort, serviceProcessEnv } from '../processes';
 import { startTestApp, TestApp } from '../test-app';
 import { DoubleScriptInput } from './callee-script';
 import { MessageBirdDouble } from './messagebird-double';
@@ -19,10 +19,7 @@ export const TEST_SIGNING_KEY = 'test-double-signing-key';
  */
 export function messageBirdProcessEnv(options: { databaseUrl: string; redisUrl: string; queuePrefix: string; double: MessageBirdDouble; port: number }): Record<string, string> {
   return {
-    DATABASE_URL: options.databaseUrl,
-    REDIS_URL: options.redisUrl,
-    QUEUE_PREFIX: options.queuePrefix,
-    DATABASE_POOL_SIZE: '5',
+    ...serviceProcessEnv(options),
     VOICE_PROVIDER: 'messagebird',
     MESSAGEBIRD_ACCESS_KEY: TEST_ACCESS_KEY,
     MESSAGEBIRD_SIGNING_KEY: TEST_SIGNING_KEY,
@@ -68,12 +65,4 @@ export async function startMessageBirdTestApp(
       await close();
     },
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
