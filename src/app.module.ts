@@ -15,6 +15,7 @@ import { SecurityModule } from './common/security.module';
 import { RedisModule } from './redis/redis.module';
 import { UploadsModule } from './uploads/uploads.module';
 import { MessageBirdHttpModule } from './voice/messagebird/messagebird-http.module';
+import { VoicePlatformModule } from './voice/voice-platform.module';
 
 @Module({})
 export class AppModule {
@@ -34,6 +35,7 @@ export class AppModule {
         DashboardModule,
         DispatcherModule.forConfig(config),
         MessageBirdHttpModule.forConfig(config),
+        VoicePlatformModule.forConfig(config),
         MetricsModule,
       ],
       controllers: [HealthController],

@@ -1,6 +1,6 @@
 /** The validated, normalized call flow as stored with a campaign and executed by a voice provider. */
 
-export const STEP_NAMES = ['play', 'gather', 'transfer'] as const;
+export const STEP_NAMES = ['play', 'gather', 'transfer', 'record'] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 
 export interface VoiceMessage {
@@ -40,7 +40,36 @@ export interface TransferStep {
   destination: string;
 }
 
-export type FlowStep = PlayStep | GatherStep | TransferStep;
+/** Locales a record step may ask its transcription in: the `transcribeLocale` list of Bird's "Record a call" command. */
+export const TRANSCRIBE_LOCALES = [
+  'ar-AE', 'ar-SA', 'zh-CN', 'zh-TW', 'da-DK', 'nl-NL', 'en-AU', 'en-GB', 'en-IN', 'en-IE', 'en-NZ', 'en-AB', 'en-ZA', 'en-US',
+  'en-WL', 'fr-FR', 'fr-CA', 'fa-IR', 'de-DE', 'de-CH', 'he-IL', 'hi-IN', 'id-ID', 'it-IT', 'ja-JP', 'ko-KR', 'ms-MY', 'pt-PT',
+  'pt-BR', 'ru-RU', 'es-ES', 'es-US', 'sv-SE', 'ta-IN', 'te-IN', 'th-TH', 'tr-TR', 'vi-VN',
+] as const;
+
+/**
+ * Leaves room for the callee to speak (voicemail, "say why you cannot pay"). It ends when `endKey` is
+ * pressed, after `timeout` seconds of silence, at `maxLength` seconds, or when the callee hangs up; the
+ * flow then goes on with the next step.
+ */
+export interface RecordStep {
+  name: 'record';
+  /** Seconds, 1-3600. */
+  maxLength: number;
+  /** Seconds of silence that end the recording, 1-60. */
+  timeout: number;
+  /** One key: 0-9, * or #. */
+  endKey: string;
+  /** A beep before the recording starts. */
+  beep: boolean;
+  transcribe: boolean;
+  /** One of TRANSCRIBE_LOCALES. */
+  transcribeLocale: string;
+}
+
+export const RECORD_DEFAULTS = { maxLength: 60, timeout: 5, endKey: '#', beep: true, transcribe: false, transcribeLocale: 'en-US' } as const;
+
+export type FlowStep = PlayStep | GatherStep | TransferStep | RecordStep;
 
 export interface CallFlow {
   steps: FlowStep[];
@@ -60,4 +89,6 @@ export const FLOW_LIMITS = {
   maxMessageLength: 1000,
   defaultMaxRetries: 3,
   maxMaxRetries: 10,
+  maxRecordLength: 3600,
+  maxRecordTimeout: 60,
 } as const;

@@ -1,4 +1,5 @@
-import { CallFlow, FlowStep, GatherBranch, GatherStep, TransferStatus, VoiceMessage } from './call-flow.types';
+import { CallFlow, FlowStep, GatherBranch, GatherStep, RecordStep, TransferStatus, VoiceMessage } from './call-flow.types';
+import { RecordingEndedBy, StepRecording } from '../voice/voice-provider';
 import { decideGather, describeStepPath, firstStepPath, nextStepPath, stepAt } from './flow-interpreter';
 import { CallEndedError, CallLeg, FinishedStepReport, runCallFlow, StepReport } from './flow-runner';
 import { listMessages } from './message-templates';
@@ -167,6 +168,14 @@ class FakeLeg implements CallLeg {
     this.calls.push(['transfer', destination]);
     this.maybeEnd('transfer');
     return { status: this.transfers.shift() ?? 'answered', legId: `leg-${this.count.transfer}` };
+  }
+
+  readonly recordings: { durationSeconds: number; endedBy: RecordingEndedBy }[] = [];
+
+  async record(step: RecordStep): Promise<{ recording: StepRecording; transcriptionPending: boolean }> {
+    this.calls.push(['record', step.maxLength, step.endKey]);
+    const { durationSeconds, endedBy } = this.recordings.shift() ?? { durationSeconds: 0, endedBy: 'silence' as const };
+    return { recording: { id: `rec-${this.calls.length}`, durationSeconds, endedBy }, transcriptionPending: step.transcribe };
   }
 }
 

@@ -1,11 +1,12 @@
-import { CallFlow, FlowStep, GatherStep, StepPath } from './call-flow.types';
+import { CallFlow, FlowStep, GatherStep, StepPath, VoiceMessage } from './call-flow.types';
 
 /**
  * The execution rules of a call flow, as pure functions, shared by every voice provider:
  * - steps run in order; the end of a branch's steps ends the call (no fall-through to the steps after its gather);
  * - a gather re-prompts on no input or a key no branch accepts, up to maxRetries prompts in all,
  *   then follows the default branch, or ends the call when there is none;
- * - an answered transfer hands the call over and ends the flow; an unanswered one continues with the next step.
+ * - an answered transfer hands the call over and ends the flow; an unanswered one continues with the next step;
+ * - a record step, however it ended (key, silence, length), continues with the next step.
  */
 
 export function firstStepPath(flow: CallFlow): StepPath | null {
@@ -22,6 +23,11 @@ export function stepAt(flow: CallFlow, path: StepPath): FlowStep {
   }
   if (!step) throw new Error(`no step at path ${JSON.stringify(path)}`);
   return step;
+}
+
+/** The message a step speaks (play, gather); transfer and record speak none. */
+export function stepMessage(step: FlowStep): VoiceMessage | undefined {
+  return step.name === 'play' || step.name === 'gather' ? step.message : undefined;
 }
 
 /** Human-readable location of a step, e.g. `steps[1].branches[0].steps[0]`. */
@@ -49,6 +55,7 @@ export function decideGather(step: GatherStep, key: string, promptNumber: number
 
 export type StepOutcome =
   | { step: 'play' }
+  | { step: 'record' }
   | { step: 'gather'; branchIndex: number | null }
   | { step: 'transfer'; answered: boolean };
 

@@ -1,5 +1,6 @@
-import { CallFlow, StepName, StepPath, TransferStatus, VoiceMessage } from './call-flow.types';
-import { decideGather, describeStepPath, firstStepPath, nextStepPath, StepOutcome, stepAt } from './flow-interpreter';
+import { CallFlow, RecordStep, StepName, StepPath, TransferStatus, VoiceMessage } from './call-flow.types';
+import { decideGather, describeStepPath, firstStepPath, nextStepPath, StepOutcome, stepAt, stepMessage } from './flow-interpreter';
+import type { StepRecording } from '../voice/voice-provider';
 
 /** What a provider that executes a flow step by step itself (the simulator) must be able to do on a live call. */
 export interface CallLeg {
@@ -7,6 +8,11 @@ export interface CallLeg {
   /** Plays the prompt and waits for one key; '' when the callee entered nothing. */
   promptForKey(text: string, message: VoiceMessage, promptNumber: number): Promise<string>;
   transfer(destination: string): Promise<{ status: TransferStatus; legId: string }>;
+  /**
+   * Records the callee until the end key, silence, maxLength or their hang-up (which resolves with
+   * `endedBy: 'hangup'`; the next step then finds the call over). `transcriptionPending`: a transcription follows.
+   */
+  record(step: RecordStep): Promise<{ recording: StepRecording; transcriptionPending: boolean }>;
 }
 
 export interface StepReport {
@@ -24,6 +30,8 @@ export interface FinishedStepReport extends StepReport {
   transferDestination?: string;
   /** The gather followed a branch with `optOut`: the callee asked not to be called again. */
   optOut?: boolean;
+  recording?: StepRecording;
+  transcriptionPending?: boolean;
 }
 
 export interface FlowObserver {
@@ -47,7 +55,7 @@ export async function runCallFlow(flow: CallFlow, messages: string[], leg: CallL
       seq,
       stepName: step.name,
       path: describeStepPath(path),
-      ...(step.name !== 'transfer' && { message: messages[step.message.messageIndex] }),
+      ...(stepMessage(step) && { message: messages[stepMessage(step)!.messageIndex] }),
     };
     observer.stepStarted(report);
     let outcome: StepOutcome;
@@ -81,6 +89,17 @@ export async function runCallFlow(flow: CallFlow, messages: string[], leg: CallL
             transferDestination: step.destination,
           });
           outcome = { step: 'transfer', answered: result.status === 'answered' };
+          break;
+        }
+        case 'record': {
+          const { recording, transcriptionPending } = await leg.record(step);
+          observer.stepFinished({
+            ...report,
+            status: recording.durationSeconds > 0 ? 'success_ok' : 'no_input',
+            recording,
+            ...(transcriptionPending && { transcriptionPending }),
+          });
+          outcome = { step: 'record' };
           break;
         }
       }

@@ -81,7 +81,7 @@ export function listMessages(flow: CallFlow): VoiceMessage[] {
   const out: VoiceMessage[] = [];
   const visit = (steps: FlowStep[]) => {
     for (const step of steps) {
-      if (step.name === 'transfer') continue;
+      if (step.name === 'transfer' || step.name === 'record') continue;
       out.push(step.message);
       if (step.name === 'gather') step.branches.forEach((branch) => visit(branch.callFlow.steps));
     }

@@ -1,10 +1,14 @@
 import { FieldError } from '../common/field-error';
+import { unknownFieldErrors } from '../common/unknown-fields';
 import {
   CallFlow,
   FLOW_LIMITS,
   FlowStep,
   GatherBranch,
+  RECORD_DEFAULTS,
+  RecordStep,
   STEP_NAMES,
+  TRANSCRIBE_LOCALES,
   VoiceMessage,
 } from './call-flow.types';
 
@@ -13,6 +17,17 @@ const DIGIT_PATTERN = /^[0-9*#]$/;
 const EXTENSION_PATTERN = /^Ext:\d{1,10}$/;
 const SIP_URI_PATTERN = /^sips?:[^\s@]+@[^\s@]+$/;
 const LANGUAGE_PATTERN = /^[a-zA-Z]{2,3}([-_][a-zA-Z0-9]{2,8})?$/;
+
+/** The fields each object of a flow may have; any other is refused by name (a misspelling must not be dropped). */
+const KNOWN_FIELDS = {
+  flow: ['steps'],
+  play: ['name', 'message'],
+  gather: ['name', 'message', 'maxRetries', 'branches'],
+  transfer: ['name', 'destination'],
+  record: ['name', 'maxLength', 'timeout', 'endKey', 'beep', 'transcribe', 'transcribeLocale'],
+  branch: ['digit', 'default', 'optOut', 'callFlow'],
+  message: ['msg', 'language', 'lang', 'gender', 'pitch', 'rate'],
+} as const;
 
 export interface NormalizedCallFlow {
   flow: CallFlow;
@@ -48,11 +63,19 @@ class FlowWalker {
     return undefined;
   }
 
+  /** Records an error per unknown field; true when there was none. */
+  private onlyKnown(raw: Raw, known: readonly string[], path: string): boolean {
+    const errors = unknownFieldErrors(raw, known, path);
+    this.errors.push(...errors);
+    return errors.length === 0;
+  }
+
   flow(raw: unknown, path: string, depth: number, required: boolean): CallFlow | undefined {
     if (depth > FLOW_LIMITS.maxDepth) {
       return this.fail(path, `is nested ${depth} levels deep; at most ${FLOW_LIMITS.maxDepth} levels are allowed`);
     }
     if (!isObject(raw)) return this.fail(path, 'must be an object with a "steps" array');
+    const known = this.onlyKnown(raw, KNOWN_FIELDS.flow, path);
     if (!Array.isArray(raw.steps)) return this.fail(`${path}.steps`, 'must be an array of steps');
     if (required && raw.steps.length === 0) return this.fail(`${path}.steps`, 'must contain at least one step');
     const steps: FlowStep[] = [];
@@ -61,12 +84,18 @@ class FlowWalker {
       const step = this.step(rawStep, `${path}.steps[${i}]`, depth);
       if (step) steps.push(step);
     });
-    return { steps };
+    return known ? { steps } : undefined;
   }
 
   private step(raw: unknown, path: string, depth: number): FlowStep | undefined {
     if (!isObject(raw)) return this.fail(path, 'must be an object');
-    switch (raw.name) {
+    const name = raw.name as (typeof STEP_NAMES)[number];
+    if (STEP_NAMES.includes(name) && !this.onlyKnown(raw, KNOWN_FIELDS[name], path)) {
+      // Still walked, so every problem of the step is reported at once.
+      this.step({ ...Object.fromEntries(KNOWN_FIELDS[name].map((field) => [field, raw[field]])) }, path, depth);
+      return undefined;
+    }
+    switch (name) {
       case 'play': {
         const message = this.message(raw.message, `${path}.message`);
         return message && { name: 'play', message };
@@ -77,6 +106,8 @@ class FlowWalker {
         const destination = this.transferDestination(raw.destination, `${path}.destination`);
         return destination === undefined ? undefined : { name: 'transfer', destination };
       }
+      case 'record':
+        return this.record(raw, path);
       default:
         return this.fail(`${path}.name`, `unknown step ${JSON.stringify(raw.name)}; expected one of ${STEP_NAMES.join(', ')}`);
     }
@@ -111,8 +142,31 @@ class FlowWalker {
     return { name: 'gather', message, maxRetries, branches };
   }
 
+  /** Options as in Bird's "Record a call" command; defaults in RECORD_DEFAULTS. */
+  private record(raw: Raw, path: string): RecordStep | undefined {
+    const errorsBefore = this.errors.length;
+    const maxLength = this.integer(raw.maxLength, `${path}.maxLength`, 1, FLOW_LIMITS.maxRecordLength, RECORD_DEFAULTS.maxLength);
+    const timeout = this.integer(raw.timeout, `${path}.timeout`, 1, FLOW_LIMITS.maxRecordTimeout, RECORD_DEFAULTS.timeout);
+    let endKey: string = RECORD_DEFAULTS.endKey;
+    if (raw.endKey !== undefined && raw.endKey !== null) {
+      endKey = typeof raw.endKey === 'number' ? String(raw.endKey) : (raw.endKey as string);
+      if (typeof endKey !== 'string' || !DIGIT_PATTERN.test(endKey)) this.fail(`${path}.endKey`, `must be one key: 0-9, * or #; got ${JSON.stringify(raw.endKey)}`);
+    }
+    const beep = this.boolean(raw.beep, `${path}.beep`, RECORD_DEFAULTS.beep);
+    const transcribe = this.boolean(raw.transcribe, `${path}.transcribe`, RECORD_DEFAULTS.transcribe);
+    let transcribeLocale: string = RECORD_DEFAULTS.transcribeLocale;
+    if (raw.transcribeLocale !== undefined && raw.transcribeLocale !== null) {
+      const known = TRANSCRIBE_LOCALES.find((locale) => typeof raw.transcribeLocale === 'string' && locale.toLowerCase() === raw.transcribeLocale.replace(/_/g, '-').toLowerCase());
+      if (known) transcribeLocale = known;
+      else this.fail(`${path}.transcribeLocale`, `must be one of ${TRANSCRIBE_LOCALES.join(', ')}; got ${JSON.stringify(raw.transcribeLocale)}`);
+    }
+    if (this.errors.length > errorsBefore) return undefined;
+    return { name: 'record', maxLength: maxLength!, timeout: timeout!, endKey, beep: beep!, transcribe: transcribe!, transcribeLocale };
+  }
+
   private branch(raw: unknown, path: string, depth: number): GatherBranch | undefined {
     if (!isObject(raw)) return this.fail(path, 'must be an object');
+    if (!this.onlyKnown(raw, KNOWN_FIELDS.branch, path)) return undefined;
     let digit: string | undefined;
     if (raw.digit !== undefined && raw.digit !== null && raw.digit !== '') {
       digit = typeof raw.digit === 'number' ? String(raw.digit) : (raw.digit as string);
@@ -131,6 +185,7 @@ class FlowWalker {
 
   private message(raw: unknown, path: string): VoiceMessage | undefined {
     if (!isObject(raw)) return this.fail(path, 'must be an object with a "msg"');
+    if (!this.onlyKnown(raw, KNOWN_FIELDS.message, path)) return undefined;
     const { msg } = raw;
     if (typeof msg !== 'string' || msg.trim() === '') return this.fail(`${path}.msg`, 'must be a non-empty string');
     if (msg.length > FLOW_LIMITS.maxMessageLength) {

@@ -15,6 +15,7 @@ export interface DetailFilters {
   outcome?: string;
   /** Part of the destination's number. */
   phone?: string;
+  leftMessage?: boolean;
 }
 
 /**
@@ -45,6 +46,7 @@ export class CallDetailsReader {
     if (filters.status) add('status = ?', filters.status);
     if (filters.outcome) add('call_status = ?', filters.outcome);
     if (filters.phone) add(`strpos(phone, ?) > 0`, filters.phone);
+    if (filters.leftMessage !== undefined) add('left_message = ?', filters.leftMessage);
     const where = conditions.join(' AND ');
     const n = params.length;
     const [details, [{ matching }]] = await Promise.all([

@@ -80,6 +80,10 @@ export class CallRequest {
   @Column({ name: 'suppressed_calls', type: 'int', default: 0 })
   suppressedCalls: number;
 
+  /** Calls whose record step captured a message (voicemail). */
+  @Column({ name: 'left_message_calls', type: 'int', default: 0 })
+  leftMessageCalls: number;
+
   @Column({ name: 'retry_policy', type: 'jsonb', nullable: true })
   retryPolicy: RetryPolicy | null;
 

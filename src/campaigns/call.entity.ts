@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import { CallOutcome, MonitorLeg, StepStatus } from '../voice/voice-provider';
+import { CallOutcome, MonitorLeg, RecordingEndedBy, StepStatus, TranscriptionStatus } from '../voice/voice-provider';
 
 /**
  * `paused`: would be queued, but its campaign is paused (not released until resumed).
@@ -25,6 +25,16 @@ export interface RecordingRecord {
   createdAt: string | null;
 }
 
+/** A record step's recording as stored; the status view adds `file`, its audio through our API. */
+export interface StepRecordingRecord {
+  id: string;
+  durationSeconds: number;
+  endedBy: RecordingEndedBy;
+  status: 'done';
+  /** Added by the status view, never stored. */
+  file?: string;
+}
+
 export interface StepRecord {
   stepName: string;
   path: string;
@@ -37,6 +47,10 @@ export interface StepRecord {
     userPressedDigits: string;
     transfer_status: string | null;
     message?: string;
+    /** Record steps that captured audio. */
+    recording?: StepRecordingRecord;
+    /** Record steps with `transcribe` that captured audio. */
+    transcription?: { status: TranscriptionStatus; text: string | null };
   };
 }
 
@@ -87,6 +101,10 @@ export class Call {
 
   @Column({ type: 'int', default: 0 })
   attempts: number;
+
+  /** A record step of the call captured a message. */
+  @Column({ name: 'left_message', type: 'boolean', default: false })
+  leftMessage: boolean;
 
   /** Campaigns with enableCallRecording: the call's recordings once read from the platform (null until then). */
   @Column({ type: 'jsonb', nullable: true })

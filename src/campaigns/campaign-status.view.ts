@@ -1,5 +1,5 @@
 import { CallRequest } from './call-request.entity';
-import { Call, RecordingRecord } from './call.entity';
+import { Call, RecordingRecord, StepRecord } from './call.entity';
 
 /**
  * What a destination's detail is made of: a call entity, or a row read for a status page
@@ -40,6 +40,7 @@ export function toCampaignView(request: CallRequest) {
       failed: request.failedCalls,
       cancelled: request.cancelledCalls,
       suppressed: request.suppressedCalls,
+      leftMessage: request.leftMessageCalls,
     },
   };
 }
@@ -62,10 +63,19 @@ export function toDetailView(requestId: string, call: CallDetail) {
     answeredAt: call.answeredAt,
     endedAt: call.endedAt,
     ...(call.failureReason && { failureReason: call.failureReason }),
-    callFlowSteps: call.steps,
+    callFlowSteps: call.steps.map((step, seq) => (step.info.recording ? withRecordingFile(requestId, call.id, seq, step) : step)),
     monitorData: call.monitorData,
     ...(call.recordings && { recordings: call.recordings.map((recording) => toRecordingView(requestId, call.id, recording)) }),
   };
+}
+
+/** Where a record step's audio is served (with the API key): the step's position in the call's steps. */
+export function stepRecordingFile(requestId: string, callId: string, seq: number): string {
+  return `/status/${encodeURIComponent(requestId)}/calls/${callId}/steps/${seq}/recording.wav`;
+}
+
+function withRecordingFile(requestId: string, callId: string, seq: number, step: StepRecord): StepRecord {
+  return { ...step, info: { ...step.info, recording: { ...step.info.recording!, file: stepRecordingFile(requestId, callId, seq) } } };
 }
 
 /** A call's recording, with `file`: its audio through our API (with the API key; the platform's keys never leave the service). */

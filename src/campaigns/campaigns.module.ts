@@ -10,11 +10,13 @@ import { CampaignsController } from './campaigns.controller';
 import { CampaignsService } from './campaigns.service';
 import { CampaignExportController } from './export/campaign-export.controller';
 import { CampaignExportService } from './export/campaign-export.service';
+import { LeftMessagesController } from './left-messages.controller';
+import { LeftMessagesService } from './left-messages.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([CallRequest, Call]), OrganizationsModule],
-  controllers: [CampaignsController, CampaignControlController, CampaignExportController],
-  providers: [CampaignsService, CampaignControlService, CampaignExportService, CallDetailsReader],
+  controllers: [CampaignsController, CampaignControlController, CampaignExportController, LeftMessagesController],
+  providers: [CampaignsService, CampaignControlService, CampaignExportService, CallDetailsReader, LeftMessagesService],
   exports: [CampaignsService],
 })
 export class CampaignsModule {}

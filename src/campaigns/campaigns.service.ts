@@ -5,6 +5,8 @@ import { DataSource, Repository } from 'typeorm';
 import { CallFlow } from '../call-flow/call-flow.types';
 import { FlowTemplates } from '../call-flow/message-templates';
 import { normalizeCallFlow } from '../call-flow/normalize-call-flow';
+import { platformFlowErrors } from '../call-flow/platform-flow-check';
+import { VoicePlatformProfile } from '../voice/voice-provider';
 import { FieldValidationException } from '../common/api-error';
 import { canonicalJson } from '../common/canonical-json';
 import { FieldError } from '../common/field-error';
@@ -48,6 +50,7 @@ export class CampaignsService {
     private readonly redis: RedisService,
     @Inject(APP_CONFIG) config: ResolvedConfig,
     private readonly clock: Clock,
+    private readonly platform: VoicePlatformProfile,
   ) {
     this.storeMethod = config.localMode ? 'batched-insert' : 'copy';
     this.byRequestId = new EntityLookup(db, CallRequest, 'organization_id = $1 AND request_id = $2');
@@ -161,7 +164,8 @@ export class CampaignsService {
   /** Checks the call flow and compiles its messages, or refuses it with every problem (and `otherErrors` found before). */
   compileCallFlow(raw: unknown, otherErrors: FieldError[] = []): { flow: CallFlow; templates: FlowTemplates } {
     const { result: normalized, errors: flowErrors } = normalizeCallFlow(raw);
-    if (!normalized || otherErrors.length > 0) throw new FieldValidationException([...otherErrors, ...flowErrors]);
+    if (normalized) flowErrors.push(...platformFlowErrors(normalized.flow, this.platform));
+    if (!normalized || otherErrors.length > 0 || flowErrors.length > 0) throw new FieldValidationException([...otherErrors, ...flowErrors]);
     const { templates, errors: templateErrors } = FlowTemplates.compile(normalized.flow, normalized.messagePaths);
     if (!templates) throw new FieldValidationException(templateErrors);
     return { flow: normalized.flow, templates };
@@ -178,8 +182,8 @@ export class CampaignsService {
 
   async status(organization: Organization, requestId: string, query: StatusQueryDto): Promise<StatusView> {
     const request = await this.requestOf(organization, requestId);
-    if (!query.status && !query.outcome && !query.phone) return this.statusOf(request, query.page, query.perPage);
-    const filters = { status: query.status, outcome: query.outcome, phone: query.phone };
+    if (!query.status && !query.outcome && !query.phone && query.leftMessage === undefined) return this.statusOf(request, query.page, query.perPage);
+    const filters = { status: query.status, outcome: query.outcome, phone: query.phone, leftMessage: query.leftMessage };
     const { details, matching } = await this.details.filtered(request.id, filters, (query.page - 1) * query.perPage, query.perPage);
     return toStatusView(request, details, query.page, query.perPage, matching);
   }

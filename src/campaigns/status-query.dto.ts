@@ -38,6 +38,12 @@ export class StatusQueryDto extends PageQueryDto {
   @IsOptional()
   @Matches(PHONE_DIGITS, { message: PHONE_DIGITS_MESSAGE })
   phone?: string;
+
+  @ApiPropertyOptional({ example: true, description: 'true: only destinations that left a message at a record step; false: only those that did not' })
+  @IsOptional()
+  @Transform(booleanFromText)
+  @IsBoolean({ message: 'must be true or false' })
+  leftMessage?: boolean;
 }
 
 export class TimelineQueryDto {

@@ -97,6 +97,9 @@ export class CallEventsService implements OnModuleInit, BeforeApplicationShutdow
       case 'step-finished':
         await this.recordStep(event);
         return;
+      case 'transcription':
+        await this.recordTranscription(event);
+        return;
       case 'ended':
         await this.endCall(event.callId, event.at, event.outcome, event.reason ?? null, slotReleased);
         return;
@@ -109,6 +112,8 @@ export class CallEventsService implements OnModuleInit, BeforeApplicationShutdow
    */
   private async recordStep(event: Extract<VoiceEvent, { type: 'step-started' | 'step-finished' }>): Promise<void> {
     const finished = event.type === 'step-finished';
+    // A recording with nothing in it is no message: the step is `no_input`, without a recording.
+    const recording = finished && event.recording && event.recording.durationSeconds > 0 ? event.recording : undefined;
     const record: StepRecord = {
       stepName: event.stepName,
       path: event.path,
@@ -121,10 +126,13 @@ export class CallEventsService implements OnModuleInit, BeforeApplicationShutdow
         userPressedDigits: (finished && event.userPressedDigits) || '',
         transfer_status: (finished && event.transferStatus) || null,
         ...(event.message !== undefined && { message: event.message }),
+        ...(recording && { recording: { ...recording, status: 'done' as const } }),
+        ...(recording && finished && event.transcriptionPending && { transcription: { status: 'pending' as const, text: null } }),
       },
     };
     const leg = finished && event.leg ? JSON.stringify([event.leg]) : '[]';
     if (finished && event.optOut) await this.optOut(event.callId);
+    if (recording) await this.countLeftMessage(event.callId);
     await this.sql.progress(
       `UPDATE calls SET
          steps = CASE
@@ -136,6 +144,29 @@ export class CallEventsService implements OnModuleInit, BeforeApplicationShutdow
          updated_at = now()
        WHERE id = $1`,
       [event.callId, event.seq, JSON.stringify(record), finished, leg],
+    );
+  }
+
+  /** The first message a call leaves counts once on its campaign. */
+  private async countLeftMessage(callId: string): Promise<void> {
+    await this.sql.progress(
+      `WITH marked AS (UPDATE calls SET left_message = true WHERE id = $1 AND NOT left_message RETURNING call_request_id)
+       UPDATE call_requests r SET left_message_calls = left_message_calls + 1, updated_at = now() FROM marked m WHERE r.id = m.call_request_id`,
+      [callId],
+    );
+  }
+
+  /**
+   * A transcription lands on the record step that made its recording (matched by the recording's id, so a
+   * late one never lands on a later attempt's step), once; it may come long after the call ended.
+   */
+  private async recordTranscription(event: Extract<VoiceEvent, { type: 'transcription' }>): Promise<void> {
+    const transcription = { status: event.status, text: event.status === 'done' ? (event.text ?? '') : null };
+    await this.sql.progress(
+      `UPDATE calls SET steps = jsonb_set(steps, ARRAY[$2::text, 'info', 'transcription'], $4::jsonb), updated_at = now()
+       WHERE id = $1 AND steps -> ($2::int) -> 'info' -> 'recording' ->> 'id' = $3
+         AND coalesce(steps -> ($2::int) -> 'info' -> 'transcription' ->> 'status', 'pending') = 'pending'`,
+      [event.callId, event.seq, event.recordingId, JSON.stringify(transcription)],
     );
   }
 

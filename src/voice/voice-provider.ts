@@ -9,6 +9,19 @@ export const CALL_OUTCOMES: CallOutcome[] = ['answered', 'busy', 'no_answer', 'f
 /** Outcome of one step, as shown in `callFlowSteps[].info.status`. */
 export type StepStatus = 'in_progress' | 'success_ok' | 'no_input' | 'failed' | 'interrupted';
 
+/** How a record step's recording ended. */
+export type RecordingEndedBy = 'key' | 'silence' | 'maxLength' | 'hangup';
+
+/** What a record step captured; `durationSeconds` 0 means the callee said nothing. */
+export interface StepRecording {
+  /** The platform's recording id (the simulator's: `sim-rec-…`). */
+  id: string;
+  durationSeconds: number;
+  endedBy: RecordingEndedBy;
+}
+
+export type TranscriptionStatus = 'pending' | 'done' | 'failed';
+
 export interface MonitorLeg {
   uuid: string;
   type: 'outbound' | 'transfer';
@@ -52,7 +65,13 @@ export type VoiceEvent =
       leg?: MonitorLeg;
       /** The callee chose a branch with `optOut`: put the number on the do-not-call list. */
       optOut?: boolean;
+      /** A record step's recording (none when the platform made none). */
+      recording?: StepRecording;
+      /** A record step with `transcribe`: its transcription is on its way (a `transcription` event follows). */
+      transcriptionPending?: boolean;
     } & StepEventBase)
+  /** The text of a record step's recording, possibly long after the call ended; `seq` is the record step's. */
+  | { type: 'transcription'; callId: string; at: Date; seq: number; recordingId: string; status: 'done' | 'failed'; text?: string }
   | { type: 'ended'; callId: string; at: Date; outcome: CallOutcome; reason?: string };
 
 export type StepStartedEvent = Extract<VoiceEvent, { type: 'step-started' }>;
@@ -102,4 +121,24 @@ export abstract class VoiceProvider {
   adopt(_request: DialRequest, _providerCallId: string, _progress: AdoptedProgress): void {
     throw new Error('this voice platform cannot take over calls');
   }
+}
+
+/**
+ * What the deployment's voice platform can do, known in every process (the API checks submissions
+ * against it without binding a VoiceProvider): a flow option the platform cannot honour is refused at
+ * submission, never silently changed.
+ */
+export abstract class VoicePlatformProfile {
+  /** The platform's name as customers know it, for error messages ("MessageBird classic"). */
+  abstract readonly platform: string;
+  /** The record step's `transcribeLocale` values the platform transcribes in. */
+  abstract readonly transcribeLocales: readonly string[];
+  /** The record step's `endKey` values the platform can end a recording with. */
+  abstract readonly recordEndKeys: readonly string[];
+}
+
+/** The audio of a record step's recording, for the API process that streams it to the customer (with their API key). */
+export abstract class RecordingAudioSource {
+  /** `providerCallId` is null for a call that was never placed (which has no recording). */
+  abstract open(recording: { providerCallId: string | null; recordingId: string; durationSeconds: number }): Promise<NodeJS.ReadableStream>;
 }

@@ -13,6 +13,7 @@ import {
 } from './campaign-export.service';
 
 const row = (i: number, overrides: Partial<ExportRow> = {}): ExportRow => ({
+  id: '00000000-0000-4000-8000-000000000007',
   destination_index: i,
   phone: '+6588893322',
   caller: '+6582674904',
@@ -26,6 +27,9 @@ const row = (i: number, overrides: Partial<ExportRow> = {}): ExportRow => ({
   failure_reason: null,
   digits_pressed: '1|',
   transfer_status: null,
+  message_seq: null,
+  message_seconds: null,
+  message_transcription: null,
   property_values: [],
   ...overrides,
 });
@@ -77,8 +81,15 @@ describe('campaign export', () => {
   });
 
   it('writes one row with ISO timestamps, phones as they are and formulas neutralized', () => {
-    const line = toCsvLine(row(7, { failure_reason: '-lost, twice', property_values: ['=1+1', null, '{"a":1}'] }));
-    expect(line).toBe(`7,+6588893322,+6582674904,completed,ended,answered,1,2025-01-02T03:04:05.678Z,,,"'-lost, twice",1|,,'=1+1,,"{""a"":1}"\r\n`);
+    const line = toCsvLine(row(7, { failure_reason: '-lost, twice', property_values: ['=1+1', null, '{"a":1}'] }), 'request_10');
+    expect(line).toBe(`7,+6588893322,+6582674904,completed,ended,answered,1,2025-01-02T03:04:05.678Z,,,"'-lost, twice",1|,,,,,'=1+1,,"{""a"":1}"\r\n`);
+  });
+
+  it("writes a left message's length, where its audio is served, and its transcription (formulas neutralized)", () => {
+    const line = toCsvLine(row(3, { message_seq: 2, message_seconds: 7.5, message_transcription: '=pay "Friday"' }), 'req 1');
+    expect(line).toBe(
+      `3,+6588893322,+6582674904,completed,ended,answered,1,2025-01-02T03:04:05.678Z,,,,1|,,7.5,/status/req%201/calls/00000000-0000-4000-8000-000000000007/steps/2/recording.wav,"'=pay ""Friday"""\r\n`,
+    );
   });
 
   it('reads every page in order and ends the response', async () => {

@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { DataSource, Repository } from 'typeorm';
 import { Organization } from '../../organizations/organization.entity';
 import { CallRequest } from '../call-request.entity';
+import { stepRecordingFile } from '../campaign-status.view';
 import { csvCell, csvLine, phoneCell, UTF8_BOM } from './csv-cells';
 
 /** Calls read per query: one keyset page of the unique index (call_request_id, destination_index). */
@@ -24,12 +25,16 @@ export const FIXED_COLUMNS = [
   'failureReason',
   'digitsPressed',
   'transferStatus',
+  'messageSeconds',
+  'messageFile',
+  'messageTranscription',
 ] as const;
 
 const PROPERTY_PREFIX = 'property:';
 
 /** One calls row as the export reads it: only the columns it writes, never the entity. */
 export interface ExportRow {
+  id: string;
   destination_index: number;
   phone: string;
   caller: string;
@@ -43,6 +48,10 @@ export interface ExportRow {
   failure_reason: string | null;
   digits_pressed: string | null;
   transfer_status: string | null;
+  /** The last record step that captured a message: its position, length, and transcription text. */
+  message_seq: number | null;
+  message_seconds: number | null;
+  message_transcription: string | null;
   /** `properties ->> key` for each property column, in column order (JSON text for objects and arrays). */
   property_values: (string | null)[];
 }
@@ -77,7 +86,7 @@ export function exportFileName(requestId: string): string {
 
 const iso = (value: Date | null): string => (value ? value.toISOString() : '');
 
-export function toCsvLine(row: ExportRow): string {
+export function toCsvLine(row: ExportRow, requestId: string): string {
   return csvLine([
     String(row.destination_index),
     phoneCell(row.phone),
@@ -92,6 +101,9 @@ export function toCsvLine(row: ExportRow): string {
     csvCell(row.failure_reason),
     csvCell(row.digits_pressed),
     csvCell(row.transfer_status),
+    row.message_seconds === null ? '' : String(row.message_seconds),
+    row.message_seq === null ? '' : csvCell(stepRecordingFile(requestId, row.id, row.message_seq)),
+    csvCell(row.message_transcription),
     ...row.property_values.map(csvCell),
   ]);
 }
@@ -141,7 +153,7 @@ export class CampaignExportService {
    */
   async readPage(callRequestId: string, afterIndex: number, propertyKeys: string[], limit = EXPORT_PAGE_SIZE): Promise<ExportRow[]> {
     return this.db.query(
-      `SELECT c.destination_index, c.phone, c.caller, c.status, c.call_state, c.call_status, c.attempts,
+      `SELECT c.id, c.destination_index, c.phone, c.caller, c.status, c.call_state, c.call_status, c.attempts,
               c.dialed_at, c.answered_at, c.ended_at, c.failure_reason,
               (SELECT string_agg(coalesce(s.step -> 'info' ->> 'userPressedDigits', ''), '|' ORDER BY s.n)
                  FROM jsonb_array_elements(c.steps) WITH ORDINALITY AS s(step, n)
@@ -150,9 +162,16 @@ export class CampaignExportService {
                  FROM jsonb_array_elements(c.steps) WITH ORDINALITY AS s(step, n)
                 WHERE s.step ->> 'stepName' = 'transfer'
                 ORDER BY s.n DESC LIMIT 1) AS transfer_status,
+              m.seq AS message_seq, m.seconds AS message_seconds, m.transcription AS message_transcription,
               ARRAY(SELECT c.properties ->> k.key FROM unnest($4::text[]) WITH ORDINALITY AS k(key, ord) ORDER BY k.ord)
                 AS property_values
          FROM calls c
+         LEFT JOIN LATERAL (
+           SELECT (s.n - 1)::int AS seq, (s.step -> 'info' -> 'recording' ->> 'durationSeconds')::float8 AS seconds,
+                  s.step -> 'info' -> 'transcription' ->> 'text' AS transcription
+             FROM jsonb_array_elements(c.steps) WITH ORDINALITY AS s(step, n)
+            WHERE c.left_message AND s.step -> 'info' ? 'recording'
+            ORDER BY s.n DESC LIMIT 1) m ON true
         WHERE c.call_request_id = $1 AND c.destination_index > $2
         ORDER BY c.destination_index
         LIMIT $3`,
@@ -173,7 +192,7 @@ export class CampaignExportService {
       const rows = await this.readPage(prepared.request.id, afterIndex, prepared.propertyKeys);
       if (sink.closed) return 'aborted';
       if (rows.length === 0) break;
-      if (!(await sink.write(rows.map(toCsvLine).join('')))) return 'aborted';
+      if (!(await sink.write(rows.map((row) => toCsvLine(row, prepared.request.requestId)).join('')))) return 'aborted';
       if (rows.length < EXPORT_PAGE_SIZE) break;
       afterIndex = rows[rows.length - 1].destination_index;
     }

@@ -107,6 +107,8 @@ export function segmentAt(flow: CallFlow, messages: string[], callId: string, po
       if (destination === null) return { steps: [fetch('unroutable')] };
       return { steps: [{ action: 'transfer', options: { destination } }, fetch()] };
     }
+    case 'record':
+      throw new Error('TODO(helper): record steps on MessageBird classic');
   }
 }
 

@@ -1,5 +1,5 @@
 import { CallFlow, TransferStatus } from '../../call-flow/call-flow.types';
-import { decideGather, describeStepPath, nextStepPath, StepOutcome, stepAt } from '../../call-flow/flow-interpreter';
+import { decideGather, describeStepPath, nextStepPath, StepOutcome, stepAt, stepMessage } from '../../call-flow/flow-interpreter';
 import { MonitorLeg, VoiceEvent } from '../voice-provider';
 import { FetchReport, FlowPosition, pressedKey } from './call-flow-translation';
 
@@ -28,7 +28,7 @@ export function progressAfter(flow: CallFlow, messages: string[], report: FetchR
     seq: report.seq,
     stepName: step.name,
     path: describeStepPath(report.path),
-    ...(step.name !== 'transfer' && { message: messages[step.message.messageIndex] }),
+    ...(stepMessage(step) && { message: messages[stepMessage(step)!.messageIndex] }),
   };
   const events: VoiceEvent[] = [];
   let outcome: StepOutcome;
@@ -57,6 +57,8 @@ export function progressAfter(flow: CallFlow, messages: string[], report: FetchR
       outcome = { step: 'transfer', answered: result.status === 'answered' };
       break;
     }
+    case 'record':
+      throw new Error('TODO(helper): record steps on MessageBird classic');
   }
   const nextPath = nextStepPath(flow, report.path, outcome);
   if (!nextPath) return { events, next: null };
@@ -75,6 +77,6 @@ export function stepStarted(flow: CallFlow, messages: string[], callId: string, 
     seq: position.seq,
     stepName: step.name,
     path: describeStepPath(position.path),
-    ...(step.name !== 'transfer' && { message: messages[step.message.messageIndex] }),
+    ...(stepMessage(step) && { message: messages[stepMessage(step)!.messageIndex] }),
   };
 }

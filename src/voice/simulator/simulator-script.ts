@@ -1,6 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { TransferStatus } from '../../call-flow/call-flow.types';
 
+/** What a callee does at a record step: speaks `seconds`, then ends it by `endedBy`; `transcript` is what a transcription gives. */
+export interface ScriptedMessage {
+  seconds: number;
+  endedBy: 'key' | 'silence' | 'maxLength' | 'hangup';
+  /** Without one, a transcription asked for fails. */
+  transcript?: string;
+  /** How long the transcription takes after the recording ended (default 2000 ms). */
+  transcriptDelayMs?: number;
+}
+
+const ENDED_BY = ['key', 'silence', 'maxLength', 'hangup'];
+
 /** How one simulated callee behaves. */
 export interface CalleeBehaviour {
   /** What the dialed phone does. */
@@ -16,6 +28,11 @@ export interface CalleeBehaviour {
   transferTalkMs: number;
   /** The callee hangs up this long after answering (null: stays until the flow ends). */
   hangupAfterMs: number | null;
+  /**
+   * What the callee says at each successive record step (one object: at every record step). Without
+   * one the callee stays silent: the recording ends after the step's `timeout` with nothing (`no_input`).
+   */
+  record: ScriptedMessage | ScriptedMessage[] | null;
 }
 
 export interface SimulatorScript {
@@ -40,6 +57,7 @@ export const DEFAULT_SCRIPT: SimulatorScript = {
     transferRingMs: 3000,
     transferTalkMs: 5000,
     hangupAfterMs: null,
+    record: null,
   },
   numbers: {},
 };
@@ -70,6 +88,16 @@ export function parseSimulatorScript(raw: any, source = 'script'): SimulatorScri
     if (b.answer !== undefined) check(OUTCOMES.includes(b.answer), `${key}.answer`);
     if (b.transfer !== undefined) check(OUTCOMES.includes(b.transfer), `${key}.transfer`);
     if (b.digits !== undefined) check(Array.isArray(b.digits) && b.digits.every((d) => typeof d === 'string'), `${key}.digits`);
+    if (b.record !== undefined && b.record !== null) {
+      const messages = Array.isArray(b.record) ? b.record : [b.record];
+      messages.forEach((m, i) => {
+        const field = `${key}.record${Array.isArray(b.record) ? `[${i}]` : ''}`;
+        check(typeof m === 'object' && m !== null && typeof m.seconds === 'number' && m.seconds >= 0, `${field}.seconds`);
+        check(ENDED_BY.includes(m.endedBy), `${field}.endedBy`);
+        check(m.transcript === undefined || typeof m.transcript === 'string', `${field}.transcript`);
+        check(m.transcriptDelayMs === undefined || (typeof m.transcriptDelayMs === 'number' && m.transcriptDelayMs >= 0), `${field}.transcriptDelayMs`);
+      });
+    }
   }
   return script;
 }

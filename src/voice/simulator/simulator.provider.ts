@@ -2,11 +2,13 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleDestroy } fr
 import { randomUUID } from 'node:crypto';
 import { Subject } from 'rxjs';
 import { CallEndedError, CallLeg, runCallFlow } from '../../call-flow/flow-runner';
-import { TransferStatus } from '../../call-flow/call-flow.types';
+import { RecordStep, TransferStatus } from '../../call-flow/call-flow.types';
 import { APP_CONFIG, ResolvedConfig } from '../../config/app-config';
-import { CallOutcome, DialRequest, VoiceEvent, VoiceProvider } from '../voice-provider';
+import { CallOutcome, DialRequest, StepRecording, VoiceEvent, VoiceProvider } from '../voice-provider';
 import { SimulatorConcurrencyCounter } from './simulator-concurrency-counter';
-import { behaviourFor, CalleeBehaviour, loadSimulatorScript, SimulatorScript } from './simulator-script';
+import { behaviourFor, CalleeBehaviour, loadSimulatorScript, ScriptedMessage, SimulatorScript } from './simulator-script';
+
+const DEFAULT_TRANSCRIPT_DELAY_MS = 2000;
 
 /**
  * The default voice platform: a deterministic telephone network in this process.
@@ -39,7 +41,7 @@ export class SimulatorProvider extends VoiceProvider implements OnModuleDestroy,
     const emit = counter
       ? (event: VoiceEvent) => (event.type === 'ended' ? void counter.ended(providerCallId).then(() => this.subject.next(event)) : this.subject.next(event))
       : (event: VoiceEvent) => this.subject.next(event);
-    const call = new SimulatedCall(request, behaviourFor(this.script, request.phone), this.script, this.speed, emit);
+    const call = new SimulatedCall(request, behaviourFor(this.script, request.phone), this.script, this.speed, emit, (ms, fn) => this.later(ms, fn));
     this.live.set(providerCallId, call);
     await counter?.started(providerCallId, request.phone);
     call
@@ -56,6 +58,17 @@ export class SimulatorProvider extends VoiceProvider implements OnModuleDestroy,
   onModuleDestroy(): void {
     this.closed = true;
     for (const call of this.live.values()) call.hangup();
+    for (const timer of this.transcriptions) clearTimeout(timer);
+  }
+
+  /** Transcriptions arrive after their call may have ended, so their timers belong to the provider, not the call. */
+  private readonly transcriptions = new Set<NodeJS.Timeout>();
+  private later(ms: number, fn: () => void): void {
+    const timer = setTimeout(() => {
+      this.transcriptions.delete(timer);
+      fn();
+    }, ms / this.speed);
+    this.transcriptions.add(timer);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -67,6 +80,7 @@ class SimulatedCall implements CallLeg {
   private hungUp = false;
   private answered = false;
   private gatherPrompts = 0;
+  private recordSteps = 0;
   private readonly pending = new Set<() => void>();
   private readonly timers = new Set<NodeJS.Timeout>();
 
@@ -76,7 +90,10 @@ class SimulatedCall implements CallLeg {
     private readonly script: SimulatorScript,
     private readonly speed: number,
     private readonly emit: (event: VoiceEvent) => void,
+    private readonly later: (ms: number, fn: () => void) => void,
   ) {}
+
+  private seq = -1;
 
   async run(): Promise<void> {
     const callId = this.request.callId;
@@ -90,7 +107,10 @@ class SimulatedCall implements CallLeg {
       this.emit({ type: 'answered', callId, at: new Date() });
       if (this.callee.hangupAfterMs !== null) this.timer(this.callee.hangupAfterMs, () => this.hangup());
       await runCallFlow(this.request.flow, this.request.messages, this, {
-        stepStarted: (r) => this.emit({ type: 'step-started', callId, at: new Date(), ...r }),
+        stepStarted: (r) => {
+          this.seq = r.seq;
+          this.emit({ type: 'step-started', callId, at: new Date(), ...r });
+        },
         stepFinished: ({ transferLegId, transferDestination, ...r }) =>
           this.emit({
             type: 'step-finished',
@@ -132,6 +152,49 @@ class SimulatedCall implements CallLeg {
     await this.wait(this.callee.transferRingMs);
     if (this.callee.transfer === 'answered') await this.wait(this.callee.transferTalkMs);
     return { status: this.callee.transfer, legId };
+  }
+
+  /**
+   * The callee speaks the scripted seconds (cut at maxLength), then presses the end key, falls silent
+   * for the step's timeout, or hangs up. A silent callee leaves nothing after `timeout` seconds.
+   */
+  async record(step: RecordStep): Promise<{ recording: StepRecording; transcriptionPending: boolean }> {
+    const scripted = this.callee.record;
+    const message: ScriptedMessage | undefined = Array.isArray(scripted) ? scripted[this.recordSteps] : (scripted ?? undefined);
+    this.recordSteps++;
+    const id = `sim-rec-${randomUUID()}`;
+    const seq = this.seq;
+    if (!message || message.seconds <= 0) {
+      await this.wait(step.timeout * 1000);
+      return { recording: { id, durationSeconds: 0, endedBy: 'silence' }, transcriptionPending: false };
+    }
+    let durationSeconds = Math.min(message.seconds, step.maxLength);
+    let endedBy: StepRecording['endedBy'] = message.seconds >= step.maxLength ? 'maxLength' : message.endedBy;
+    const startedAt = Date.now();
+    try {
+      await this.wait(durationSeconds * 1000);
+      if (endedBy === 'silence') await this.wait(step.timeout * 1000);
+    } catch (error) {
+      if (!(error instanceof CallEndedError)) throw error;
+      // Hung up while speaking: what was said so far is kept, as a platform keeps it.
+      durationSeconds = Math.min(durationSeconds, Math.round(((Date.now() - startedAt) * this.speed) / 100) / 10);
+      endedBy = 'hangup';
+      if (durationSeconds <= 0) return { recording: { id, durationSeconds: 0, endedBy }, transcriptionPending: false };
+    }
+    if (endedBy === 'hangup') this.hangup();
+    if (step.transcribe) {
+      this.later(message.transcriptDelayMs ?? DEFAULT_TRANSCRIPT_DELAY_MS, () =>
+        this.emit({
+          type: 'transcription',
+          callId: this.request.callId,
+          at: new Date(),
+          seq,
+          recordingId: id,
+          ...(message.transcript !== undefined ? { status: 'done', text: message.transcript } : { status: 'failed' }),
+        }),
+      );
+    }
+    return { recording: { id, durationSeconds, endedBy }, transcriptionPending: step.transcribe };
   }
 
   /** Waits a scripted duration (scaled by speed); throws CallEndedError if the call ends meanwhile. */

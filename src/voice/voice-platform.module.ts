@@ -1,0 +1,26 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { ResolvedConfig } from '../config/app-config';
+import { MessageBirdPlatformProfile } from './messagebird/messagebird-platform';
+import { SimulatorPlatformProfile, SimulatorRecordingAudio } from './simulator/simulator-platform';
+import { RecordingAudioSource, VoicePlatformProfile } from './voice-provider';
+
+/**
+ * What every process (API and worker) knows of the configured voice platform: its profile (what a flow
+ * may ask of it, checked at submission) and, for the simulator, where a record step's audio comes from.
+ * The one place besides VoiceModule that names the platforms.
+ */
+@Global()
+@Module({})
+export class VoicePlatformModule {
+  static forConfig(config: ResolvedConfig): DynamicModule {
+    const profile = config.voiceProvider === 'messagebird' ? new MessageBirdPlatformProfile() : new SimulatorPlatformProfile();
+    return {
+      module: VoicePlatformModule,
+      providers: [
+        { provide: VoicePlatformProfile, useValue: profile },
+        ...(config.voiceProvider === 'simulator' ? [{ provide: RecordingAudioSource, useValue: new SimulatorRecordingAudio() }] : []),
+      ],
+      exports: [VoicePlatformProfile, ...(config.voiceProvider === 'simulator' ? [RecordingAudioSource] : [])],
+    };
+  }
+}
