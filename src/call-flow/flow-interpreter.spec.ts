@@ -381,4 +381,38 @@ describe('runCallFlow', () => {
     expect(leg.calls).toEqual([]);
     expect(started).toEqual([]);
   });
+
+  describe('record steps', () => {
+    const record = (extra: Partial<RecordStep> = {}): FlowStep => ({
+      name: 'record',
+      maxLength: 60,
+      timeout: 5,
+      endKey: '#',
+      beep: true,
+      transcribe: false,
+      transcribeLocale: 'en-US',
+      ...extra,
+    });
+
+    it('records, reports the recording and a pending transcription, and goes on with the next step however it ended', async () => {
+      nextIndex = 0;
+      const voicemail: CallFlow = { steps: [play('leave a message'), record({ transcribe: true, endKey: '*' }), record(), play('thanks')] };
+      const leg = new FakeLeg();
+      leg.recordings.push({ durationSeconds: 7, endedBy: 'key' }, { durationSeconds: 0, endedBy: 'silence' });
+      const { finished, observer } = recorder();
+      await runCallFlow(voicemail, ['R:leave', 'R:thanks'], leg, observer);
+      expect(leg.calls).toEqual([['speak', 'R:leave', 0], ['record', 60, '*'], ['record', 60, '#'], ['speak', 'R:thanks', 1]]);
+      expect(finished.slice(1, 3)).toEqual([
+        { seq: 1, stepName: 'record', path: 'steps[1]', status: 'success_ok', recording: { id: 'rec-2', durationSeconds: 7, endedBy: 'key' }, transcriptionPending: true },
+        { seq: 2, stepName: 'record', path: 'steps[2]', status: 'no_input', recording: { id: 'rec-3', durationSeconds: 0, endedBy: 'silence' } },
+      ]);
+    });
+
+    it('follows the step after a record step inside a branch', () => {
+      nextIndex = 0;
+      const branchy: CallFlow = { steps: [gather('menu', () => [branch('1', [record(), play('bye')])])] };
+      expect(nextStepPath(branchy, [0, 0, 0], { step: 'record' })).toEqual([0, 0, 1]);
+      expect(nextStepPath(branchy, [0, 0, 1], { step: 'play' })).toBeNull();
+    });
+  });
 });

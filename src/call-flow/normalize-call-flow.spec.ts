@@ -375,4 +375,70 @@ describe('normalizeCallFlow', () => {
       expect(errors).toEqual([{ field: 'body.flow.steps[0].name', message: expect.any(String) }]);
     });
   });
+
+  describe('record steps', () => {
+    it('takes the documented defaults: 60 s, 5 s of silence, #, a beep, no transcription in en-US', () => {
+      expect(accepted({ steps: [{ name: 'record' }] }).flow.steps[0]).toEqual({
+        name: 'record',
+        maxLength: 60,
+        timeout: 5,
+        endKey: '#',
+        beep: true,
+        transcribe: false,
+        transcribeLocale: 'en-US',
+      });
+    });
+
+    it("takes the seed's options, numbers and booleans as text too, and a locale in any case", () => {
+      const step = { name: 'record', maxLength: '3600', timeout: 60, endKey: 7, beep: 'false', transcribe: 'true', transcribeLocale: 'pt_br' };
+      expect(accepted({ steps: [step] }).flow.steps[0]).toEqual({
+        name: 'record',
+        maxLength: 3600,
+        timeout: 60,
+        endKey: '7',
+        beep: false,
+        transcribe: true,
+        transcribeLocale: 'pt-BR',
+      });
+    });
+
+    it('refuses each option out of range, naming it, all at once', () => {
+      const step = { name: 'record', maxLength: 0, timeout: 0, endKey: '##', beep: 1, transcribe: 'yes', transcribeLocale: 'en' };
+      expect(refusedFields({ steps: [play(), step] }).sort()).toEqual(
+        ['maxLength', 'timeout', 'endKey', 'beep', 'transcribe', 'transcribeLocale'].map((f) => `callFlow.steps[1].${f}`).sort(),
+      );
+    });
+
+    it('runs in a branch like any step, and has no message', () => {
+      const { flow, messagePaths } = accepted({ steps: [gather([{ digit: '2', callFlow: { steps: [{ name: 'record', maxLength: 30 }, play('bye')] } }])] });
+      expect((flow.steps[0] as GatherStep).branches[0].callFlow.steps[0]).toMatchObject({ name: 'record', maxLength: 30 });
+      expect(messagePaths).toEqual(['callFlow.steps[0].message.msg', 'callFlow.steps[0].branches[0].callFlow.steps[1].message.msg']);
+    });
+  });
+
+  describe('unknown fields', () => {
+    const message = (field: string, raw: unknown) => normalizeCallFlow(raw).errors.find((e) => e.field === field)?.message;
+
+    it('names a misspelt field wherever it is, with the known name it is closest to', () => {
+      expect(message('callFlow.steps[0].message.langauge', { steps: [play('hi', { langauge: 'en' })] })).toBe('unknown field; did you mean "language"?');
+      expect(message('callFlow.steps[0].maxRetires', { steps: [gather([{ digit: '1' }], { maxRetires: 2 })] })).toBe('unknown field; did you mean "maxRetries"?');
+      expect(message('callFlow.steps[0].branches[0].dgit', { steps: [gather([{ dgit: '1', default: true }])] })).toBe('unknown field; did you mean "digit"?');
+      expect(message('callFlow.stpes', { steps: [play()], stpes: [] })).toBe('unknown field; did you mean "steps"?');
+      expect(message('callFlow.steps[0].destinaton', { steps: [{ name: 'transfer', destination: '+6591991191', destinaton: 'x' }] })).toBe(
+        'unknown field; did you mean "destination"?',
+      );
+    });
+
+    it('lists the known fields when nothing is close, and still reports the step\'s other problems', () => {
+      const { errors } = normalizeCallFlow({ steps: [{ name: 'play', message: { msg: '' }, volume: 11 }] });
+      expect(errors).toEqual([
+        { field: 'callFlow.steps[0].volume', message: 'unknown field; expected one of name, message' },
+        { field: 'callFlow.steps[0].message.msg', message: 'must be a non-empty string' },
+      ]);
+    });
+
+    it("keeps the contract's own fields: language and lang", () => {
+      accepted({ steps: [play('a', { language: 'en' }), play('b', { lang: 'en', gender: 'male', pitch: 1, rate: 2 })] });
+    });
+  });
 });
