@@ -10,7 +10,11 @@ interface Filters {
   status: string;
   outcome: string;
   phone: string;
+  /** '' any, 'true' left a message at a record step, 'false' did not. */
+  leftMessage: string;
 }
+
+const NO_FILTERS: Filters = { status: '', outcome: '', phone: '', leftMessage: '' };
 
 /**
  * One campaign: its summary, a chart of calls over time, and its destinations (GET /status, 50 a page,
@@ -19,7 +23,7 @@ interface Filters {
 export class DetailView {
   requestId: string | null = null;
   private page = 1;
-  private filters: Filters = { status: '', outcome: '', phone: '' };
+  private filters: Filters = NO_FILTERS;
   /** The query whose answer showed a finished campaign: nothing will change until the query does. */
   private finalQuery: string | null = null;
   private timelineFinal = false;
@@ -40,7 +44,7 @@ export class DetailView {
     byId('detail-close').addEventListener('click', () => this.close());
     byId('export-csv').addEventListener('click', () => void this.exportCsv());
     byId('detail-filters').addEventListener('submit', (event) => event.preventDefault());
-    for (const id of ['filter-status', 'filter-outcome']) byId(id).addEventListener('change', () => this.readFilters());
+    for (const id of ['filter-status', 'filter-outcome', 'filter-message']) byId(id).addEventListener('change', () => this.readFilters());
     let debounce: number | undefined;
     byId('filter-phone').addEventListener('input', () => {
       clearTimeout(debounce);
@@ -52,9 +56,10 @@ export class DetailView {
     if (requestId !== this.requestId) {
       this.requestId = requestId;
       this.page = 1;
-      this.filters = { status: '', outcome: '', phone: '' };
+      this.filters = NO_FILTERS;
       byId<HTMLSelectElement>('filter-status').value = '';
       byId<HTMLSelectElement>('filter-outcome').value = '';
+      byId<HTMLSelectElement>('filter-message').value = '';
       byId<HTMLInputElement>('filter-phone').value = '';
       show(byId('filter-error'), false);
       this.finalQuery = null;
@@ -120,6 +125,7 @@ export class DetailView {
     if (this.filters.status) params.set('status', this.filters.status);
     if (this.filters.outcome) params.set('outcome', this.filters.outcome);
     if (this.filters.phone) params.set('phone', this.filters.phone);
+    if (this.filters.leftMessage) params.set('leftMessage', this.filters.leftMessage);
     return params.toString();
   }
 
@@ -136,6 +142,7 @@ export class DetailView {
       status: byId<HTMLSelectElement>('filter-status').value,
       outcome: byId<HTMLSelectElement>('filter-outcome').value,
       phone,
+      leftMessage: byId<HTMLSelectElement>('filter-message').value,
     };
     this.page = 1;
     this.onChange();
@@ -153,7 +160,7 @@ export class DetailView {
     setText(byId('detail-meta'), `${label(doc.source)} campaign · created ${formatTime(doc.createdAt)}${took}`);
     renderIfChanged(byId('detail-summary'), JSON.stringify([doc.status, doc.summary]), () => summary(doc.status, doc.summary));
 
-    const filtered = Boolean(this.filters.status || this.filters.outcome || this.filters.phone);
+    const filtered = Boolean(this.filters.status || this.filters.outcome || this.filters.phone || this.filters.leftMessage);
     const { page, totalPages, total } = doc.pagination;
     const first = total === 0 ? 0 : (page - 1) * doc.pagination.perPage + 1;
     const last = Math.min(total, page * doc.pagination.perPage);
@@ -186,7 +193,29 @@ export class DetailView {
       h('td', { title: call.dialedAt ?? '' }, formatTime(call.dialedAt)),
       h('td', { title: call.answeredAt ?? '' }, formatTime(call.answeredAt)),
       h('td', { title: call.endedAt ?? '' }, formatTime(call.endedAt)),
-      h('td', { class: 'steps-cell' }, this.steps(call), call.recordings?.length ? this.recordings(call.recordings) : null),
+      h('td', { class: 'steps-cell' }, this.steps(call), this.leftMessages(call), call.recordings?.length ? this.recordings(call.recordings) : null),
+    );
+  }
+
+  /** What the callee said at record steps: a player (fetched with the key when pressed) and the transcript. */
+  private leftMessages(call: CallDetail): HTMLElement | null {
+    const recorded = call.callFlowSteps.filter((step) => step.info.recording);
+    if (recorded.length === 0) return null;
+    return h(
+      'div',
+      { class: 'voicemails' },
+      ...recorded.map((step) => {
+        const recording = step.info.recording!;
+        const button = h('button', { type: 'button', class: 'link small', 'data-voicemail': recording.id }, `▶ message (${recording.durationSeconds} s, ended by ${label(recording.endedBy)})`);
+        button.addEventListener('click', () => void this.play(button, { id: recording.id, file: recording.file }));
+        const transcription = step.info.transcription;
+        const text = !transcription
+          ? null
+          : transcription.status === 'done'
+            ? h('blockquote', { class: 'transcript', 'data-transcript': recording.id }, transcription.text || '(nothing was understood)')
+            : h('span', { class: 'muted small', 'data-transcript': recording.id }, transcription.status === 'pending' ? 'transcribing…' : 'transcription failed');
+        return h('div', { class: 'voicemail' }, button, text);
+      }),
     );
   }
 
@@ -204,7 +233,7 @@ export class DetailView {
     );
   }
 
-  private async play(button: HTMLButtonElement, recording: Recording): Promise<void> {
+  private async play(button: HTMLButtonElement, recording: Pick<Recording, 'id' | 'file'>): Promise<void> {
     button.disabled = true;
     try {
       const blob = await (await apiFetch(recording.file)).blob();
@@ -284,6 +313,7 @@ function summary(status: string, s: Summary): Node[] {
     item('failed', s.failed, 'count-failed'),
     item('cancelled', s.cancelled, 'count-cancelled'),
     s.suppressed ? item('suppressed', s.suppressed, 'count-cancelled') : null,
+    s.leftMessage ? item('leftMessage', s.leftMessage, 'count-answered') : null,
   ].filter((node): node is HTMLDivElement => node !== null);
 }
 

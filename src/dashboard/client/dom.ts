@@ -92,6 +92,11 @@ export const LABELS: Record<string, string> = {
   no_input: 'no input',
   in_progress: 'running',
   interrupted: 'interrupted',
+  leftMessage: 'left a message',
+  maxLength: 'max length',
+  key: 'key',
+  silence: 'silence',
+  hangup: 'hang-up',
   api: 'API',
   csv: 'CSV',
 };

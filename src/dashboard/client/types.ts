@@ -26,6 +26,8 @@ export interface Summary {
   cancelled: number;
   /** Destinations on the do-not-call list, never dialed. */
   suppressed?: number;
+  /** Calls that left a message at a record step. */
+  leftMessage?: number;
 }
 
 /** What pause, resume and cancel answer: the campaign without its details. */
@@ -59,10 +61,13 @@ export interface StepInfo {
   userPressedDigits?: string;
   transfer_status?: string | null;
   message?: string | null;
+  /** Record steps that captured a message; `file` streams the .wav with the API key. */
+  recording?: { id: string; durationSeconds: number; endedBy: string; status: string; file: string };
+  transcription?: { status: 'pending' | 'done' | 'failed'; text: string | null };
 }
 
 export interface Step {
-  stepName: 'play' | 'gather' | 'transfer' | string;
+  stepName: 'play' | 'gather' | 'transfer' | 'record' | string;
   path: string;
   startedAt?: string | null;
   endedAt?: string | null;
