@@ -1,5 +1,5 @@
 import { SEED_EXAMPLE } from '../../test/support/seed-example';
-import { FlowTemplates, listMessages } from './message-templates';
+import { FlowTemplates, listMessages, messagePathsOf } from './message-templates';
 import { normalizeCallFlow } from './normalize-call-flow';
 
 /** Normalizes a raw flow (which must be valid) and compiles its templates. */
@@ -133,12 +133,12 @@ describe('FlowTemplates', () => {
       expect(templates.render({ a: 'A', c: 'C' }).error!.message).toBe('missing 1 placeholder(s) used by the call flow: b');
     });
 
-    it('requires only the top-level name of a dotted path, and reports a missing nested field as a render error', () => {
-      const templates = templatesOf(playFlow('Hi {{customer.name}}'));
-      expect(templates.placeholders).toEqual(['customer']);
-      expect(templates.render({ customer: { name: 'Ann' } })).toEqual({ messages: ['Hi Ann'] });
-      const { error } = templates.render({ customer: {} });
-      expect(error).toEqual({ field: 'properties', message: expect.stringContaining('cannot render callFlow.steps[0].message.msg') });
+    it('refuses a dotted path when the flow is compiled: property values are text, numbers or true/false', () => {
+      const { templates, errors } = compileFlow(playFlow('Hi {{customer.name}}'));
+      expect(templates).toBeUndefined();
+      expect(errors).toEqual([
+        { field: 'callFlow.steps[0].message.msg', message: 'is not a valid template: {{customer.name}} reads inside a value; properties are text, numbers or true/false (line 1, column 4)' },
+      ]);
     });
   });
 
@@ -175,13 +175,160 @@ describe('FlowTemplates', () => {
     it('refuses a built-in block without its argument at compile time, not per destination', () => {
       const { templates, errors } = compileFlow(playFlow('Hi {{#if}}x{{/if}}'));
       expect(templates).toBeUndefined();
-      expect(errors).toEqual([{ field: 'callFlow.steps[0].message.msg', message: 'is not a valid template: {{#if}} needs exactly one argument' }]);
+      expect(errors).toEqual([{ field: 'callFlow.steps[0].message.msg', message: 'is not a valid template: {{#if}} needs exactly one argument (line 1, column 4)' }]);
     });
 
     it.each(['{{name', '{{/if}}', '{{#each items}}x{{/if}}', 'Hi {{> header}}'])('refuses %p', (msg) => {
       const { templates, errors } = compileFlow(playFlow(msg));
       expect(templates).toBeUndefined();
       expect(errors).toEqual([{ field: 'callFlow.steps[0].message.msg', message: expect.stringMatching(/^is not a valid template: /) }]);
+    });
+  });
+
+  describe('helpers (issue 14: what is spoken is what was meant)', () => {
+    const refusal = (msg: string) => {
+      const { templates, errors } = compileFlow(playFlow('fine', msg));
+      expect(templates).toBeUndefined();
+      expect(errors).toHaveLength(1);
+      expect(errors[0].field).toBe('callFlow.steps[1].message.msg');
+      return errors[0].message;
+    };
+
+    it('refuses the issue\'s helper chain, naming the message path', () => {
+      expect(refusal('{{#with "constructor"}}{{#with split as |a|}}{{pop (push "x")}}{{/with}}{{/with}}')).toBe(
+        'is not a valid template: the argument of {{#with}} must be a property, not string "constructor" (line 1, column 9)',
+      );
+      expect(refusal('{{#with name}}{{pop (push "x")}}{{/with}}')).toMatch(/^is not a valid template: the helper "pop" is not available; only the blocks/);
+    });
+
+    it.each([
+      ['{{pop name}}', /the helper "pop" is not available/],
+      ['{{name (push "x")}}', /the helper "name" is not available/],
+      ['{{lookup (split name) "x"}}', /the helper "split" is not available/],
+      ['{{#nosuch name}}x{{/nosuch}}', /\{\{#nosuch\}\} is not available/],
+      ['{{#name}}x{{/name}}', /\{\{#name\}\} is not available/],
+      ['{{^name}}x{{/name}}', /\{\{#name\}\} is not available/],
+      ['{{#lookup this "x"}}y{{/lookup}}', /\{\{#lookup\}\} is not available/],
+      ['{{#helperMissing name}}x{{/helperMissing}}', /is not available/],
+      ['{{#blockHelperMissing name}}x{{/blockHelperMissing}}', /is not available/],
+      ['{{log "x"}}', /the helper "log" is not available/],
+      ['{{if name}}', /\{\{if\}\} is a block: write \{\{#if …\}\}…\{\{\/if\}\}/],
+      ['{{each this}}', /is a block/],
+      ['{{> header}}', /partials \(\{\{> name\}\}\) are not supported/],
+      ['{{#> layout}}x{{/layout}}', /partials/],
+      ['{{#*inline "x"}}y{{/inline}}', /decorators \(\{\{\* name\}\}\) are not supported/],
+      ['{{*decorator}}', /decorators/],
+      ['{{{{raw}}}}{{name}}{{{{/raw}}}}', /raw blocks \(\{\{\{\{…\}\}\}\}\) are not supported/],
+      ['{{{{if name}}}}x{{{{/if}}}}', /raw blocks/],
+      ['{{#each this key="x"}}y{{/each}}', /takes no name=value arguments/],
+      ['{{#each 42}}x{{/each}}', /the argument of \{\{#each\}\} must be a property, not number 42/],
+      ['{{#if true}}x{{/if}}', /must be a property, not boolean true/],
+      ['{{lookup this}}', /lookup needs two arguments/],
+      ['{{lookup "x" "length"}}', /the argument of lookup must be a property/],
+      ['{{lookup this "constructor"}}', /"constructor" cannot be a property name/],
+      ['{{constructor}}', /"constructor" cannot be a property name/],
+      ['{{[__proto__]}}', /"__proto__" cannot be a property name/],
+      ['{{#if prototype}}x{{/if}}', /"prototype" cannot be a property name/],
+      ['{{@root.constructor}}', /"constructor" cannot be a property name/],
+      ['{{@foo}}', /@foo is not available/],
+      ['{{@root.name.length}}', /reads inside a value/],
+      ['{{name.length}}', /reads inside a value/],
+      ['{{"name"}}', /is not a property name/],
+    ])('refuses %p when the flow is compiled', (msg, reason) => {
+      expect(refusal(msg)).toMatch(reason);
+    });
+
+    it('renders if, unless, each, with and lookup over the destination\'s own properties', () => {
+      const templates = templatesOf(
+        playFlow(
+          '{{#if vip}}Dear {{name}}{{else}}Hi {{name}}{{/if}}{{#unless paid}}, please pay{{/unless}}.',
+          '{{#with name as |n|}}{{n}}{{/with}} owes {{lookup this "Due Amount"}}',
+          '{{#each this}}{{@key}}={{this}};{{/each}}',
+          '{{lookup @root "name"}} {{#with (lookup this "name")}}{{this}}{{/with}}',
+        ),
+      );
+      expect([...templates.placeholders].sort()).toEqual(['Due Amount', 'name', 'paid', 'vip']);
+      expect(templates.render({ vip: false, paid: false, name: 'Ann', 'Due Amount': 200 })).toEqual({
+        messages: ['Hi Ann, please pay.', 'Ann owes 200', 'vip=false;paid=false;name=Ann;Due Amount=200;', 'Ann Ann'],
+      });
+      expect(templates.render({ vip: true, paid: true, name: 'Ann' }).error).toEqual({
+        field: 'properties',
+        message: 'missing 1 placeholder(s) used by the call flow: Due Amount',
+      });
+    });
+
+    it('lookup with a computed key is an error for a destination without it, never an empty string', () => {
+      const templates = templatesOf(playFlow('{{#each this}}{{lookup @root @key}}{{/each}} and {{lookup this which}}'));
+      expect(templates.placeholders).toEqual(['which']);
+      expect(templates.render({ which: 'which' })).toEqual({ messages: ['which and which'] });
+      expect(templates.render({ which: 'other' }).error).toEqual({
+        field: 'properties',
+        message: 'cannot render callFlow.steps[0].message.msg: "other" is not one of the destination\'s properties',
+      });
+    });
+
+    it('reads a name on its own as a property, even a helper\'s name ({{lookup}}, {{log}}, {{if}}, {{helperMissing}})', () => {
+      const templates = templatesOf(playFlow('{{lookup}} {{log}} {{if}} {{each}} {{with}} {{unless}} {{helperMissing}} {{[blockHelperMissing]}}'));
+      expect(templates.placeholders).toEqual(['lookup', 'log', 'if', 'each', 'with', 'unless', 'helperMissing', 'blockHelperMissing']);
+      const properties = Object.fromEntries(templates.placeholders.map((name) => [name, name.toUpperCase()]));
+      expect(templates.render(properties)).toEqual({ messages: ['LOOKUP LOG IF EACH WITH UNLESS HELPERMISSING BLOCKHELPERMISSING'] });
+      expect(templates.render({ ...properties, log: undefined }).error!.message).toBe('missing 1 placeholder(s) used by the call flow: log');
+    });
+  });
+
+  describe('values (issue 14)', () => {
+    const templates = () => templatesOf(playFlow('Hi {{name}}, you owe {{amount}}; paid: {{paid}}'));
+
+    it('speaks text, numbers and booleans as written', () => {
+      expect(templates().render({ name: 'Ann', amount: 200, paid: true })).toEqual({ messages: ['Hi Ann, you owe 200; paid: true'] });
+      expect(templates().render({ name: 'Ann', amount: 0, paid: false })).toEqual({ messages: ['Hi Ann, you owe 0; paid: false'] });
+      expect(templates().render({ name: 'Ann', amount: -1.5, paid: 'no' })).toEqual({ messages: ['Hi Ann, you owe -1.5; paid: no'] });
+    });
+
+    it.each([
+      [{ first: 'Ann' }, 'an object'],
+      [['Ann'], 'an array'],
+      [{}, 'an object'],
+    ])('refuses a value that is %p, used or not, naming the property', (value, kind) => {
+      expect(templates().render({ name: value, amount: 1, paid: true }).error).toEqual({ field: 'properties.name', message: `must be text, a number or true/false; got ${kind}` });
+      expect(templates().render({ name: 'Ann', amount: 1, paid: true, extra: value }).error).toEqual({ field: 'properties.extra', message: `must be text, a number or true/false; got ${kind}` });
+    });
+
+    it('refuses a reserved property name, used or not', () => {
+      for (const name of ['__proto__', 'constructor', 'prototype']) {
+        const properties = JSON.parse(`{"name": "Ann", "amount": 1, "paid": true, "${name}": "x"}`);
+        expect(templates().render(properties).error).toEqual({ field: `properties.${name}`, message: 'is a reserved name; rename it' });
+      }
+    });
+  });
+
+  describe('nothing to say (issue 14)', () => {
+    it.each([
+      ['{{name}}', { name: '' }, 'empty text'],
+      ['{{name}}', { name: '   ' }, 'only whitespace'],
+      ['{{name}} {{amount}}', { name: '\t', amount: '\n' }, 'only whitespace'],
+      ['{{name}}', { name: '\u200b\ufeff\u00a0' }, 'only whitespace'],
+      ['{{#if vip}}Dear customer{{/if}}', { vip: false }, 'empty text'],
+      ['{{#each this}}{{/each}}', { a: 'x' }, 'empty text'],
+      ['{{#unless paid}}pay{{/unless}} {{! nothing }}', { paid: true }, 'only whitespace'],
+    ])('%p with %p is refused, naming the message', (msg, properties, what) => {
+      const templates = templatesOf(playFlow('Hello', msg));
+      expect(templates.render(properties)).toEqual({
+        error: { field: 'properties', message: `callFlow.steps[1].message.msg renders to ${what}: the callee would hear nothing` },
+      });
+    });
+
+    it('accepts a message with something to say for one destination and refuses it for another', () => {
+      const templates = templatesOf(playFlow('{{#if vip}}Dear customer{{/if}}'));
+      expect(templates.render({ vip: true })).toEqual({ messages: ['Dear customer'] });
+      expect(templates.render({ vip: false }).error!.message).toMatch(/renders to empty text/);
+    });
+  });
+
+  describe('messagePathsOf', () => {
+    it('names every message of a stored flow as submission does', () => {
+      const { result } = normalizeCallFlow(SEED_EXAMPLE.callFlow);
+      expect(messagePathsOf(result!.flow)).toEqual(result!.messagePaths);
     });
   });
 

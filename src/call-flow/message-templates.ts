@@ -2,17 +2,40 @@ import Handlebars from 'handlebars';
 import { FieldError } from '../common/field-error';
 import { CallFlow, FLOW_LIMITS, FlowStep, VoiceMessage } from './call-flow.types';
 
-/** Text for speech, not HTML: nothing is escaped, and a missing property is an error, never an empty string. */
+/**
+ * Text for speech, not HTML: nothing is escaped, and a missing property is an error, never an empty string.
+ *
+ * Only the built-in helpers that make sense for speech exist: the blocks `if`, `unless`, `each`, `with`, and
+ * `lookup` over the destination's own properties (see {@link checkTemplate}). A name without arguments is
+ * always a property, even one named like a helper (`{{lookup}}`, `{{log}}`, `{{if}}`): it is compiled as
+ * `{{./lookup}}`. `knownHelpersOnly` makes Handlebars itself refuse any other helper when it compiles.
+ */
 const handlebars = Handlebars.create();
-// `{{log}}` and `{{lookup}}` must read properties of those names, not call the built-in helpers.
 handlebars.unregisterHelper('log');
-handlebars.unregisterHelper('lookup');
-const COMPILE_OPTIONS: CompileOptions = { strict: true, noEscape: true, knownHelpers: { log: false, lookup: false } };
+handlebars.registerHelper('lookup', ownPropertyLookup);
+const BLOCK_HELPERS = new Set(['if', 'unless', 'each', 'with']);
+/** Names Handlebars would call as helpers when written alone: read as properties instead. */
+const HELPER_NAMES = new Set([...BLOCK_HELPERS, 'lookup', 'log', 'helperMissing', 'blockHelperMissing']);
+const COMPILE_OPTIONS: CompileOptions = {
+  strict: true,
+  noEscape: true,
+  knownHelpersOnly: true,
+  knownHelpers: { if: true, unless: true, each: true, with: true, lookup: true, log: false, helperMissing: false, blockHelperMissing: false },
+};
 const MAX_MISSING_LISTED = 20;
+/** Names that would reach an object's prototype or constructor: never a destination's property. */
+export const RESERVED_PROPERTY_NAMES: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+/** The data variables a template may read: `@root` (the destination's properties) and those of `each`. */
+const DATA_NAMES = new Set(['root', 'index', 'key', 'first', 'last']);
+/** What a callee would hear as nothing: whitespace and invisible format characters (zero-width space, BOM, ...). */
+const NOTHING_TO_SAY = /^[\s\p{Cf}]*$/u;
 
-/** Helpers whose block keeps the surrounding context, so names inside them are destination properties too. */
+/** Text, numbers and booleans are spoken as written (`200`, `true`); anything else would be "[object Object]". */
+export const isSpeakableValue = (value: unknown): boolean =>
+  typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
+
+/** Blocks that keep the surrounding context, so names inside them are destination properties too. */
 const SAME_CONTEXT_BLOCKS = new Set(['if', 'unless']);
-const BUILT_IN_BLOCKS = new Set(['if', 'unless', 'each', 'with']);
 
 interface CompiledMessage {
   path: string;
@@ -35,7 +58,8 @@ export class FlowTemplates {
       const path = messagePaths[message.messageIndex];
       try {
         const ast = handlebars.parse(message.msg);
-        collectPlaceholders(ast, placeholders);
+        checkTemplate(ast as Node);
+        collectPlaceholders(ast as Node, placeholders);
         compiled[message.messageIndex] = { path, render: handlebars.compile(ast, COMPILE_OPTIONS) };
       } catch (error) {
         errors.push({ field: path, message: `is not a valid template: ${firstLine(error)}` });
@@ -45,18 +69,29 @@ export class FlowTemplates {
     return { templates: new FlowTemplates(compiled, [...placeholders]), errors };
   }
 
-  /** Renders every message for one destination, or says why it cannot (`field` is relative to the destination). */
+  /**
+   * Renders every message for one destination, or says why it cannot (`field` is relative to the destination:
+   * `properties` or `properties.<name>`). Refused: a value that is not text, a number or a boolean; a reserved
+   * name; a missing placeholder; a message longer than the limit, or one with nothing to say (empty or
+   * whitespace only), each named by the message's path.
+   */
   render(properties: Record<string, unknown>): { messages?: string[]; error?: FieldError } {
+    for (const name of Object.keys(properties)) {
+      const value = properties[name];
+      if (RESERVED_PROPERTY_NAMES.has(name)) return { error: { field: `properties.${name}`, message: 'is a reserved name; rename it' } };
+      if (value !== null && value !== undefined && !isSpeakableValue(value)) {
+        return { error: { field: `properties.${name}`, message: `must be text, a number or true/false; got ${kindOf(value)}` } };
+      }
+    }
     // A null or absent value would be spoken as nothing: both count as missing. Only the destination's
-    // own properties count: `{{constructor}}` or `{{__proto__}}` must not find Object.prototype's (which
-    // Handlebars then refuses to read, rendering an empty string).
+    // own properties count: `{{toString}}` must not find Object.prototype's.
     const missing = this.placeholders.filter((name) => !Object.prototype.hasOwnProperty.call(properties, name) || properties[name] === undefined || properties[name] === null);
     if (missing.length > 0) {
       const listed = missing.slice(0, MAX_MISSING_LISTED).join(', ');
       const more = missing.length > MAX_MISSING_LISTED ? ` and ${missing.length - MAX_MISSING_LISTED} more` : '';
       return { error: { field: 'properties', message: `missing ${missing.length} placeholder(s) used by the call flow: ${listed}${more}` } };
     }
-    // Rendered against a copy without a prototype, so that a name reached another way (`{{@root.constructor}}`,
+    // Rendered against a copy without a prototype, so that a name reached another way (`{{@root.toString}}`,
     // `{{#with this}}{{toString}}{{/with}}`) is missing in strict mode too instead of silently empty.
     const context = Object.assign(Object.create(null) as Record<string, unknown>, properties);
     const messages: string[] = [];
@@ -70,18 +105,21 @@ export class FlowTemplates {
       if (text.length > FLOW_LIMITS.maxMessageLength) {
         return { error: { field: 'properties', message: `${message.path} renders to ${text.length} characters; at most ${FLOW_LIMITS.maxMessageLength} are allowed` } };
       }
+      if (NOTHING_TO_SAY.test(text)) {
+        return { error: { field: 'properties', message: `${message.path} renders to ${text === '' ? 'empty text' : 'only whitespace'}: the callee would hear nothing` } };
+      }
       messages.push(text);
     }
     return { messages };
   }
 }
 
-/** The flow's messages in pre-order, i.e. in messageIndex order. */
+/** The flow's messages in pre-order, i.e. in messageIndex order. Transfer and record steps have none. */
 export function listMessages(flow: CallFlow): VoiceMessage[] {
   const out: VoiceMessage[] = [];
   const visit = (steps: FlowStep[]) => {
     for (const step of steps) {
-      if (step.name === 'transfer' || step.name === 'record') continue;
+      if (step.name !== 'play' && step.name !== 'gather') continue;
       out.push(step.message);
       if (step.name === 'gather') step.branches.forEach((branch) => visit(branch.callFlow.steps));
     }
@@ -90,7 +128,126 @@ export function listMessages(flow: CallFlow): VoiceMessage[] {
   return out;
 }
 
+/**
+ * The field path of every message of a stored (normalized) flow, indexed by messageIndex, as submission
+ * names them (`callFlow.steps[1].branches[0].callFlow.steps[0].message.msg`): a stored flow keeps its steps
+ * and branches in the order they were sent.
+ */
+export function messagePathsOf(flow: CallFlow): string[] {
+  const paths: string[] = [];
+  const visit = (steps: FlowStep[], prefix: string) => {
+    steps.forEach((step, i) => {
+      if (step.name !== 'play' && step.name !== 'gather') return;
+      paths[step.message.messageIndex] = `${prefix}.steps[${i}].message.msg`;
+      if (step.name === 'gather') step.branches.forEach((branch, j) => visit(branch.callFlow.steps, `${prefix}.steps[${i}].branches[${j}].callFlow`));
+    });
+  };
+  visit(flow.steps, 'callFlow');
+  return paths;
+}
+
 type Node = hbs.AST.Node & Record<string, any>;
+
+class TemplateError extends Error {
+  constructor(message: string, node?: Node) {
+    const at = node?.loc?.start ? ` (line ${node.loc.start.line}, column ${node.loc.start.column + 1})` : '';
+    super(`${message}${at}`);
+  }
+}
+
+const ALLOWED = 'the blocks {{#if}}, {{#unless}}, {{#each}}, {{#with}} and {{lookup this "name"}}';
+
+/**
+ * Refuses what a spoken message has no use for, or what would be spoken as something other than meant:
+ * partials, decorators, raw blocks, hash arguments, literal block arguments (`{{#with "constructor"}}`),
+ * helpers other than {@link ALLOWED}, nested paths (`{{a.b}}`: values are text, numbers or booleans),
+ * reserved names and unknown data variables. Bare names that are helper names become property reads.
+ */
+function checkTemplate(node: Node | undefined): void {
+  if (!node) return;
+  switch (node.type) {
+    case 'Program':
+      node.body.forEach((child: Node) => checkTemplate(child));
+      return;
+    case 'ContentStatement':
+    case 'CommentStatement':
+      return;
+    case 'MustacheStatement':
+      if (node.params.length === 0 && !node.hash) {
+        checkPath(node.path, node);
+        // `{{lookup}}` alone reads the property "lookup": scoped, so Handlebars does not call the helper.
+        if (isSimpleName(node.path) && HELPER_NAMES.has(node.path.parts[0])) node.path.original = `./${node.path.parts[0]}`;
+        return;
+      }
+      checkHelperCall(node);
+      return;
+    case 'BlockStatement': {
+      // A raw block ({{{{name}}}}…{{{{/name}}}}) is the only block whose opening has no strip flags.
+      if (!node.openStrip || !('open' in node.openStrip)) throw new TemplateError('raw blocks ({{{{…}}}}) are not supported', node);
+      const name = isSimpleName(node.path) ? node.path.parts[0] : undefined;
+      if (name === undefined || !BLOCK_HELPERS.has(name)) {
+        throw new TemplateError(`{{#${node.path.original}}} is not available; only ${ALLOWED} are`, node);
+      }
+      if (node.hash) throw new TemplateError(`{{#${name}}} takes no name=value arguments`, node);
+      if (node.params.length !== 1) throw new TemplateError(`{{#${name}}} needs exactly one argument`, node);
+      checkArgument(node.params[0], `{{#${name}}}`);
+      checkTemplate(node.program);
+      checkTemplate(node.inverse);
+      return;
+    }
+    case 'PartialStatement':
+    case 'PartialBlockStatement':
+      throw new TemplateError('partials ({{> name}}) are not supported', node);
+    case 'Decorator':
+    case 'DecoratorBlock':
+      throw new TemplateError('decorators ({{* name}}) are not supported', node);
+    default:
+      throw new TemplateError(`${node.type} is not supported`, node);
+  }
+}
+
+/** A helper call with arguments (`{{name arg}}` or `(name arg)`): only `lookup`, with two arguments. */
+function checkHelperCall(node: Node): void {
+  const name = node.path.type === 'PathExpression' ? node.path.original : JSON.stringify(node.path.value);
+  if (!isSimpleName(node.path) || node.path.parts[0] !== 'lookup') {
+    if (isSimpleName(node.path) && BLOCK_HELPERS.has(node.path.parts[0])) {
+      throw new TemplateError(`{{${name}}} is a block: write {{#${name} …}}…{{/${name}}}`, node);
+    }
+    throw new TemplateError(`the helper "${name}" is not available; only ${ALLOWED} are`, node);
+  }
+  if (node.hash) throw new TemplateError('lookup takes no name=value arguments', node);
+  if (node.params.length !== 2) throw new TemplateError('lookup needs two arguments: {{lookup this "Due Date"}}', node);
+  checkArgument(node.params[0], 'lookup');
+  const [, key] = node.params;
+  if (key.type === 'StringLiteral' || key.type === 'NumberLiteral') {
+    if (RESERVED_PROPERTY_NAMES.has(String(key.value))) throw new TemplateError(`"${key.value}" cannot be a property name`, key);
+  } else checkArgument(key, 'lookup');
+}
+
+/** An argument of a block or of lookup: a property (or `this`, `@root`, `@key`, …) or a lookup, never a literal. */
+function checkArgument(node: Node, of: string): void {
+  if (node.type === 'PathExpression') return checkPath(node, node);
+  if (node.type === 'SubExpression') return checkHelperCall(node);
+  throw new TemplateError(`the argument of ${of} must be a property, not ${node.type.replace(/Literal$/, '').toLowerCase() || 'a value'} ${JSON.stringify(node.original ?? node.value)}`, node);
+}
+
+function checkPath(path: Node, at: Node): void {
+  if (path.type !== 'PathExpression') throw new TemplateError(`{{${JSON.stringify(path.value)}}} is not a property name; write {{name}}`, at);
+  const parts: string[] = path.parts;
+  const reserved = parts.find((part) => RESERVED_PROPERTY_NAMES.has(part));
+  if (reserved !== undefined) throw new TemplateError(`"${reserved}" cannot be a property name`, at);
+  if (path.data) {
+    if (!DATA_NAMES.has(parts[0])) throw new TemplateError(`@${parts[0]} is not available; only @root, @index, @key, @first and @last are`, at);
+    if (parts.length > (parts[0] === 'root' ? 2 : 1)) throw new TemplateError(`{{${path.original}}} reads inside a value; properties are text, numbers or true/false`, at);
+    return;
+  }
+  if (parts.length > 1) throw new TemplateError(`{{${path.original}}} reads inside a value; properties are text, numbers or true/false`, at);
+}
+
+/** `name` or `[name]` (not `this.name`, `../name`, `@name` or a literal). */
+function isSimpleName(path: Node): boolean {
+  return path.type === 'PathExpression' && !path.data && path.depth === 0 && path.parts.length === 1 && !/^\.|this\b/.test(path.original);
+}
 
 function collectPlaceholders(node: Node | undefined, into: Set<string>): void {
   if (!node) return;
@@ -99,31 +256,54 @@ function collectPlaceholders(node: Node | undefined, into: Set<string>): void {
       node.body.forEach((child: Node) => collectPlaceholders(child, into));
       return;
     case 'PathExpression':
-      if (!node.data && node.parts.length > 0 && node.original !== 'this') into.add(node.parts[0]);
+      if (!node.data && node.depth === 0 && node.parts.length > 0) into.add(node.parts[0]);
       return;
     case 'MustacheStatement':
     case 'SubExpression':
     case 'BlockStatement': {
-      const isHelperCall = node.params.length > 0 || (node.hash?.pairs.length ?? 0) > 0 || node.type === 'BlockStatement';
+      const isHelperCall = node.params.length > 0 || node.type === 'BlockStatement';
       if (!isHelperCall) collectPlaceholders(node.path, into);
-      node.params.forEach((param: Node) => collectPlaceholders(param, into));
-      node.hash?.pairs.forEach((pair: Node) => collectPlaceholders(pair.value, into));
-      if (node.type === 'BlockStatement' && BUILT_IN_BLOCKS.has(node.path.original) && node.params.length !== 1) {
-        // Handlebars only says so when it renders, which would blame every destination's properties.
-        throw new Error(`{{#${node.path.original}}} needs exactly one argument`);
+      if (node.path.parts?.[0] === 'lookup' && node.type !== 'BlockStatement' && node.params.length === 2) {
+        // `{{lookup this "Due Date"}}` at the top: "Due Date" is a placeholder like {{[Due Date]}}.
+        const [from, key] = node.params;
+        const fromProperties = from.type === 'PathExpression' && !from.data && from.depth === 0 && from.parts.length === 0;
+        if (fromProperties && (key.type === 'StringLiteral' || key.type === 'NumberLiteral')) into.add(String(key.value));
+        else if (from.type === 'SubExpression') collectPlaceholders(from, into);
+        if (key.type === 'PathExpression' || key.type === 'SubExpression') collectPlaceholders(key, into);
+        return;
       }
-      if (node.type === 'BlockStatement' && SAME_CONTEXT_BLOCKS.has(node.path.original)) {
+      node.params.forEach((param: Node) => collectPlaceholders(param, into));
+      if (node.type === 'BlockStatement' && SAME_CONTEXT_BLOCKS.has(node.path.parts[0])) {
         collectPlaceholders(node.program, into);
         collectPlaceholders(node.inverse, into);
       }
       return;
     }
-    case 'PartialStatement':
-    case 'PartialBlockStatement':
-      throw new Error('partials are not supported');
     default:
       return;
   }
+}
+
+/**
+ * `{{lookup this "Due Date"}}`: one of the destination's own properties, or an error (never an empty
+ * string, never something inherited from a prototype, never a character of a text value).
+ */
+function ownPropertyLookup(from: unknown, key: unknown): unknown {
+  const name = String(key);
+  if (typeof from !== 'object' || from === null || Array.isArray(from)) {
+    throw new Error(`lookup reads the destination's properties ({{lookup this "${name}"}}), not ${kindOf(from)}`);
+  }
+  const value = Object.prototype.hasOwnProperty.call(from, name) ? (from as Record<string, unknown>)[name] : undefined;
+  if (value === undefined || value === null) throw new Error(`"${name}" is not one of the destination's properties`);
+  return value;
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'number') return `the number ${value}`;
+  return `${typeof value === 'string' ? 'the text' : typeof value} ${JSON.stringify(value)}`;
 }
 
 function firstLine(error: unknown): string {
