@@ -1,5 +1,7 @@
 import { E164_PATTERN } from '../call-flow/normalize-call-flow';
+import { isSpeakableValue, RESERVED_PROPERTY_NAMES } from '../call-flow/message-templates';
 import { FieldError } from '../common/field-error';
+import { unknownFieldErrors } from '../common/unknown-fields';
 
 export interface Destination {
   phone: string;
@@ -10,25 +12,12 @@ export interface Destination {
   nextAttemptAt?: Date | null;
 }
 
+/** The fields of one destination; any other is refused by name (a misspelt `propertes` must not be dropped). */
+export const DESTINATION_FIELDS = ['phone', 'caller', 'properties'] as const;
+
+export const PROPERTY_VALUE_MESSAGE = 'must be text, a number or true/false (it is spoken as written)';
+
 export const E164_MESSAGE = 'must be an E.164 phone number such as +6588893322 (pattern ^\\+?[1-9]\\d{1,14}$)';
-
-/**
- * Placeholder values are spoken as text, so nesting is of no use; a value nested thousands of levels
- * deep overflowed the stack while the campaign was hashed and stored (a 500).
- */
-export const MAX_PROPERTY_DEPTH = 32;
-
-/** Without recursion (the point is to refuse what recursion cannot handle); `properties` itself is level 1. */
-function nestedDeeperThan(root: object, limit: number): boolean {
-  const stack: [unknown, number][] = [[root, 1]];
-  while (stack.length > 0) {
-    const [value, depth] = stack.pop()!;
-    if (typeof value !== 'object' || value === null) continue;
-    if (depth > limit) return true;
-    for (const child of Object.values(value)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
-  }
-  return false;
-}
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -36,6 +25,11 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> => type
  * Checks every destination and keeps only the fields we use. Written by hand rather than as nested
  * class-validator DTOs: a campaign may have 100,000 destinations, and building and validating an
  * instance per destination cost more than storing them.
+ *
+ * Property values are spoken: text, numbers and booleans are (as written: `200`, `true`); an object,
+ * an array or null would be "[object Object]" or nothing, so each is refused by its path
+ * (`destinations[0].properties.name`), and so are the names `__proto__`, `constructor` and `prototype`.
+ * A value is never walked into, so nesting of any depth costs nothing.
  */
 export function validateDestinations(raw: unknown[]): { destinations: Destination[]; indexes: number[]; errors: FieldError[] } {
   const destinations: Destination[] = [];
@@ -49,14 +43,19 @@ export function validateDestinations(raw: unknown[]): { destinations: Destinatio
     }
     const { phone, caller, properties } = item;
     const before = errors.length;
+    errors.push(...unknownFieldErrors(item, DESTINATION_FIELDS, `destinations[${i}]`));
     for (const [field, value] of [['phone', phone], ['caller', caller]] as const) {
       if (typeof value !== 'string') errors.push({ field: `destinations[${i}].${field}`, message: 'must be a string' });
       else if (!E164_PATTERN.test(value)) errors.push({ field: `destinations[${i}].${field}`, message: E164_MESSAGE });
     }
     if (properties !== undefined && properties !== null && !isPlainObject(properties)) {
       errors.push({ field: `destinations[${i}].properties`, message: 'must be an object of placeholder values' });
-    } else if (isPlainObject(properties) && nestedDeeperThan(properties, MAX_PROPERTY_DEPTH)) {
-      errors.push({ field: `destinations[${i}].properties`, message: `must not nest values more than ${MAX_PROPERTY_DEPTH} levels deep` });
+    } else if (isPlainObject(properties)) {
+      for (const name of Object.keys(properties)) {
+        const field = `destinations[${i}].properties.${name}`;
+        if (RESERVED_PROPERTY_NAMES.has(name)) errors.push({ field, message: 'is a reserved name (__proto__, constructor and prototype cannot be placeholders); rename it' });
+        else if (!isSpeakableValue(properties[name])) errors.push({ field, message: `${PROPERTY_VALUE_MESSAGE}; got ${kindOf(properties[name])}` });
+      }
     }
     if (errors.length === before) {
       destinations.push({ phone: phone as string, caller: caller as string, properties: (properties as Record<string, unknown>) ?? {} });
@@ -65,3 +64,6 @@ export function validateDestinations(raw: unknown[]): { destinations: Destinatio
   });
   return { destinations, indexes, errors };
 }
+
+const kindOf = (value: unknown): string =>
+  value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : typeof value === 'number' ? `the number ${value}` : typeof value;
