@@ -321,3 +321,12 @@ describe('agreement with a plain wall-clock check', () => {
     }
   });
 });
+
+describe('validateCallingHours: unknown fields (issue 14)', () => {
+  it('refuses a misspelt field with a "did you mean" hint, and an unrelated one with the known fields', () => {
+    expect(validateCallingHours({ start: '09:00', end: '20:00', days: ['mon'], timeZone: 'Asia/Singapore', from: '08:00' }, 'callingHours').errors).toEqual([
+      { field: 'callingHours.timeZone', message: 'unknown field; did you mean "timezone"?' },
+      { field: 'callingHours.from', message: 'unknown field; expected one of start, end, days, timezone' },
+    ]);
+  });
+});

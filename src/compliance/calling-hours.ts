@@ -1,5 +1,6 @@
 import { IANAZone } from 'luxon';
 import { FieldError } from '../common/field-error';
+import { unknownFieldErrors } from '../common/unknown-fields';
 
 /*
  * Calling hours in the callee's local time: a daily window, on some days of the week, checked in each of the
@@ -47,7 +48,8 @@ const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
 const START_TIME = /^([01]\d|2[0-3]):([0-5]\d)$/;
 const END_TIME = /^(?:([01]\d|2[0-3]):([0-5]\d)|(24):(00))$/;
-const KNOWN_KEYS = new Set(['start', 'end', 'days', 'timezone']);
+/** The fields of a calling-hours window; any other is refused by name, with a "did you mean" hint. */
+const KNOWN_KEYS = ['start', 'end', 'days', 'timezone'] as const;
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -65,9 +67,7 @@ export function validateCallingHours(raw: unknown, path: string): { value?: Call
   const example = '{"start": "09:00", "end": "20:00", "days": ["mon", "tue", "wed", "thu", "fri"], "timezone": "Asia/Singapore"}';
   if (!isObject(raw)) return { errors: [{ field: path, message: `must be an object such as ${example}` }] };
   const errors: FieldError[] = [];
-  for (const key of Object.keys(raw)) {
-    if (!KNOWN_KEYS.has(key)) errors.push({ field: `${path}.${key}`, message: `is not a calling-hours setting; use ${[...KNOWN_KEYS].join(', ')}` });
-  }
+  errors.push(...unknownFieldErrors(raw, KNOWN_KEYS, path));
 
   let start: number | undefined;
   if (typeof raw.start !== 'string' || (start = minutesOf(raw.start, START_TIME)) === undefined) {

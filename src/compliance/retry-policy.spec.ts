@@ -32,4 +32,13 @@ describe('retry policy', () => {
     expect(retryDelayMs(jittered, 'busy', 1, 0)).toBe(270_000);
     expect(retryDelayMs(jittered, 'busy', 1, 0.999999)).toBeCloseTo(330_000, -1);
   });
+
+  it('refuses unknown fields of retry and of each rule, with a "did you mean" hint (issue 14)', () => {
+    expect(validateRetryPolicy({ busy: { maxAttemps: 2, delaySeconds: 60 }, noAnswer: {}, backof: 'fixed', sometimes: 1 }).errors).toEqual([
+      { field: 'retry.noAnswer', message: 'unknown field; did you mean "no_answer"?' },
+      { field: 'retry.backof', message: 'unknown field; did you mean "backoff"?' },
+      { field: 'retry.sometimes', message: 'unknown field; expected one of busy, no_answer, failed, machine, backoff, maxDelaySeconds, jitter' },
+      { field: 'retry.busy.maxAttemps', message: 'unknown field; did you mean "maxAttempts"?' },
+    ]);
+  });
 });

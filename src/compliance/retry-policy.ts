@@ -1,4 +1,5 @@
 import { FieldError } from '../common/field-error';
+import { unknownFieldErrors } from '../common/unknown-fields';
 import { CallOutcome } from '../voice/voice-provider';
 
 export const RETRY_OUTCOMES = ['busy', 'no_answer', 'failed', 'machine'] as const;
@@ -38,6 +39,10 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   jitter: 0.1,
 };
 
+/** The fields of `retry` and of each of its rules; any other is refused by name, with a "did you mean" hint. */
+const RETRY_FIELDS = [...RETRY_OUTCOMES, 'backoff', 'maxDelaySeconds', 'jitter'] as const;
+const RETRY_RULE_FIELDS = ['maxAttempts', 'delaySeconds'] as const;
+
 const LIMITS = { maxAttempts: 10, delaySeconds: 7 * 86_400 };
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -46,8 +51,7 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
 export function validateRetryPolicy(raw: unknown, path = 'retry'): { value?: RetryPolicy; errors: FieldError[] } {
   const errors: FieldError[] = [];
   if (!isObject(raw)) return { errors: [{ field: path, message: 'must be an object such as {"busy": {"maxAttempts": 3, "delaySeconds": 300}}' }] };
-  const known = new Set<string>([...RETRY_OUTCOMES, 'backoff', 'maxDelaySeconds', 'jitter']);
-  for (const key of Object.keys(raw)) if (!known.has(key)) errors.push({ field: `${path}.${key}`, message: `is not a retry setting; use ${[...known].join(', ')}` });
+  errors.push(...unknownFieldErrors(raw, RETRY_FIELDS, path));
 
   const integer = (value: unknown, field: string, min: number, max: number, fallback: number): number => {
     if (value === undefined) return fallback;
@@ -66,6 +70,7 @@ export function validateRetryPolicy(raw: unknown, path = 'retry'): { value?: Ret
       rules[outcome] = fallback;
       continue;
     }
+    if (rule) errors.push(...unknownFieldErrors(rule, RETRY_RULE_FIELDS, `${path}.${outcome}`));
     rules[outcome] = {
       maxAttempts: integer(rule?.maxAttempts, `${path}.${outcome}.maxAttempts`, 1, LIMITS.maxAttempts, fallback.maxAttempts),
       delaySeconds: integer(rule?.delaySeconds, `${path}.${outcome}.delaySeconds`, 1, LIMITS.delaySeconds, fallback.delaySeconds),

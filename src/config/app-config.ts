@@ -30,8 +30,8 @@ class EnvironmentSchema {
   @IsOptional() @IsString()
   QUEUE_PREFIX = 'robocall';
 
-  @IsOptional() @IsIn(['simulator', 'messagebird'])
-  VOICE_PROVIDER: 'simulator' | 'messagebird' = 'simulator';
+  @IsOptional() @IsIn(['simulator', 'messagebird', 'bird'])
+  VOICE_PROVIDER: 'simulator' | 'messagebird' | 'bird' = 'simulator';
 
   @IsOptional() @IsString()
   SIMULATOR_SCRIPT?: string;
@@ -136,10 +136,49 @@ class EnvironmentSchema {
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(200)
   MESSAGEBIRD_EXTERNAL_CALLS_POLL_MS = 5_000;
+
+  // Bird Channels Voice API (VOICE_PROVIDER=bird): see docs/bird.md. PUBLIC_BASE_URL is shared with MessageBird.
+  @IsOptional() @IsString()
+  BIRD_ACCESS_KEY?: string;
+
+  @IsOptional() @IsString()
+  BIRD_WORKSPACE_ID?: string;
+
+  @IsOptional() @IsString()
+  BIRD_CHANNEL_ID?: string;
+
+  @IsOptional() @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  BIRD_BASE_URL = 'https://api.bird.com';
+
+  @IsOptional() @IsString()
+  BIRD_SIGNING_KEY?: string;
+
+  @IsOptional() @IsString()
+  BIRD_SIP_DOMAIN?: string;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1)
+  BIRD_GATHER_TIMEOUT_SECONDS = 5;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(3) @Max(120)
+  BIRD_RING_TIMEOUT_SECONDS = 30;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100)
+  BIRD_REQUEST_TIMEOUT_MS = 10_000;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10)
+  BIRD_PLACEMENT_ATTEMPTS = 3;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1000)
+  BIRD_RECONCILE_AFTER_MS = 60_000;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(50)
+  BIRD_TRANSCRIPTION_POLL_MS = 2_000;
 }
 
 /** Required with VOICE_PROVIDER=messagebird. */
 const MESSAGEBIRD_REQUIRED = ['MESSAGEBIRD_ACCESS_KEY', 'MESSAGEBIRD_SIGNING_KEY', 'PUBLIC_BASE_URL'] as const;
+/** Required with VOICE_PROVIDER=bird. */
+const BIRD_REQUIRED = ['BIRD_ACCESS_KEY', 'BIRD_WORKSPACE_ID', 'BIRD_CHANNEL_ID', 'BIRD_SIGNING_KEY', 'PUBLIC_BASE_URL'] as const;
 
 export interface AppConfig {
   role: 'api' | 'worker' | 'all';
@@ -154,12 +193,14 @@ export interface AppConfig {
   databaseCallPoolSize?: number;
   dataDir: string;
   queuePrefix: string;
-  voiceProvider: 'simulator' | 'messagebird';
+  voiceProvider: 'simulator' | 'messagebird' | 'bird';
   simulator: { scriptPath?: string; speed: number; concurrencyCounter?: { key: string; redisUrl?: string } };
   /** GET /metrics: the bearer token it requires (unset: not served on PORT), and an extra listener for it (any role). */
   metrics: { token?: string; port?: number };
   /** Set when voiceProvider is messagebird. */
   messagebird?: MessageBirdConfig;
+  /** Set when voiceProvider is bird. */
+  bird?: BirdConfig;
   bootstrap: { apiKey?: string; maxConcurrentCalls: number };
   slotLeaseTtlMs: number;
   reconcileIntervalMs: number;
@@ -187,6 +228,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (parsed.VOICE_PROVIDER === 'messagebird') {
     const missing = MESSAGEBIRD_REQUIRED.filter((name) => !parsed[name]);
     if (missing.length > 0) throw new Error(`Invalid environment:\n  VOICE_PROVIDER=messagebird needs ${missing.join(', ')} (see docs/messagebird.md)`);
+  }
+  if (parsed.VOICE_PROVIDER === 'bird') {
+    const missing = BIRD_REQUIRED.filter((name) => !parsed[name]);
+    if (missing.length > 0) throw new Error(`Invalid environment:\n  VOICE_PROVIDER=bird needs ${missing.join(', ')} (see docs/bird.md)`);
   }
   return {
     role: parsed.APP_ROLE,
@@ -222,6 +267,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         recordingsRetryMs: parsed.MESSAGEBIRD_RECORDINGS_RETRY_MS,
         countExternalCalls: parsed.MESSAGEBIRD_COUNT_EXTERNAL_CALLS ?? false,
         externalCallsPollMs: parsed.MESSAGEBIRD_EXTERNAL_CALLS_POLL_MS,
+      },
+    }),
+    ...(parsed.VOICE_PROVIDER === 'bird' && {
+      bird: {
+        accessKey: parsed.BIRD_ACCESS_KEY!,
+        workspaceId: parsed.BIRD_WORKSPACE_ID!,
+        channelId: parsed.BIRD_CHANNEL_ID!,
+        baseUrl: parsed.BIRD_BASE_URL.replace(/\/+$/, ''),
+        signingKey: parsed.BIRD_SIGNING_KEY!,
+        publicBaseUrl: parsed.PUBLIC_BASE_URL!.replace(/\/+$/, ''),
+        sipDomain: parsed.BIRD_SIP_DOMAIN || undefined,
+        gatherTimeoutSeconds: parsed.BIRD_GATHER_TIMEOUT_SECONDS,
+        ringTimeoutSeconds: parsed.BIRD_RING_TIMEOUT_SECONDS,
+        requestTimeoutMs: parsed.BIRD_REQUEST_TIMEOUT_MS,
+        placementAttempts: parsed.BIRD_PLACEMENT_ATTEMPTS,
+        reconcileAfterMs: parsed.BIRD_RECONCILE_AFTER_MS,
+        transcriptionPollMs: parsed.BIRD_TRANSCRIPTION_POLL_MS,
       },
     }),
     bootstrap: { apiKey: parsed.BOOTSTRAP_API_KEY || undefined, maxConcurrentCalls: parsed.BOOTSTRAP_MAX_CONCURRENT_CALLS },
@@ -265,6 +327,32 @@ export interface MessageBirdConfig {
   countExternalCalls: boolean;
   /** How often that count is taken (by one worker at a time). */
   externalCallsPollMs: number;
+}
+
+/** The Bird Channels Voice API adapter's settings (docs/bird.md). */
+export interface BirdConfig {
+  accessKey: string;
+  workspaceId: string;
+  channelId: string;
+  /** Without a trailing slash. */
+  baseUrl: string;
+  /** Verifies the messagebird-signature of Bird's webhooks. */
+  signingKey: string;
+  /** Where Bird reaches this service (webhooks), without a trailing slash. */
+  publicBaseUrl: string;
+  /** `Ext:NNNN` transfers go to sip:NNNN@sipDomain; unset: they fail. */
+  sipDomain?: string;
+  /** A gather's `timeout`: how long it waits for a key. */
+  gatherTimeoutSeconds: number;
+  /** `ringTimeout` of every placed call and transfer (3-120). */
+  ringTimeoutSeconds: number;
+  requestTimeoutMs: number;
+  /** Tries to place one call (timeouts and 5xx are retried; a call id once returned is never placed again). */
+  placementAttempts: number;
+  /** A call without news for this long is looked up. */
+  reconcileAfterMs: number;
+  /** How often a pending transcription is read again. */
+  transcriptionPollMs: number;
 }
 
 /** The resolved config after local infrastructure has been started: both URLs are known. */

@@ -1,4 +1,8 @@
 import { FieldError } from '../common/field-error';
+import { unknownFieldErrors } from '../common/unknown-fields';
+
+/** The fields of `machineDetection`; any other is refused by name, with a "did you mean" hint. */
+const MACHINE_DETECTION_FIELDS = ['ifMachine', 'machineTimeout'] as const;
 
 export const IF_MACHINE = ['continue', 'delay', 'hangup'] as const;
 /** MessageBird's bounds of `machineTimeout` (ms). */
@@ -20,9 +24,7 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
 export function validateMachineDetection(raw: unknown, path = 'machineDetection'): { value?: MachineDetection; errors: FieldError[] } {
   if (!isObject(raw)) return { errors: [{ field: path, message: 'must be an object such as {"ifMachine": "hangup", "machineTimeout": 3000}' }] };
   const errors: FieldError[] = [];
-  for (const key of Object.keys(raw)) {
-    if (key !== 'ifMachine' && key !== 'machineTimeout') errors.push({ field: `${path}.${key}`, message: 'is not a machine detection setting; use ifMachine, machineTimeout' });
-  }
+  errors.push(...unknownFieldErrors(raw, MACHINE_DETECTION_FIELDS, path));
   const { ifMachine, machineTimeout } = raw;
   if (typeof ifMachine !== 'string' || !(IF_MACHINE as readonly string[]).includes(ifMachine)) {
     errors.push({ field: `${path}.ifMachine`, message: `is required and must be one of ${IF_MACHINE.join(', ')}` });
