@@ -18,18 +18,34 @@ describe('CallRequestPipe', () => {
 
   it('refuses fields nested 100,000 levels deep with field errors, not a stack overflow', () => {
     expect(fieldsOf({ ...valid, requestId: deep(100_000) })).toEqual(['requestId']);
-    expect(fieldsOf({ ...valid, requestId: 42, retry: deep(100_000), extra: deep(100_000) })).toEqual(['requestId']);
+    expect(fieldsOf({ ...valid, requestId: 42, retry: deep(100_000), extra: deep(100_000) })).toEqual(['extra', 'requestId']);
     expect(fieldsOf(JSON.parse(`${'['.repeat(100_000)}${']'.repeat(100_000)}`))).toEqual(expect.arrayContaining(['requestId', 'destinations', 'callFlow']));
   });
 
-  it('keeps validating when the body has __proto__, constructor or prototype keys', () => {
+  it('refuses __proto__, constructor or prototype keys as unknown fields, and keeps validating the others', () => {
     for (const key of ['__proto__', 'constructor', 'prototype']) {
       const body = JSON.parse(`{"${key}": {"constructor": {"prototype": {"polluted": "yes"}}}, "requestId": 42}`);
-      expect(fieldsOf({ ...body, destinations: valid.destinations, callFlow: valid.callFlow })).toEqual(['requestId']);
-      const dto = pipe.transform(JSON.parse(`{"${key}": {"polluted": "yes"}, "requestId": "r1", "destinations": [], "callFlow": {}}`.replace('"destinations": []', '"destinations": [{}]')));
-      expect(Object.getPrototypeOf(dto).constructor.name).toBe('CreateCallRequestDto');
-      expect((dto as any).polluted).toBeUndefined();
+      expect(fieldsOf({ ...body, destinations: valid.destinations, callFlow: valid.callFlow })).toEqual([key, 'requestId']);
+      expect(fieldsOf(JSON.parse(`{"${key}": {"polluted": "yes"}, "requestId": "r1", "destinations": [{}], "callFlow": {}}`))).toEqual([key]);
     }
     expect(({} as any).polluted).toBeUndefined();
+  });
+
+  it('refuses misspelt top-level fields with a "did you mean" hint (issue 14), and accepts the contract\'s own', () => {
+    const refused = () => {
+      try {
+        pipe.transform({ ...valid, callingHour: {}, enableCallRecordng: true, retyr: {}, machineDetecton: {} });
+      } catch (error) {
+        return ((error as FieldValidationException).getResponse() as { errors: unknown[] }).errors;
+      }
+    };
+    expect(refused()).toEqual([
+      { field: 'callingHour', message: 'unknown field; did you mean "callingHours"?' },
+      { field: 'enableCallRecordng', message: 'unknown field; did you mean "enableCallRecording"?' },
+      { field: 'retyr', message: 'unknown field; did you mean "retry"?' },
+      { field: 'machineDetecton', message: 'unknown field; did you mean "machineDetection"?' },
+    ]);
+    const all = { ...valid, enableCallRecording: 'true', retry: {}, callingHours: {}, machineDetection: {} };
+    expect(fieldsOf(all)).toEqual([]);
   });
 });
