@@ -18,7 +18,7 @@ const query: ArgumentMetadata = { type: 'query', metatype: SettingsDto };
 async function refusal(promise: Promise<unknown>) {
   const error = await promise.then(() => undefined, (e: unknown) => e);
   expect(error).toBeInstanceOf(FieldValidationException);
-  return (error as FieldValidationException).getResponse();
+  return (error as FieldValidationException).getResponse() as { errors?: unknown[] };
 }
 
 describe('the global validation pipe (issue 14: unknown fields of JSON bodies)', () => {
