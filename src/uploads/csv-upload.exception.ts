@@ -36,7 +36,7 @@ export class CsvUploadException extends HttpException {
 
   static badFile(error: CsvFileError): CsvUploadException {
     const where = error.line === null ? '' : `line ${error.line}: `;
-    const rowError = { line: error.line, column: null, value: null, message: error.message };
+    const rowError = { line: error.line, column: error.column, value: null, message: error.message };
     return new CsvUploadException(`The CSV file cannot be read, so nothing was stored: ${where}${error.message}`, { rowsRead: 0, rowsAccepted: 0, rowsRejected: 0, errors: [] }, [rowError]);
   }
 }

@@ -297,7 +297,7 @@ describe('readDebtorRows', () => {
       ['an empty header name', 'phone,,amount\n1,2,3\n', 'column 2 of the header has no name'],
       ['a trailing delimiter in the header', 'phone,amount,\n1,2,\n', 'column 3 of the header has no name'],
       ['two columns giving the same key', 'phone,Due Date,dueDate\n1,2,3\n', 'columns "Due Date" and "dueDate" both give the property "dueDate"'],
-      ['a reserved name', 'phone,__proto__\n1,2\n', 'column "__proto__" has a reserved name'],
+      ['a reserved name', 'phone,__proto__\n1,2\n', 'column 2 "__proto__" has a reserved name'],
       ['a reserved camelCase name', 'phone,Constructor\n1,2\n', 'gives the reserved property name "constructor"'],
     ])('refuses a header with %s', async (_label, text, message) => {
       const error = await fileErrorOf(text);

@@ -122,9 +122,13 @@ describe('analyzeHeader', () => {
   });
 
   it('refuses reserved names, as written or as camelCase', () => {
-    expect(fileErrorOf(['phone', '__proto__']).message).toBe('column "__proto__" has a reserved name; rename it');
-    expect(fileErrorOf(['phone', 'prototype']).message).toBe('column "prototype" has a reserved name; rename it');
-    expect(fileErrorOf(['phone', 'Constructor']).message).toBe('column "Constructor" gives the reserved property name "constructor"; rename it');
+    const reserved = '(__proto__, constructor and prototype cannot be placeholders)';
+    expect(fileErrorOf(['phone', '__proto__']).message).toBe(`column 2 "__proto__" has a reserved name ${reserved}; rename it`);
+    expect(fileErrorOf(['phone', 'name', 'prototype']).message).toBe(`column 3 "prototype" has a reserved name ${reserved}; rename it`);
+    expect(fileErrorOf(['phone', 'Constructor']).message).toBe('column 2 "Constructor" gives the reserved property name "constructor"; rename it');
     expect(fileErrorOf(['phone', 'PROTOTYPE']).message).toContain('"prototype"');
+    // The error names the column by its header too (the 400's `errors[0].column`), and the header's line.
+    const error = fileErrorOf(['phone', 'caller', ' constructor '], 1);
+    expect([error.line, error.column]).toEqual([1, 'constructor']);
   });
 });

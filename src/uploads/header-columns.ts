@@ -1,14 +1,13 @@
+// Property names that must never be set on a plain object: `__proto__` through an assignment changes the
+// prototype, and the other two shadow what templating and serialisation code reads from objects. The same
+// names are refused in POST /call's properties and in templates.
+import { RESERVED_PROPERTY_NAMES } from '../call-flow/message-templates';
 import { CsvFileError } from './csv-file-error';
 
 /** Accepted names of the phone column, compared case-insensitively, with spaces, dashes and dots read as `_` (`Phone Number`). */
 export const PHONE_COLUMN_NAMES: readonly string[] = ['phone', 'phone_number', 'msisdn', 'number'];
 /** Name of the optional caller column, compared case-insensitively after trimming. */
 export const CALLER_COLUMN_NAME = 'caller';
-/**
- * Property names that must never be set on a plain object: `__proto__` through an assignment changes the
- * prototype, and the other two shadow what templating and serialisation code reads from objects.
- */
-const RESERVED_PROPERTY_NAMES: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** A destination-property column: where its value is in a record, and the property keys it is stored under. */
 export interface PropertyColumn {
@@ -117,11 +116,13 @@ export function analyzeHeader(fields: readonly string[], line: number): HeaderLa
     const keys = propertyNamesForHeader(header);
     for (const key of keys) {
       if (RESERVED_PROPERTY_NAMES.has(key)) {
+        // Named with its position and header (`column` of the error): a property name that would reach an object's prototype.
         throw new CsvFileError(
           key === header
-            ? `column ${quoted(header)} has a reserved name; rename it`
-            : `column ${quoted(header)} gives the reserved property name ${quoted(key)}; rename it`,
+            ? `column ${index + 1} ${quoted(header)} has a reserved name (__proto__, constructor and prototype cannot be placeholders); rename it`
+            : `column ${index + 1} ${quoted(header)} gives the reserved property name ${quoted(key)}; rename it`,
           line,
+          header,
         );
       }
       const owner = keyOwners.get(key);
