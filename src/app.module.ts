@@ -14,6 +14,7 @@ import { OrganizationsModule } from './organizations/organizations.module';
 import { SecurityModule } from './common/security.module';
 import { RedisModule } from './redis/redis.module';
 import { UploadsModule } from './uploads/uploads.module';
+import { BirdHttpModule } from './voice/bird/bird-http.module';
 import { MessageBirdHttpModule } from './voice/messagebird/messagebird-http.module';
 import { VoicePlatformModule } from './voice/voice-platform.module';
 
@@ -35,6 +36,7 @@ export class AppModule {
         DashboardModule,
         DispatcherModule.forConfig(config),
         MessageBirdHttpModule.forConfig(config),
+        BirdHttpModule.forConfig(config),
         VoicePlatformModule.forConfig(config),
         MetricsModule,
       ],

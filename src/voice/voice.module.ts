@@ -4,6 +4,8 @@ import { DataSource } from 'typeorm';
 import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
 import { RECORDINGS_QUEUE } from '../dispatcher/queue.constants';
 import { RedisService } from '../redis/redis.service';
+import { BirdProvider } from './bird/bird.provider';
+import { createBirdClient } from './bird/create-bird-client';
 import { createMessageBirdClient } from './messagebird/create-messagebird-client';
 import { MessageBirdClient } from './messagebird/messagebird-client';
 import { MessageBirdProvider } from './messagebird/messagebird.provider';
@@ -19,6 +21,19 @@ import { VoiceProvider } from './voice-provider';
 @Module({})
 export class VoiceModule {
   static forConfig(config: ResolvedConfig): DynamicModule {
+    if (config.voiceProvider === 'bird') {
+      return {
+        module: VoiceModule,
+        providers: [
+          {
+            provide: VoiceProvider,
+            inject: [APP_CONFIG, RedisService, DataSource],
+            useFactory: (c: ResolvedConfig, redis: RedisService, db: DataSource) => new BirdProvider(c.bird!, redis, createBirdClient(c.bird!), db),
+          },
+        ],
+        exports: [VoiceProvider],
+      };
+    }
     if (config.voiceProvider !== 'messagebird') {
       return {
         module: VoiceModule,
