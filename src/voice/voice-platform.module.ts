@@ -1,6 +1,8 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ResolvedConfig } from '../config/app-config';
+import { createMessageBirdClient } from './messagebird/create-messagebird-client';
 import { MessageBirdPlatformProfile } from './messagebird/messagebird-platform';
+import { MessageBirdRecordingAudio } from './messagebird/messagebird-recording-audio';
 import { SimulatorPlatformProfile, SimulatorRecordingAudio } from './simulator/simulator-platform';
 import { RecordingAudioSource, VoicePlatformProfile } from './voice-provider';
 
@@ -14,13 +16,16 @@ import { RecordingAudioSource, VoicePlatformProfile } from './voice-provider';
 export class VoicePlatformModule {
   static forConfig(config: ResolvedConfig): DynamicModule {
     const profile = config.voiceProvider === 'messagebird' ? new MessageBirdPlatformProfile() : new SimulatorPlatformProfile();
+    const audio =
+      config.voiceProvider === 'simulator'
+        ? new SimulatorRecordingAudio()
+        : config.voiceProvider === 'messagebird'
+          ? new MessageBirdRecordingAudio(createMessageBirdClient(config.messagebird!))
+          : undefined;
     return {
       module: VoicePlatformModule,
-      providers: [
-        { provide: VoicePlatformProfile, useValue: profile },
-        ...(config.voiceProvider === 'simulator' ? [{ provide: RecordingAudioSource, useValue: new SimulatorRecordingAudio() }] : []),
-      ],
-      exports: [VoicePlatformProfile, ...(config.voiceProvider === 'simulator' ? [RecordingAudioSource] : [])],
+      providers: [{ provide: VoicePlatformProfile, useValue: profile }, ...(audio ? [{ provide: RecordingAudioSource, useValue: audio }] : [])],
+      exports: [VoicePlatformProfile, ...(audio ? [RecordingAudioSource] : [])],
     };
   }
 }

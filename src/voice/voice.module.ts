@@ -2,14 +2,15 @@ import { BullModule } from '@nestjs/bull';
 import { DynamicModule, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
-import { RECORDINGS_QUEUE } from '../dispatcher/queue.constants';
 import { RedisService } from '../redis/redis.service';
 import { BirdProvider } from './bird/bird.provider';
 import { createBirdClient } from './bird/create-bird-client';
 import { createMessageBirdClient } from './messagebird/create-messagebird-client';
+import { LeftMessageCollector, LeftMessageJobs } from './messagebird/left-message-collector';
 import { MessageBirdClient } from './messagebird/messagebird-client';
 import { MessageBirdProvider } from './messagebird/messagebird.provider';
 import { RecordingsCollector, RecordingsProcessor } from './messagebird/recordings-collector';
+import { RECORDINGS_QUEUE } from './messagebird/recordings-queue';
 import { SimulatorProvider } from './simulator/simulator.provider';
 import { VoiceProvider } from './voice-provider';
 
@@ -47,12 +48,21 @@ export class VoiceModule {
       providers: [
         { provide: MessageBirdClient, inject: [APP_CONFIG], useFactory: (c: ResolvedConfig) => createMessageBirdClient(c.messagebird!) },
         RecordingsCollector,
+        LeftMessageJobs,
+        LeftMessageCollector,
         RecordingsProcessor,
         {
           provide: VoiceProvider,
-          inject: [APP_CONFIG, RedisService, MessageBirdClient, RecordingsCollector, DataSource],
-          useFactory: (c: ResolvedConfig, redis: RedisService, client: MessageBirdClient, recordings: RecordingsCollector, db: DataSource) =>
-            new MessageBirdProvider(c.messagebird!, redis, client, recordings, db),
+          inject: [APP_CONFIG, RedisService, MessageBirdClient, RecordingsCollector, DataSource, LeftMessageJobs, LeftMessageCollector],
+          useFactory: (
+            c: ResolvedConfig,
+            redis: RedisService,
+            client: MessageBirdClient,
+            recordings: RecordingsCollector,
+            db: DataSource,
+            leftMessageJobs: LeftMessageJobs,
+            leftMessages: LeftMessageCollector,
+          ) => new MessageBirdProvider(c.messagebird!, redis, client, recordings, db, leftMessageJobs, leftMessages),
         },
       ],
       exports: [VoiceProvider, MessageBirdClient],

@@ -9,7 +9,8 @@ import { progressAfter, TransferResult } from './fetch-progress';
 import { MessageBirdCallFlow } from './messagebird-api.types';
 import { MessageBirdClient } from './messagebird-client';
 import { MessageBirdEventLog } from './messagebird-event-log';
-import { callFlowUrl } from './messagebird-urls';
+import { LeftMessageJobs } from './left-message-collector';
+import { beepUrl, callFlowUrl } from './messagebird-urls';
 import { MessageBirdWebhooksService, SignedHttpRequest } from './messagebird-webhooks.service';
 
 interface CallRow {
@@ -39,10 +40,12 @@ export class CallFlowFetchService {
     private readonly client: MessageBirdClient,
     private readonly log: MessageBirdEventLog,
     private readonly webhooks: MessageBirdWebhooksService,
+    private readonly leftMessages: LeftMessageJobs,
   ) {
     this.config = config.messagebird!;
     this.translation = {
       callFlowUrl: callFlowUrl(this.config),
+      beepUrl: beepUrl(this.config),
       sipDomain: this.config.sipDomain,
       gatherTimeoutSeconds: this.config.gatherTimeoutSeconds,
     };
@@ -76,6 +79,12 @@ export class CallFlowFetchService {
     if (!messages) throw new Error(`messages of call ${report.callId} cannot be rendered: ${error?.message}`);
     const transfer = step.name === 'transfer' ? await this.transferResult(step.destination, report, platformCallId) : undefined;
     const progress = progressAfter(call.call_flow, messages, report, transfer, new Date());
+    const recordEnded = platformCallId ? progress.recordEnded : undefined;
+    if (recordEnded && platformCallId) {
+      // Queued before we answer: if Redis refuses it, MessageBird fetches again.
+      await this.leftMessages.schedule({ callId: report.callId, providerCallId: platformCallId, seq: recordEnded.seq, path: recordEnded.path, endKey: recordEnded.endKey, hungUp: false });
+    }
+    const recordsEnded = recordEnded ? { recordsEnded: [recordEnded.seq] } : {};
     await this.log.record(
       {
         callId: report.callId,
@@ -83,9 +92,11 @@ export class CallFlowFetchService {
         kind: 'call-flow-fetch',
         // MessageBird's own parameters aside, a retried fetch asks for the same position with the same key.
         dedupeKey: `fetch:${report.callId}:${report.seq}:${report.path.join('.')}:${report.prompt}:${report.key ?? ''}`,
-        body: { report, events: progress.events },
+        body: { report, events: progress.events, ...(recordEnded && { recordEnded }) },
       },
-      progress.events.length > 0 ? [{ callId: report.callId, kind: 'steps', ...(theirs !== undefined && { providerCallId: theirs }), events: progress.events }] : [],
+      progress.events.length > 0 || recordEnded
+        ? [{ callId: report.callId, kind: 'steps', ...(theirs !== undefined && { providerCallId: theirs }), events: progress.events, ...recordsEnded }]
+        : [],
       'always',
     );
     return progress.next ? segmentAt(call.call_flow, messages, report.callId, progress.next, this.translation) : HANGUP_CALL_FLOW;

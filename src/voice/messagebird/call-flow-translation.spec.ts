@@ -6,16 +6,19 @@ import {
   initialCallFlow,
   outcomeOfCalleeLeg,
   parseFetchReport,
+  recordingEndedBy,
+  recordStepRecording,
   sayLanguage,
   segmentAt,
   transferDestination,
   transferLeg,
   transferStatusOf,
+  transcriptionState,
   TranslationOptions,
 } from './call-flow-translation';
 
 const callId = '6f1d9a52-0c49-4a7e-9d5e-2f3b8c1a7e10';
-const options: TranslationOptions = { callFlowUrl: 'https://robocall.example.com/webhooks/messagebird/call-flow', sipDomain: 'pbx.example.com', gatherTimeoutSeconds: 5 };
+const options: TranslationOptions = { callFlowUrl: 'https://robocall.example.com/webhooks/messagebird/call-flow', sipDomain: 'pbx.example.com', gatherTimeoutSeconds: 5, beepUrl: 'https://robocall.example.com/webhooks/messagebird/beep.wav' };
 const message = (msg: string, messageIndex: number, extra = {}) => ({ msg, messageIndex, ...extra });
 const flow: CallFlow = {
   steps: [
@@ -125,5 +128,57 @@ describe('MessageBird call flow translation', () => {
     expect(outcomeOfCalleeLeg(leg({ status: 'hangup', answeredAt: '2024-01-01T00:00:03Z' }), true)).toBe('answered');
     expect(outcomeOfCalleeLeg(leg({ status: 'hangup', answeredAt: null }), true)).toBe('cancelled');
     expect(outcomeOfCalleeLeg(leg({ status: 'hangup', answeredAt: null }), false)).toBe('no_answer');
+  });
+
+  describe('record steps', () => {
+    const record = (extra = {}): CallFlow => ({
+      steps: [{ name: 'record', maxLength: 30, timeout: 4, endKey: '#', beep: true, transcribe: true, transcribeLocale: 'en-GB', ...extra }],
+    });
+
+    it('play a beep, record with the step\'s options (en-GB as en-UK), and report the end key in the fetch', () => {
+      const { steps } = segmentAt(record(), [], callId, { seq: 2, path: [0], prompt: 1 }, options);
+      expect(steps.map((s) => s.action)).toEqual(['play', 'record', 'fetchCallFlow', 'fetchCallFlow']);
+      expect(steps[0].options).toEqual({ media: options.beepUrl });
+      expect(steps[1]).toMatchObject({
+        action: 'record',
+        options: { maxLength: 30, timeout: 4, finishOnKey: '#', transcribe: true, transcribeLanguage: 'en-UK' },
+        onKeypressVar: 'keypress',
+      });
+      expect(steps[2].conditions).toEqual([{ variable: 'keypress', operator: 'eq', value: '#' }]);
+      expect(query(steps[2].options!.url as string)).toMatchObject({ seq: '2', path: '0', key: '#' });
+      expect(steps[3].conditions).toBeUndefined();
+      expect(query(steps[3].options!.url as string)).toMatchObject({ seq: '2', key: '' });
+    });
+
+    it('leave out the beep and the transcription when the step does not ask for them', () => {
+      const { steps } = segmentAt(record({ beep: false, transcribe: false, endKey: '*' }), [], callId, { seq: 0, path: [0], prompt: 1 }, options);
+      expect(steps.map((s) => s.action)).toEqual(['record', 'fetchCallFlow', 'fetchCallFlow']);
+      expect(steps[0].options).toEqual({ maxLength: 30, timeout: 4, finishOnKey: '*' });
+      expect(parseFetchReport(query(steps[1].options!.url as string))).toMatchObject({ key: '*' });
+    });
+
+    it('find the n-th record step\'s recording on the leg, past the whole-call recording (A12)', () => {
+      const rec = (id: string, createdAt: string) => ({ id, format: 'wav', legId: 'leg', status: 'done' as const, duration: 3, createdAt });
+      const listed = [rec('second', '2025-01-01T00:01:00Z'), rec('call', '2025-01-01T00:00:00Z'), rec('first', '2025-01-01T00:00:30Z')];
+      expect(recordStepRecording(listed, 0, true)?.id).toBe('first');
+      expect(recordStepRecording(listed, 1, true)?.id).toBe('second');
+      expect(recordStepRecording(listed, 2, true)).toBeUndefined();
+      expect(recordStepRecording(listed, 0, false)?.id).toBe('call');
+    });
+
+    it('say how a recording ended (A14)', () => {
+      expect(recordingEndedBy({ maxLength: 10 }, 4, { endKey: true, hungUp: false })).toBe('key');
+      expect(recordingEndedBy({ maxLength: 10 }, 4, { endKey: false, hungUp: true })).toBe('hangup');
+      expect(recordingEndedBy({ maxLength: 10 }, 10, { endKey: false, hungUp: false })).toBe('maxLength');
+      expect(recordingEndedBy({ maxLength: 10 }, 9, { endKey: false, hungUp: false })).toBe('silence');
+    });
+
+    it('read a transcription\'s state (A15)', () => {
+      const t = (error: string | null = null) => ({ id: 't', recordingId: 'r', error });
+      expect(transcriptionState([], undefined)).toEqual({ status: 'pending' });
+      expect(transcriptionState([t()], null)).toEqual({ status: 'pending' });
+      expect(transcriptionState([t('no speech')], undefined)).toEqual({ status: 'failed' });
+      expect(transcriptionState([t()], ' I will pay on Friday\n')).toEqual({ status: 'done', text: 'I will pay on Friday' });
+    });
   });
 });

@@ -1,8 +1,8 @@
-import { CallFlow, GatherStep, StepPath, TransferStatus, VoiceMessage } from '../../call-flow/call-flow.types';
+import { CallFlow, GatherStep, RecordStep, StepPath, TransferStatus, VoiceMessage } from '../../call-flow/call-flow.types';
 import { stepAt } from '../../call-flow/flow-interpreter';
 import { MachineDetection } from '../machine-detection';
-import { CallOutcome } from '../voice-provider';
-import { MessageBirdCallFlow, MessageBirdLeg, MessageBirdStep } from './messagebird-api.types';
+import { CallOutcome, RecordingEndedBy, TranscriptionStatus } from '../voice-provider';
+import { MessageBirdCallFlow, MessageBirdLeg, MessageBirdRecording, MessageBirdStep, MessageBirdTranscription } from './messagebird-api.types';
 
 /*
  * Everything this service assumes about how MessageBird executes call flows and reports legs lives in
@@ -22,6 +22,24 @@ import { MessageBirdCallFlow, MessageBirdLeg, MessageBirdStep } from './messageb
  * A7. `record: true` on the call flow given to POST /calls records the whole call.
  * A8. `ifMachine`/`machineTimeout` belong on a `say`; they are put on the first step of the call only.
  * A9. Numbers are sent as E.164 digits without the leading `+` (as MessageBird's examples write them).
+ *
+ * The record step (MessageBird's `record` action):
+ * A12. Every `record` action that runs makes one new recording of the callee's leg, listed by
+ *     GET /calls/{id}/legs/{legId}/recordings in the order they were made (`createdAt`, then list order).
+ *     The whole-call recording (A7) is another one on that leg, made when the call was answered, so
+ *     before any record step's. The n-th record step a call runs made the leg's n-th recording besides it.
+ * A13. A `record` step with `onKeypressVar` stores the key that ended it (`finishOnKey`) in that variable,
+ *     as a `say` does (A3), and the flow goes on with the next step. (`onFinish` is not used: the seed does
+ *     not say what its POST carries, and the fetch after the step tells us as much.)
+ * A14. MessageBird does not say why a recording ended. We take: `key` when the fetch after the step
+ *     reports the end key; `hangup` when the call ended during the step; `maxLength` when the recording
+ *     lasts `maxLength` seconds (its `duration`, truncated to seconds) or more; otherwise `silence`.
+ * A15. With `transcribe`, MessageBird transcribes the recording by itself once it is done:
+ *     GET …/recordings/{id}/transcriptions lists the transcription (nothing until it is requested); one
+ *     with an `error` failed; the `.txt` of one without answers 404 until its text is ready. MessageBird's
+ *     `transcribeLanguage` calls our en-GB `en-UK`.
+ * A16. `record` has no beep option: a step with `beep` plays a short tone (`play`, a WAV we serve,
+ *     8 kHz 16-bit as `play` requires) right before the `record` action.
  */
 
 /** Options of the translation that come from configuration. */
@@ -30,6 +48,8 @@ export interface TranslationOptions {
   callFlowUrl: string;
   sipDomain?: string;
   gatherTimeoutSeconds: number;
+  /** The tone a record step with `beep` plays first (A16), e.g. https://robocall.example.com/webhooks/messagebird/beep.wav */
+  beepUrl: string;
 }
 
 /** Where a call is in its flow: the `seq`-th step executed, at `path`; `prompt` counts a gather's prompts (1-based). */
@@ -108,7 +128,7 @@ export function segmentAt(flow: CallFlow, messages: string[], callId: string, po
       return { steps: [{ action: 'transfer', options: { destination } }, fetch()] };
     }
     case 'record':
-      throw new Error('TODO(helper): record steps on MessageBird classic');
+      return { steps: recordSteps(step, options, fetch) };
   }
 }
 
@@ -158,6 +178,62 @@ function gatherSteps(step: GatherStep, text: string, options: TranslationOptions
     ...checks,
     other,
   ];
+}
+
+/**
+ * A record step (A12-A16): the tone, then `record` capturing the key that ends it, then a fetch naming
+ * that key when it was the end key, else a plain one. Which recording it made, and how it ended, is read
+ * afterwards (LeftMessageCollector).
+ */
+function recordSteps(step: RecordStep, options: TranslationOptions, fetch: (key: string) => MessageBirdStep): MessageBirdStep[] {
+  const record: MessageBirdStep = {
+    id: 'record',
+    action: 'record',
+    options: {
+      maxLength: step.maxLength,
+      timeout: step.timeout,
+      finishOnKey: step.endKey,
+      ...(step.transcribe && { transcribe: true, transcribeLanguage: transcribeLanguage(step.transcribeLocale) }),
+    },
+    onKeypressVar: KEY_VARIABLE,
+  };
+  return [
+    ...(step.beep ? [{ id: 'beep', action: 'play' as const, options: { media: options.beepUrl } }] : []),
+    record,
+    { ...fetch(step.endKey), id: 'ended-by-key', conditions: [{ variable: KEY_VARIABLE, operator: 'eq', value: step.endKey }] },
+    { ...fetch(''), id: 'ended' },
+  ];
+}
+
+/** Our transcribeLocale as MessageBird's `transcribeLanguage` (A15): en-GB is en-UK; the others are spelled alike. */
+export function transcribeLanguage(locale: string): string {
+  return locale === 'en-GB' ? 'en-UK' : locale;
+}
+
+/**
+ * The recording the `index`-th record step of a call made (0-based), among the callee leg's recordings
+ * (A12): in the order they were made, without the whole-call recording when the call is recorded.
+ */
+export function recordStepRecording(recordings: MessageBirdRecording[], index: number, callRecorded: boolean): MessageBirdRecording | undefined {
+  const ordered = recordings.map((recording, i) => ({ recording, i })).sort((a, b) => (a.recording.createdAt ?? '').localeCompare(b.recording.createdAt ?? '') || a.i - b.i);
+  const own = ordered.map(({ recording }) => recording).slice(callRecorded ? 1 : 0);
+  return own[index];
+}
+
+/** How a record step's recording ended (A14). */
+export function recordingEndedBy(step: Pick<RecordStep, 'maxLength'>, durationSeconds: number, by: { endKey: boolean; hungUp: boolean }): RecordingEndedBy {
+  if (by.hungUp) return 'hangup';
+  if (by.endKey) return 'key';
+  return durationSeconds >= step.maxLength ? 'maxLength' : 'silence';
+}
+
+/** Where a recording's transcription stands (A15), from the recording's transcriptions and, for one without error, its text (null: 404). */
+export function transcriptionState(transcriptions: MessageBirdTranscription[], text: string | null | undefined): { status: TranscriptionStatus; text?: string } {
+  const latest = transcriptions[transcriptions.length - 1];
+  if (!latest) return { status: 'pending' };
+  if (latest.error) return { status: 'failed' };
+  if (text === null || text === undefined) return { status: 'pending' };
+  return { status: 'done', text: text.trim() };
 }
 
 function keyName(digit: string): string {

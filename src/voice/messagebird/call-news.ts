@@ -18,7 +18,14 @@ export interface CallUpdate {
 export type CallNews =
   | { callId: string; kind: 'update'; update: CallUpdate }
   /** Step events decided by our fetchCallFlow endpoint, for a fetch made on MessageBird's call `providerCallId`. */
-  | { callId: string; kind: 'steps'; providerCallId?: string; events: VoiceEvent[] };
+  | {
+      callId: string;
+      kind: 'steps';
+      providerCallId?: string;
+      events: VoiceEvent[];
+      /** Seqs of record steps that ended: their step-finished comes from the LeftMessageCollector once the recording is read. */
+      recordsEnded?: number[];
+    };
 
 export function encodeNews(news: CallNews): string {
   return JSON.stringify(news);

@@ -26,3 +26,9 @@ export function recordingsSettled(recordings: RecordingRecord[], answered: boole
 
 /** Stores what was read on the call (only while it is still that platform call: a retried call has another). */
 export const STORE_RECORDINGS_SQL = `UPDATE calls SET recordings = $3::jsonb, updated_at = now() WHERE id = $1 AND provider_call_id = $2`;
+
+/** Where MessageBird serves a recording's file: its `_links.file`, a path on the API (never another host: the access key goes with it). */
+export function recordingFilePath(recording: MessageBirdRecording): string {
+  const link = recording._links?.file;
+  return link && link.startsWith('/') && !link.startsWith('//') ? link : `/recordings/${encodeURIComponent(recording.id)}.wav`;
+}

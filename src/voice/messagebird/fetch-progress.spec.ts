@@ -71,4 +71,21 @@ describe('progress of a call at a fetchCallFlow request', () => {
     const last = progressAfter(flow(true), messages, { callId, seq: 3, path: [1, 0, 1], prompt: 1 }, undefined, at);
     expect(last.next).toBeNull();
   });
+
+  it('leaves a record step\'s finish to its recording, and starts the next step', () => {
+    const recordFlow: CallFlow = {
+      steps: [
+        { name: 'record', maxLength: 60, timeout: 5, endKey: '#', beep: true, transcribe: false, transcribeLocale: 'en-US' },
+        { name: 'play', message: { msg: 'thanks', messageIndex: 0 } },
+      ],
+    };
+    const byKey = progressAfter(recordFlow, ['Thanks'], { callId, seq: 0, path: [0], prompt: 1, key: '#' }, undefined, at);
+    expect(brief(byKey.events)).toEqual([['step-started', 1, 'steps[1]', null, null, null]]);
+    expect(byKey.recordEnded).toEqual({ seq: 0, path: [0], endKey: true });
+    expect(byKey.next).toEqual({ seq: 1, path: [1], prompt: 1 });
+    const otherwise = progressAfter(recordFlow, ['Thanks'], { callId, seq: 0, path: [0], prompt: 1, key: '' }, undefined, at);
+    expect(otherwise.recordEnded).toEqual({ seq: 0, path: [0], endKey: false });
+    const last = progressAfter({ steps: [recordFlow.steps[0]] }, [], { callId, seq: 0, path: [0], prompt: 1, key: '' }, undefined, at);
+    expect(last).toEqual({ events: [], next: null, recordEnded: { seq: 0, path: [0], endKey: false } });
+  });
 });

@@ -1,4 +1,4 @@
-import { CallFlow, TransferStatus } from '../../call-flow/call-flow.types';
+import { CallFlow, StepPath, TransferStatus } from '../../call-flow/call-flow.types';
 import { decideGather, describeStepPath, nextStepPath, StepOutcome, stepAt, stepMessage } from '../../call-flow/flow-interpreter';
 import { MonitorLeg, VoiceEvent } from '../voice-provider';
 import { FetchReport, FlowPosition, pressedKey } from './call-flow-translation';
@@ -13,6 +13,18 @@ export interface Progress {
   events: VoiceEvent[];
   /** What MessageBird runs next: a step (a gather's next prompt keeps its seq), or null to hang up. */
   next: FlowPosition | null;
+  /**
+   * A record step ended: its step-finished waits for its recording, which is read from MessageBird
+   * (LeftMessageCollector) rather than decided here.
+   */
+  recordEnded?: RecordEnded;
+}
+
+/** A record step that ended with the call still up, and whether its end key was what ended it (A13, A14). */
+export interface RecordEnded {
+  seq: number;
+  path: StepPath;
+  endKey: boolean;
 }
 
 /**
@@ -32,6 +44,7 @@ export function progressAfter(flow: CallFlow, messages: string[], report: FetchR
   };
   const events: VoiceEvent[] = [];
   let outcome: StepOutcome;
+  let recordEnded: RecordEnded | undefined;
   switch (step.name) {
     case 'play':
       events.push({ type: 'step-finished', ...base, status: 'success_ok' });
@@ -58,13 +71,15 @@ export function progressAfter(flow: CallFlow, messages: string[], report: FetchR
       break;
     }
     case 'record':
-      throw new Error('TODO(helper): record steps on MessageBird classic');
+      recordEnded = { seq: report.seq, path: report.path, endKey: report.key !== undefined && report.key !== '' && report.key === step.endKey };
+      outcome = { step: 'record' };
+      break;
   }
   const nextPath = nextStepPath(flow, report.path, outcome);
-  if (!nextPath) return { events, next: null };
+  if (!nextPath) return { events, next: null, ...(recordEnded && { recordEnded }) };
   const next: FlowPosition = { seq: report.seq + 1, path: nextPath, prompt: 1 };
   events.push(stepStarted(flow, messages, report.callId, next, at));
-  return { events, next };
+  return { events, next, ...(recordEnded && { recordEnded }) };
 }
 
 /** The step-started event of the step at `position`. */

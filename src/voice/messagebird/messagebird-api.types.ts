@@ -44,6 +44,16 @@ export interface MessageBirdRecording {
   _links?: { file?: string; self?: string };
 }
 
+/** A recording's transcription (the SDKs' fixtures): `error` says why it failed; its text is the `.txt` beside it. */
+export interface MessageBirdTranscription {
+  id: string;
+  recordingId?: string;
+  error?: string | null;
+  createdAt?: string;
+  updatedAt?: string;
+  _links?: { self?: string; file?: string };
+}
+
 export interface MessageBirdPagination {
   totalCount: number;
   pageCount: number;

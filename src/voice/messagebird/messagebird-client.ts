@@ -1,4 +1,4 @@
-import { MessageBirdCall, MessageBirdEnvelope, MessageBirdLeg, MessageBirdRecording, PlaceCallRequest } from './messagebird-api.types';
+import { MessageBirdCall, MessageBirdEnvelope, MessageBirdLeg, MessageBirdRecording, MessageBirdTranscription, PlaceCallRequest } from './messagebird-api.types';
 import { MessageBirdApiError, MessageBirdTransportError, parseErrorBody } from './messagebird-errors';
 
 /** The API version every request asks for (X-MessageBird-Version). */
@@ -78,6 +78,23 @@ export class MessageBirdClient {
     return this.allPages<MessageBirdRecording>(`/calls/${encodeURIComponent(callId)}/legs/${encodeURIComponent(legId)}/recordings`);
   }
 
+  /** GET /calls/{id}/legs/{legId}/recordings/{recordingId}/transcriptions (every page). */
+  async listTranscriptions(callId: string, legId: string, recordingId: string): Promise<MessageBirdTranscription[]> {
+    return this.allPages<MessageBirdTranscription>(`${recordingPath(callId, legId, recordingId)}/transcriptions`);
+  }
+
+  /** GET …/transcriptions/{id}.txt: the transcription's text, or null while MessageBird answers 404 (not ready yet). */
+  async transcriptionText(callId: string, legId: string, recordingId: string, transcriptionId: string): Promise<string | null> {
+    const path = `${recordingPath(callId, legId, recordingId)}/transcriptions/${encodeURIComponent(transcriptionId)}.txt`;
+    const response = await this.send('GET', path, undefined, 'text/plain, */*');
+    if (response.status === 404) {
+      await response.arrayBuffer();
+      return null;
+    }
+    if (!response.ok) throw new MessageBirdApiError(response.status, parseErrorBody(await readJson(response)), `GET ${path}`);
+    return response.text();
+  }
+
   /** DELETE /calls/{id}: hangs up every leg of a call in progress. 204 on success. */
   async deleteCall(callId: string): Promise<void> {
     await this.request('DELETE', `/calls/${encodeURIComponent(callId)}`);
@@ -135,6 +152,10 @@ export class MessageBirdClient {
     const base = this.retryBaseMs * 2 ** (attempt - 1);
     return Math.round(base / 2 + Math.random() * (base / 2));
   }
+}
+
+function recordingPath(callId: string, legId: string, recordingId: string): string {
+  return `/calls/${encodeURIComponent(callId)}/legs/${encodeURIComponent(legId)}/recordings/${encodeURIComponent(recordingId)}`;
 }
 
 /** The JSON body of a response, undefined when it has none (204); a body that is not JSON is kept as text. */

@@ -3,8 +3,7 @@ import { Readable } from 'node:stream';
 import { DataSource } from 'typeorm';
 import { toRecordingView } from '../../campaigns/campaign-status.view';
 import { Organization } from '../../organizations/organization.entity';
-import { readRecordings, STORE_RECORDINGS_SQL, toRecordingRecord } from './call-recordings';
-import { MessageBirdRecording } from './messagebird-api.types';
+import { readRecordings, recordingFilePath, STORE_RECORDINGS_SQL, toRecordingRecord } from './call-recordings';
 import { MessageBirdClient } from './messagebird-client';
 
 export type CallRecording = ReturnType<typeof toRecordingView>;
@@ -30,7 +29,7 @@ export class MessageBirdRecordingsService {
     const providerCallId = await this.providerCallId(organization, requestId, callId);
     const recording = providerCallId ? (await readRecordings(this.client, providerCallId)).find((r) => r.id === recordingId) : undefined;
     if (!recording) throw new NotFoundException(`No recording ${recordingId} of call ${callId}`);
-    const response = await this.client.download(filePath(recording));
+    const response = await this.client.download(recordingFilePath(recording));
     return Readable.fromWeb(response.body as import('node:stream/web').ReadableStream);
   }
 
@@ -44,10 +43,4 @@ export class MessageBirdRecordingsService {
     if (rows.length === 0) throw new NotFoundException(`No call ${callId} in call request ${requestId}`);
     return rows[0].provider_call_id;
   }
-}
-
-/** Where MessageBird serves a recording's file: its `_links.file`, a path on the API (never another host: the access key goes with it). */
-function filePath(recording: MessageBirdRecording): string {
-  const link = recording._links?.file;
-  return link && link.startsWith('/') && !link.startsWith('//') ? link : `/recordings/${encodeURIComponent(recording.id)}.wav`;
 }

@@ -1,6 +1,7 @@
-import { Controller, Get, HttpCode, Post, Query, Req } from '@nestjs/common';
+import { Controller, Get, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { Request } from 'express';
+import { Request, Response } from 'express';
+import { BEEP_WAV } from './beep-wav';
 import { CallFlowFetchService } from './call-flow-fetch.service';
 import { MessageBirdCallFlow } from './messagebird-api.types';
 import { MessageBirdWebhooksService, SignedHttpRequest } from './messagebird-webhooks.service';
@@ -21,6 +22,14 @@ export class MessageBirdWebhooksController {
   async webhook(@Req() req: Request, @Query('callId') callId: unknown): Promise<{ status: 'ok' }> {
     await this.webhooks.receive(await signedRequest(req), callId);
     return { status: 'ok' };
+  }
+
+  /** The tone before a record step (A16): public and the same for every call, so MessageBird's player needs nothing to fetch it. */
+  @Get('beep.wav')
+  beep(@Res() res: Response): void {
+    res.status(200).setHeader('Content-Type', 'audio/wav');
+    res.setHeader('Cache-Control', 'public, max-age=86400');
+    res.end(BEEP_WAV);
   }
 
   @Get('call-flow')

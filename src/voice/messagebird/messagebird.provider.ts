@@ -1,6 +1,6 @@
 import { Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { createHmac } from 'node:crypto';
-import { Subject } from 'rxjs';
+import { merge, Subject } from 'rxjs';
 import { MessageBirdConfig } from '../../config/app-config';
 import { RedisService } from '../../redis/redis.service';
 import { MachineDetection } from '../machine-detection';
@@ -10,7 +10,8 @@ import { initialCallFlow, platformNumber, TranslationOptions } from './call-flow
 import { CALL_NEWS_CHANNEL, CallNews, CallUpdate, decodeNews } from './call-news';
 import { MessageBirdClient } from './messagebird-client';
 import { MessageBirdApiError } from './messagebird-errors';
-import { callFlowUrl, webhookUrl } from './messagebird-urls';
+import { beepUrl, callFlowUrl, webhookUrl } from './messagebird-urls';
+import { LeftMessageCollector, LeftMessageJobs } from './left-message-collector';
 import { RecordingsCollector } from './recordings-collector';
 import { TrackedCall } from './tracked-call';
 
@@ -30,7 +31,8 @@ const ORPHAN_MAX_PAGES = 20;
 export class MessageBirdProvider extends VoiceProvider implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('MessageBirdProvider');
   private readonly subject = new Subject<VoiceEvent>();
-  readonly events = this.subject.asObservable();
+  /** Its calls' events, and the record steps' results read afterwards (by whichever worker runs that job). */
+  readonly events;
   /** Calls this process placed and that have not ended, by our call id. */
   private readonly calls = new Map<string, TrackedCall>();
   private readonly translation: TranslationOptions;
@@ -46,10 +48,14 @@ export class MessageBirdProvider extends VoiceProvider implements OnModuleInit, 
     private readonly client: MessageBirdClient,
     private readonly recordings: RecordingsCollector,
     private readonly db: DataSource,
+    private readonly leftMessageJobs: LeftMessageJobs,
+    leftMessages: LeftMessageCollector,
   ) {
     super();
+    this.events = merge(this.subject.asObservable(), leftMessages.events);
     this.translation = {
       callFlowUrl: callFlowUrl(config),
+      beepUrl: beepUrl(config),
       sipDomain: config.sipDomain,
       gatherTimeoutSeconds: config.gatherTimeoutSeconds,
     };
@@ -176,7 +182,7 @@ export class MessageBirdProvider extends VoiceProvider implements OnModuleInit, 
       void this.withLegs(news.update).then((update) => this.emit(tracked, tracked.onUpdate(update)));
       return;
     }
-    this.emit(tracked, news.kind === 'update' ? tracked.onUpdate(news.update) : tracked.onSteps(news.events, news.providerCallId));
+    this.emit(tracked, news.kind === 'update' ? tracked.onUpdate(news.update) : tracked.onSteps(news.events, news.providerCallId, undefined, news.recordsEnded));
   }
 
   /** An end reported without legs: the legs say how it ended (busy, no answer, …), so they are looked up. */
@@ -201,6 +207,14 @@ export class MessageBirdProvider extends VoiceProvider implements OnModuleInit, 
   private emit(tracked: TrackedCall, events: VoiceEvent[]): void {
     for (const event of events) this.subject.next(event);
     if (!tracked.isEnded || !this.calls.delete(tracked.request.callId)) return;
+    const cutShort = tracked.recordStepCutShort;
+    if (cutShort && tracked.providerCallId) {
+      // The call ended during a record step (A14: `hangup`): what the callee said is read from MessageBird.
+      const path = (cutShort.path.match(/\d+/g) ?? []).map(Number);
+      this.leftMessageJobs
+        .schedule({ callId: tracked.request.callId, providerCallId: tracked.providerCallId, seq: cutShort.seq, path, endKey: false, hungUp: true })
+        .catch((error) => this.logger.warn(`call ${tracked.request.callId}: the message left at step ${cutShort.seq} will not be read (${error})`));
+    }
     if (tracked.request.enableCallRecording && tracked.providerCallId) {
       this.recordings.schedule({ callId: tracked.request.callId, providerCallId: tracked.providerCallId, answered: tracked.wasAnswered });
     }

@@ -3,9 +3,17 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Job, Queue } from 'bull';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, ResolvedConfig } from '../../config/app-config';
-import { COLLECT_RECORDINGS_ATTEMPTS, COLLECT_RECORDINGS_JOB, CollectRecordingsJobData, RECORDINGS_QUEUE } from '../../dispatcher/queue.constants';
 import { readRecordings, recordingsSettled, STORE_RECORDINGS_SQL, toRecordingRecord } from './call-recordings';
+import { LeftMessageCollector } from './left-message-collector';
 import { MessageBirdClient } from './messagebird-client';
+import {
+  COLLECT_LEFT_MESSAGE_JOB,
+  COLLECT_RECORDINGS_ATTEMPTS,
+  COLLECT_RECORDINGS_JOB,
+  CollectLeftMessageJobData,
+  CollectRecordingsJobData,
+  RECORDINGS_QUEUE,
+} from './recordings-queue';
 
 /**
  * Stores a recorded call's recordings on the call once it has ended, so GET /status lists them without
@@ -46,10 +54,18 @@ export class RecordingsCollector {
 
 @Processor(RECORDINGS_QUEUE)
 export class RecordingsProcessor {
-  constructor(private readonly collector: RecordingsCollector) {}
+  constructor(
+    private readonly collector: RecordingsCollector,
+    private readonly leftMessages: LeftMessageCollector,
+  ) {}
 
   @Process(COLLECT_RECORDINGS_JOB)
   collect(job: Job<CollectRecordingsJobData>): Promise<void> {
     return this.collector.collect(job.data);
+  }
+
+  @Process(COLLECT_LEFT_MESSAGE_JOB)
+  collectLeftMessage(job: Job<CollectLeftMessageJobData>): Promise<void> {
+    return this.leftMessages.collect(job);
   }
 }

@@ -83,4 +83,37 @@ describe('TrackedCall', () => {
     expect(answered.endHere('gone')).toEqual([]);
     expect(placed().endHere('gone')).toEqual([expect.objectContaining({ type: 'ended', outcome: 'failed', reason: 'gone' })]);
   });
+
+  describe('record steps', () => {
+    const recordFlow: CallFlow = {
+      steps: [
+        { name: 'record', maxLength: 60, timeout: 5, endKey: '#', beep: true, transcribe: false, transcribeLocale: 'en-US' },
+        { name: 'play', message: { msg: 'bye', messageIndex: 0 } },
+      ],
+    };
+    const recording = () => {
+      const call = new TrackedCall({ ...request, flow: recordFlow, messages: ['Bye'] }, undefined);
+      call.placed('mb-1');
+      expect(kinds(call.onUpdate(update([callee('ongoing', '2024-01-01T00:00:03Z')])))).toEqual(['answered', 'started:0']);
+      return call;
+    };
+
+    it('leaves a record step the call ended in for its recording, not interrupted', () => {
+      const call = recording();
+      expect(kinds(call.onUpdate(update([callee('hangup', '2024-01-01T00:00:03Z')], 'ended')))).toEqual(['ended:answered']);
+      expect(call.recordStepCutShort).toMatchObject({ seq: 0, stepName: 'record', path: 'steps[0]' });
+    });
+
+    it('closes a record step the fetch reported ended (its finish comes with its recording)', () => {
+      const call = recording();
+      const next: VoiceEvent = { type: 'step-started', callId: 'ours', at: new Date(), seq: 1, stepName: 'play', path: 'steps[1]', message: 'Bye' };
+      expect(kinds(call.onSteps([next], 'mb-1', new Date(), [0]))).toEqual(['started:1']);
+      expect(kinds(call.onUpdate(update([callee('hangup', '2024-01-01T00:00:03Z')], 'ended')))).toEqual(['finished:1:interrupted', 'ended:answered']);
+      expect(call.recordStepCutShort).toBeUndefined();
+      const last = recording();
+      expect(last.onSteps([], 'mb-1', new Date(), [0])).toEqual([]);
+      expect(kinds(last.onUpdate(update([callee('hangup', '2024-01-01T00:00:03Z')], 'ended')))).toEqual(['ended:answered']);
+      expect(last.recordStepCutShort).toBeUndefined();
+    });
+  });
 });

@@ -27,8 +27,10 @@ export class TrackedCall {
   private answered = false;
   private ended = false;
   private open?: OpenStep;
+  /** A record step that was still open when the call ended (the callee hung up during it): its recording is read afterwards. */
+  private recordCutShort?: Extract<VoiceEvent, { type: 'step-started' }>;
   /** News that came while the placement was in flight (MessageBird's call id was not known yet), replayed by placed(). */
-  private early: ({ update: CallUpdate } | { steps: VoiceEvent[]; providerCallId?: string })[] = [];
+  private early: ({ update: CallUpdate } | { steps: VoiceEvent[]; providerCallId?: string; recordsEnded?: number[] })[] = [];
 
   constructor(
     readonly request: DialRequest,
@@ -43,6 +45,11 @@ export class TrackedCall {
     return this.answered;
   }
 
+  /** The record step the call ended in, if it did (its step-finished comes once its recording is read). */
+  get recordStepCutShort(): Extract<VoiceEvent, { type: 'step-started' }> | undefined {
+    return this.recordCutShort;
+  }
+
   /**
    * The placement returned `providerCallId`. Replays the updates that came before it; returns the
    * events, and the ids of other MessageBird calls reported for this call (a placement that was
@@ -52,7 +59,7 @@ export class TrackedCall {
     this.providerCallId = providerCallId;
     const early = this.early;
     this.early = [];
-    const events = early.flatMap((news) => ('update' in news ? this.onUpdate(news.update) : this.onSteps(news.steps, news.providerCallId)));
+    const events = early.flatMap((news) => ('update' in news ? this.onUpdate(news.update) : this.onSteps(news.steps, news.providerCallId, undefined, news.recordsEnded)));
     const ids = early.map((news) => ('update' in news ? news.update.providerCallId : news.providerCallId));
     const strays = [...new Set(ids.filter((id): id is string => id !== undefined && id !== providerCallId))];
     return { events, strays };
@@ -97,17 +104,19 @@ export class TrackedCall {
 
   /**
    * Step events from our fetchCallFlow endpoint, for the fetch MessageBird made on call `providerCallId`.
-   * A fetch proves the call was answered, whatever the webhooks say yet.
+   * A fetch proves the call was answered, whatever the webhooks say yet. `recordsEnded`: record steps that
+   * ended (their step-finished comes once their recording is read), so they are no longer open here.
    */
-  onSteps(stepEvents: VoiceEvent[], providerCallId?: string, now = new Date()): VoiceEvent[] {
+  onSteps(stepEvents: VoiceEvent[], providerCallId?: string, now = new Date(), recordsEnded: number[] = []): VoiceEvent[] {
     this.lastNewsAt = Date.now();
     if (this.ended) return [];
     if (!this.providerCallId) {
-      this.early.push({ steps: stepEvents, providerCallId });
+      this.early.push({ steps: stepEvents, providerCallId, recordsEnded });
       return [];
     }
     if (providerCallId !== undefined && providerCallId !== this.providerCallId) return [];
     const events = this.answer(now);
+    if (this.open && recordsEnded.includes(this.open.event.seq)) this.open = undefined;
     for (const event of stepEvents) {
       if (event.type === 'step-finished' && this.open?.event.seq === event.seq) this.open = undefined;
       if (event.type === 'step-started') this.openStep(event);
@@ -122,7 +131,10 @@ export class TrackedCall {
     return this.end(outcome, now, [], outcome === 'failed' ? reason : undefined);
   }
 
-  /** Ends the call: the open step is closed first (an answered transfer as answered, else interrupted). */
+  /**
+   * Ends the call: the open step is closed first (an answered transfer as answered, else interrupted); an
+   * open record step is left to be closed with its recording (`recordStepCutShort`).
+   */
   end(outcome: CallOutcome, now: Date, legs: MessageBirdLeg[] = [], reason?: string): VoiceEvent[] {
     if (this.ended) return [];
     this.ended = true;
@@ -131,7 +143,9 @@ export class TrackedCall {
       const { event, transfer } = this.open;
       const base = { ...event, type: 'step-finished' as const, at: now };
       const leg = transfer?.platform ? transferLeg(legs, transfer.platform, this.calleeLegId) : undefined;
-      if (leg && transferStatusOf(leg) === 'answered') {
+      if (event.stepName === 'record') {
+        this.recordCutShort = event;
+      } else if (leg && transferStatusOf(leg) === 'answered') {
         events.push({ ...base, status: 'success_ok', transferStatus: 'answered', leg: { uuid: leg.id, type: 'transfer', dest: transfer!.ours } });
       } else {
         events.push({ ...base, status: 'interrupted' });

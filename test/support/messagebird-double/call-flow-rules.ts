@@ -27,6 +27,9 @@ export const SAY_LANGUAGES = new Set(
   'cy-gb,da-dk,de-de,el-gr,en-au,en-gb,en-gb-wls,en-in,en-us,es-es,es-mx,es-us,fr-ca,fr-fr,id-id,is-is,it-it,ja-jp,ko-kr,ms-my,nb-no,nl-nl,pl-pl,pt-br,pt-pt,ro-ro,ru-ru,sv-se,ta-in,th-th,tr-tr,vi-vn,zh-cn,zh-hk'.split(','),
 );
 export const CONDITION_OPERATORS = new Set(['eq', 'neq']);
+/** `record`: finishOnKey and transcribeLanguage values of MessageBird's API reference. */
+export const FINISH_ON_KEYS = new Set(['any', '#', '*', 'none']);
+export const TRANSCRIBE_LANGUAGES = new Set(['de-DE', 'en-AU', 'en-UK', 'en-US', 'es-ES', 'es-LA', 'fr-FR', 'it-IT', 'nl-NL', 'pt-BR']);
 /** E.164 digits without '+', or a SIP URI. */
 export const DESTINATION = /^(\d{6,15}|sips?:[^\s@]+@[^\s@]+)$/;
 
@@ -66,6 +69,15 @@ export function checkCallFlow(flow: unknown, field = 'callFlow'): DoubleError[] 
         break;
       case 'play':
         if (typeof o.media !== 'string') missing(`${at}.options.media`);
+        break;
+      case 'record':
+        if (o.maxLength !== undefined && !(Number.isInteger(o.maxLength) && o.maxLength >= 0)) invalid(`${at}.options.maxLength`, 'a whole number of seconds');
+        if (o.timeout !== undefined && !(Number.isInteger(o.timeout) && o.timeout >= 0)) invalid(`${at}.options.timeout`, 'a whole number of seconds');
+        if (o.finishOnKey !== undefined && !FINISH_ON_KEYS.has(o.finishOnKey)) invalid(`${at}.options.finishOnKey`, 'any, #, * or none');
+        if (o.transcribe !== undefined && typeof o.transcribe !== 'boolean') invalid(`${at}.options.transcribe`, 'true or false');
+        if (o.transcribe === true && o.transcribeLanguage === undefined) missing(`${at}.options.transcribeLanguage`);
+        else if (o.transcribeLanguage !== undefined && !TRANSCRIBE_LANGUAGES.has(o.transcribeLanguage)) invalid(`${at}.options.transcribeLanguage`, `${o.transcribeLanguage} is not supported`);
+        if (o.onFinish !== undefined && (typeof o.onFinish !== 'string' || !/^https?:\/\//.test(o.onFinish))) invalid(`${at}.options.onFinish`, 'a URL');
         break;
       case 'fetchCallFlow':
         if (typeof o.url !== 'string' || !/^https?:\/\//.test(o.url)) missing(`${at}.options.url`);

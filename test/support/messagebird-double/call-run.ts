@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DoubleCallee, DoubleScript } from './callee-script';
+import { DoubleCallee, DoubleMessage, DoubleScript } from './callee-script';
 import { checkCallFlow, DoubleCallFlow, FlowStep } from './call-flow-rules';
 
 export type LegStatus = 'starting' | 'ringing' | 'ongoing' | 'busy' | 'no_answer' | 'failed' | 'hangup';
@@ -18,15 +18,26 @@ export interface DoubleLeg {
   endedAt: string | null;
 }
 
+export interface DoubleTranscription {
+  id: string;
+  createdAt: string;
+  updatedAt: string;
+  /** null while MessageBird is still transcribing (its `.txt` is a 404 until then). */
+  text: string | null;
+  error: string | null;
+}
+
 export interface DoubleRecording {
   id: string;
   legId: string;
+  /** `call`: the whole call (`record: true`); `step`: a `record` action's. */
+  kind: 'call' | 'step';
   status: 'initialised' | 'recording' | 'done' | 'failed';
   startedAt: number;
   duration: number;
   createdAt: string;
   updatedAt: string;
-  transcriptions: { id: string; createdAt: string; text: string }[];
+  transcriptions: DoubleTranscription[];
 }
 
 export interface DoubleCall {
@@ -43,6 +54,10 @@ export interface DoubleCall {
   recordings: DoubleRecording[];
   /** Every call flow URL fetched for this call, in order, with what it answered. */
   fetches: { url: string; status: number; flow?: DoubleCallFlow }[];
+  /** Every `play` played: the media URL, and what fetching it gave (status, content type, first bytes). */
+  played: { media: string; status: number; type: string | null; head: string }[];
+  /** Every `record` action run: its options and how the callee ended it. */
+  recorded: { options: Record<string, any>; recordingId: string; endedBy: DoubleMessage['endedBy'] | 'silent' | 'call-ended'; key?: string }[];
   /** Every `say` spoken, in order. */
   said: { payload: string; language: string; voice: string; ifMachine?: string; machineTimeout?: number }[];
   /** Why the call ended, as the double saw it. */
@@ -56,6 +71,8 @@ export interface CallRunHost {
   notify(call: DoubleCall, event: 'callCreated' | 'callUpdated'): void;
   /** GETs a call flow URL, signed; the parsed flow or the failure. */
   fetchCallFlow(call: DoubleCall, url: string): Promise<{ status: number; flow?: unknown }>;
+  /** GETs a `play` step's media (as MessageBird's player would). */
+  fetchMedia(url: string): Promise<{ media: string; status: number; type: string | null; head: string }>;
 }
 
 class CallOver extends Error {}
@@ -73,6 +90,8 @@ export class CallRun {
   private readonly wakeups = new Set<() => void>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private promptCount = 0;
+  private recordCount = 0;
+  private calleeLeg?: DoubleLeg;
 
   constructor(
     private readonly host: CallRunHost,
@@ -82,6 +101,7 @@ export class CallRun {
 
   async run(): Promise<void> {
     const leg = this.newLeg(this.call.destination);
+    this.calleeLeg = leg;
     this.host.notify(this.call, 'callCreated');
     try {
       await this.wait(Math.min(this.callee.ringMs, 100));
@@ -124,6 +144,13 @@ export class CallRun {
         i++;
         continue;
       }
+      if (step.action === 'record') {
+        await this.record(step, variables);
+        inPrompt = false;
+        first = false;
+        i++;
+        continue;
+      }
       // A prompt is a run of steps that capture keys: the callee presses (at most) one key per prompt.
       if (step.onKeypressVar && !inPrompt) pendingKey = this.callee.digits[this.promptCount++] ?? '';
       inPrompt = !!step.onKeypressVar;
@@ -151,7 +178,7 @@ export class CallRun {
           break;
         }
         case 'play':
-        case 'record':
+          this.call.played.push(await this.host.fetchMedia(o.media));
           await this.wait(1000);
           break;
         case 'hangup':
@@ -177,6 +204,87 @@ export class CallRun {
       i++;
     }
     return 'the call flow ended';
+  }
+
+  /**
+   * A `record` action (docs/messagebird.md, A12-A15): a new recording of the callee's leg; the callee
+   * speaks as scripted; `finishOnKey` (stored in `onKeypressVar`), `timeout` seconds of silence, `maxLength`
+   * (0: none) or the call's end stops it. The recording is `done` after the processing time, and with
+   * `transcribe` its transcription is listed at once and has its text (or its error) after the script's delay.
+   */
+  private async record(step: FlowStep, variables: Record<string, string>): Promise<void> {
+    const o = step.options ?? {};
+    const scripted = this.callee.record;
+    const message = Array.isArray(scripted) ? scripted[this.recordCount] : (scripted ?? undefined);
+    this.recordCount++;
+    const maxLength = Number(o.maxLength) > 0 ? Number(o.maxLength) : Infinity;
+    const timeout = o.timeout !== undefined ? Number(o.timeout) : null;
+    const at = now();
+    const recording: DoubleRecording = {
+      id: randomUUID(), legId: this.calleeLeg!.id, kind: 'step', status: 'recording', startedAt: Date.now(), duration: 0, createdAt: at, updatedAt: at, transcriptions: [],
+    };
+    this.call.recordings.push(recording);
+    const entry: CallRun['call']['recorded'][number] = { options: o, recordingId: recording.id, endedBy: 'silent' };
+    this.call.recorded.push(entry);
+    let spoken = 0;
+    const speaking = Date.now();
+    try {
+      if (!message || message.seconds <= 0) {
+        // Nothing said: the silence timeout ends it (without one, maxLength; without both, the call's end).
+        await this.wait(Math.min(timeout ?? Infinity, maxLength, 3600) * 1000);
+      } else {
+        const cut = message.endedBy === 'maxLength' || message.seconds >= maxLength;
+        const seconds = cut ? Math.min(maxLength, message.endedBy === 'maxLength' ? maxLength : message.seconds) : message.seconds;
+        await this.wait(seconds * 1000);
+        spoken = seconds;
+        entry.endedBy = cut ? 'maxLength' : message.endedBy;
+        if (!cut && message.endedBy === 'key') {
+          const key = o.finishOnKey === 'any' ? '5' : o.finishOnKey;
+          if (key === '#' || key === '*' || key === '5') {
+            await this.wait(this.host.script.keypressMs);
+            entry.key = key;
+            if (step.onKeypressVar) variables[step.onKeypressVar] = key;
+          } else {
+            // finishOnKey none: the key does not end it; the silence after it does.
+            await this.wait(Math.min(timeout ?? Infinity, maxLength - seconds, 3600) * 1000);
+          }
+        } else if (!cut && message.endedBy === 'silence') {
+          await this.wait(Math.min(timeout ?? Infinity, maxLength - seconds, 3600) * 1000);
+        } else if (!cut && message.endedBy === 'hangup') {
+          this.hangup('the callee hung up while recording');
+          throw new CallOver();
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof CallOver)) throw error;
+      if (spoken === 0 && message) spoken = Math.min(message.seconds, ((Date.now() - speaking) * this.host.script.speed) / 1000);
+      if (entry.endedBy === 'silent' || entry.endedBy === message?.endedBy) entry.endedBy = message?.endedBy === 'hangup' ? 'hangup' : 'call-ended';
+      this.endRecording(recording, spoken, message, o);
+      throw error;
+    }
+    this.endRecording(recording, spoken, message, o);
+  }
+
+  /** The recording stops: its duration (whole seconds, truncated), `done` once processed, then its transcription. */
+  private endRecording(recording: DoubleRecording, spoken: number, message: DoubleMessage | undefined, o: Record<string, any>): void {
+    recording.duration = Math.floor(spoken);
+    recording.updatedAt = now();
+    const done = () => {
+      recording.status = 'done';
+      recording.updatedAt = now();
+      if (!o.transcribe) return;
+      const at = now();
+      const transcription: DoubleTranscription = { id: randomUUID(), createdAt: at, updatedAt: at, text: null, error: null };
+      recording.transcriptions.push(transcription);
+      setTimeout(() => {
+        transcription.updatedAt = now();
+        if (message?.transcript !== undefined && recording.duration > 0) transcription.text = message.transcript;
+        else transcription.error = recording.duration > 0 ? 'The recording could not be transcribed' : 'The recording has no speech';
+      }, (message?.transcriptDelayMs ?? 2000) / this.host.script.speed).unref();
+    };
+    const processingMs = this.host.script.recordingProcessingMs / this.host.script.speed;
+    if (processingMs > 0) setTimeout(done, processingMs).unref();
+    else done();
   }
 
   /** Rings the transfer target; true when it answered (the call then ends with the bridge). */
@@ -211,7 +319,7 @@ export class CallRun {
     const recorded = Date.now();
     const processed = () => {
       for (const recording of this.call.recordings) {
-        if (recording.status !== 'recording') continue;
+        if (recording.status !== 'recording' || recording.kind !== 'call') continue;
         recording.status = 'done';
         recording.duration = Math.max(1, Math.round((recorded - recording.startedAt) / 1000));
         recording.updatedAt = now();
@@ -254,7 +362,7 @@ export class CallRun {
 
   private startRecording(leg: DoubleLeg): void {
     const at = now();
-    this.call.recordings.push({ id: randomUUID(), legId: leg.id, status: 'recording', startedAt: Date.now(), duration: 0, createdAt: at, updatedAt: at, transcriptions: [] });
+    this.call.recordings.push({ id: randomUUID(), legId: leg.id, kind: 'call', status: 'recording', startedAt: Date.now(), duration: 0, createdAt: at, updatedAt: at, transcriptions: [] });
   }
 
   /** Waits a scripted duration (divided by the speed); throws CallOver if the call ends meanwhile. */

@@ -1,3 +1,16 @@
+/**
+ * What a callee says at a `record` step: speaks `seconds` (cut at the step's maxLength), then ends it by
+ * `endedBy`: `key` presses the step's finishOnKey, `silence` falls silent (the step's timeout ends it),
+ * `maxLength` speaks on until maxLength, `hangup` hangs up. `transcript` is what the transcription gives
+ * (without one, a transcription asked for fails), `transcriptDelayMs` after the recording is done.
+ */
+export interface DoubleMessage {
+  seconds: number;
+  endedBy: 'key' | 'silence' | 'maxLength' | 'hangup';
+  transcript?: string;
+  transcriptDelayMs?: number;
+}
+
 /** How one callee (and the transfer targets it reaches) behaves on the MessageBird double, like the simulator's script. */
 export interface DoubleCallee {
   answer: 'answered' | 'busy' | 'no_answer' | 'failed';
@@ -12,6 +25,8 @@ export interface DoubleCallee {
   hangupAfterMs: number | null;
   /** An answering machine picks up (matters with ifMachine=hangup). */
   machine: boolean;
+  /** What the callee says at each successive record step (one object: at every one); null: silence. */
+  record: DoubleMessage | DoubleMessage[] | null;
 }
 
 export interface DoubleScript {
@@ -32,7 +47,7 @@ export const DEFAULT_DOUBLE_SCRIPT: DoubleScript = {
   keypressMs: 1500,
   speed: 1,
   recordingProcessingMs: 0,
-  default: { answer: 'answered', ringMs: 3000, digits: [], transfer: 'answered', transferRingMs: 3000, transferTalkMs: 5000, hangupAfterMs: null, machine: false },
+  default: { answer: 'answered', ringMs: 3000, digits: [], transfer: 'answered', transferRingMs: 3000, transferTalkMs: 5000, hangupAfterMs: null, machine: false, record: null },
   numbers: {},
 };
 

@@ -3,7 +3,8 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 import { calleeFor, DoubleScript, doubleScript, DoubleScriptInput } from './callee-script';
 import { checkCallFlow, DESTINATION, DoubleCallFlow, DoubleError } from './call-flow-rules';
-import { CallRun, DoubleCall, DoubleLeg, DoubleRecording } from './call-run';
+import { simulatedRecordingWav } from '../../../src/voice/simulator/simulated-recording-wav';
+import { CallRun, DoubleCall, DoubleLeg, DoubleRecording, DoubleTranscription } from './call-run';
 import { signRequest } from './request-signer';
 
 /** A scripted fault for the next request matching `method` and `path`. */
@@ -33,25 +34,10 @@ export interface DoubleOptions {
 }
 
 const PER_PAGE = 10;
-/** A one-second silent 8 kHz 16-bit mono WAV. */
-const SILENT_WAV = (() => {
-  const samples = 8000;
-  const data = Buffer.alloc(samples * 2);
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0);
-  header.writeUInt32LE(36 + data.length, 4);
-  header.write('WAVEfmt ', 8);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(8000, 24);
-  header.writeUInt32LE(16000, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36);
-  header.writeUInt32LE(data.length, 40);
-  return Buffer.concat([header, data]);
-})();
+/** A recording's file: a real 8 kHz 16-bit mono WAV of its duration (the simulator's tone). */
+function recordingWav(durationSeconds: number): Buffer {
+  return Buffer.concat([...simulatedRecordingWav(durationSeconds)]);
+}
 
 class HttpError extends Error {
   constructor(
@@ -220,13 +206,13 @@ export class MessageBirdDouble {
     if (is('GET', /^(?:\/calls\/[^/]+\/legs\/[^/]+)?\/recordings\/([^/]+)\.wav$/)) {
       const recording = this.recording(m![1]);
       if (recording.status !== 'done') throw new HttpError(404, [{ code: 13, message: 'The recording is not ready' }]);
-      return { status: 200, body: SILENT_WAV, type: 'audio/wav' };
+      return { status: 200, body: recordingWav(recording.duration), type: 'audio/wav' };
     }
     if (is('GET', /^(?:\/calls\/[^/]+\/legs\/[^/]+)?\/recordings\/([^/]+)$/)) return { status: 200, body: one(recordingJson(this.recording(m![1])), `/recordings/${m![1]}`) };
     if (is('POST', /^(?:\/calls\/[^/]+\/legs\/[^/]+)?\/recordings\/([^/]+)\/transcriptions$/)) {
       const recording = this.recording(m![1]);
       const at = stamp();
-      const transcription = { id: randomUUID(), createdAt: at, text: `Transcription of recording ${recording.id}` };
+      const transcription: DoubleTranscription = { id: randomUUID(), createdAt: at, updatedAt: at, text: `Transcription of recording ${recording.id}`, error: null };
       recording.transcriptions.push(transcription);
       return { status: 201, body: one(transcriptionJson(recording, transcription), `/transcriptions/${transcription.id}`) };
     }
@@ -237,6 +223,8 @@ export class MessageBirdDouble {
     if (is('GET', /^(?:\/calls\/[^/]+\/legs\/[^/]+\/recordings\/[^/]+)?\/transcriptions\/([^/]+?)(\.txt)?$/)) {
       const found = [...this.calls.values()].flatMap((c) => c.recordings).flatMap((r) => r.transcriptions.map((t) => ({ r, t }))).find(({ t }) => t.id === m![1]);
       if (!found) throw notFound('transcription');
+      // Its text once MessageBird has it (docs/messagebird.md, A15).
+      if (m![2] && found.t.text === null) throw notFound('transcription text');
       return m![2] ? { status: 200, body: found.t.text, type: 'text/plain' } : { status: 200, body: one(transcriptionJson(found.r, found.t), `/transcriptions/${found.t.id}`) };
     }
     if (is('POST', /^\/call-flows$/)) return { status: 201, body: list([this.saveCallFlow(randomUUID(), parseJson(body))], '/call-flows', 1) };
@@ -277,6 +265,8 @@ export class MessageBirdDouble {
       legs: [],
       recordings: [],
       fetches: [],
+      played: [],
+      recorded: [],
       said: [],
     };
     this.calls.set(call.id, call);
@@ -285,6 +275,7 @@ export class MessageBirdDouble {
         script: this.script,
         notify: (c, event) => this.notify(c, event),
         fetchCallFlow: (c, flowUrl) => this.fetchCallFlow(c, flowUrl),
+        fetchMedia: (media) => this.fetchMedia(media),
       },
       call,
       calleeFor(this.script, call.destination),
@@ -348,6 +339,17 @@ export class MessageBirdDouble {
       return { status: response.status, flow: Array.isArray(parsed?.data) ? parsed.data[0] : parsed };
     } catch {
       return { status: 0 };
+    }
+  }
+
+  /** A `play` step's media, fetched as a player would (no signature: media URLs are plain files). */
+  private async fetchMedia(media: string): Promise<{ media: string; status: number; type: string | null; head: string }> {
+    try {
+      const response = await fetch(media);
+      const bytes = Buffer.from(await response.arrayBuffer());
+      return { media, status: response.status, type: response.headers.get('content-type'), head: bytes.subarray(0, 4).toString('latin1') };
+    } catch {
+      return { media, status: 0, type: null, head: '' };
     }
   }
 
@@ -435,13 +437,13 @@ function recordingJson(recording: DoubleRecording) {
   return { id, format: 'wav', legId, status, duration, type: 'call', createdAt, updatedAt, deletedAt: null, _links: { file: `/recordings/${id}.wav`, self: `/recordings/${id}` } };
 }
 
-function transcriptionJson(recording: DoubleRecording, transcription: { id: string; createdAt: string }) {
+function transcriptionJson(recording: DoubleRecording, transcription: DoubleTranscription) {
   return {
     id: transcription.id,
     recordingId: recording.id,
-    error: null,
+    error: transcription.error,
     createdAt: transcription.createdAt,
-    updatedAt: transcription.createdAt,
+    updatedAt: transcription.updatedAt,
     _links: { self: `/transcriptions/${transcription.id}`, file: `/transcriptions/${transcription.id}.txt` },
   };
 }
