@@ -143,8 +143,13 @@ const WRONG: Record<FieldClass, Json[]> = {
   transferDestination: [null, 42, 6591991191, true, '', '12ab', 'Ext:', 'Ext:abc', 'sip:', 'sip:a b@c', 'tel:+6591991191', [], {}],
 };
 
-/** Placeholder values of other types: still present, so still valid (rendered as text). */
+/**
+ * Placeholder values of other types. Numbers and booleans are spoken as written, and an empty text still leaves
+ * the seed's messages something to say: valid. An object or an array would be "[object Object]": refused by the
+ * property's path (issue 14).
+ */
 const OTHER_TYPED_PLACEHOLDER_VALUES: Json[] = [42, 0, -1.5e300, true, false, '', [], ['a', 'b'], {}, { nested: { deep: 1 } }];
+const isSpeakable = (value: Json): boolean => value !== null && typeof value !== 'object';
 
 /**
  * Whether removing the field leaves a valid request. Removing a destination or a step leaves one
@@ -204,6 +209,10 @@ interface Mutation {
   apply(body: Json): void;
   /** The request stays valid. */
   valid: boolean;
+  /** The field a refusal names, when it is not the one refusalField works out from `path`. */
+  field?: string;
+  /** For a message: refused when the flow is compiled, or when rendered for every destination (see HANDLEBARS_TRICKS). */
+  verdict?: 'compile' | 'render' | 'ok';
 }
 
 /** Single mutations of the seed: wrong types and removals at every path, and placeholder values of other types. */
@@ -217,7 +226,8 @@ function singleMutations(seed: Json): Mutation[] {
     out.push({ kind: 'removed-field', note: `without ${pathText(path)}`, path, valid: removalIsValid(seed, path), apply: (b) => setAt(b, path, undefined, true) });
     if (cls === 'property' && PLACEHOLDERS.has(path[3] as string)) {
       for (const value of OTHER_TYPED_PLACEHOLDER_VALUES) {
-        out.push({ kind: 'other-typed-placeholder', note: `${pathText(path)} = ${JSON.stringify(value)}`, path, valid: true, apply: (b) => setAt(b, path, clone(value)) });
+        const valid = isSpeakable(value);
+        out.push({ kind: 'other-typed-placeholder', note: `${pathText(path)} = ${JSON.stringify(value)}`, path, valid, field: pathText(path), apply: (b) => setAt(b, path, clone(value)) });
       }
     }
   }
@@ -251,7 +261,10 @@ const PROTO_VALUES: Json[] = [
   null,
   [],
 ];
-/** Objects of the seed where an unknown key is dropped: adding one leaves the request valid. */
+/**
+ * Objects of the seed where an unknown key used to be dropped. Since issue 14 every one is refused by its path:
+ * an unknown field (top level, destination, flow, step, message, branch) or a reserved property name.
+ */
 const PROTO_PLACES: Path[] = [
   [],
   ['destinations', 0],
@@ -270,7 +283,7 @@ function protoKeys(): Mutation[] {
     for (const key of PROTO_KEYS) {
       for (const value of PROTO_VALUES) {
         const path = [...place, key];
-        out.push({ kind: 'proto-key', note: `${pathText(path) || key} = ${JSON.stringify(value)}`, path, valid: true, apply: (b) => setAt(b, path, clone(value)) });
+        out.push({ kind: 'proto-key', note: `${pathText(path) || key} = ${JSON.stringify(value)}`, path, valid: false, field: pathText(path), apply: (b) => setAt(b, path, clone(value)) });
       }
     }
   }
@@ -280,43 +293,54 @@ function protoKeys(): Mutation[] {
 /**
  * Handlebars tricks for one message. `compile`: refused when the flow is checked (a 400 even in a dry
  * run); `render`: refused for every destination (a dry run rejects them all); `ok`: valid, spoken as
- * rendered. The reasons are the README's: placeholders are the destination's own properties (a name
- * it does not have is missing, whatever Object.prototype has), partials are not supported, `lookup`
- * and `log` are property names rather than helpers, helpers that do not exist are errors.
+ * rendered. The reasons are the README's (issue 14): only the blocks if, unless, each and with (over a
+ * property, never a literal) and `lookup` over the destination's own properties exist, so any other
+ * helper, a partial, a decorator or a raw block is refused when compiled; `__proto__`, `constructor` and
+ * `prototype` can never be property names, wherever they are written; values are text, numbers or
+ * booleans, so a dotted path is refused; a name alone (`{{lookup}}`, `{{log}}`) is a property, missing
+ * when the destination does not have it.
  */
 export const HANDLEBARS_TRICKS: { msg: string; verdict: 'compile' | 'render' | 'ok' }[] = [
-  { msg: 'Hi {{#with "constructor"}}{{name}}{{/with}}', verdict: 'render' },
-  { msg: 'Hi {{#with "constructor"}}{{this}}{{/with}}', verdict: 'ok' },
-  { msg: 'Hi {{#with constructor}}{{name}}{{/with}}', verdict: 'render' },
-  { msg: 'Hi {{#with __proto__}}{{polluted}}{{/with}}', verdict: 'render' },
-  { msg: 'Hi {{constructor}}', verdict: 'render' },
-  { msg: 'Hi {{__proto__}}', verdict: 'render' },
-  { msg: 'Hi {{prototype}}', verdict: 'render' },
+  { msg: 'Hi {{#with "constructor"}}{{name}}{{/with}}', verdict: 'compile' },
+  { msg: 'Hi {{#with "constructor"}}{{this}}{{/with}}', verdict: 'compile' },
+  { msg: '{{#with "constructor"}}{{#with split as |a|}}{{pop (push "x")}}{{/with}}{{/with}}', verdict: 'compile' },
+  { msg: 'Hi {{#with constructor}}{{name}}{{/with}}', verdict: 'compile' },
+  { msg: 'Hi {{#with __proto__}}{{polluted}}{{/with}}', verdict: 'compile' },
+  { msg: 'Hi {{constructor}}', verdict: 'compile' },
+  { msg: 'Hi {{__proto__}}', verdict: 'compile' },
+  { msg: 'Hi {{prototype}}', verdict: 'compile' },
   { msg: 'Hi {{toString}}', verdict: 'render' },
   { msg: 'Hi {{hasOwnProperty}}', verdict: 'render' },
   { msg: 'Hi {{valueOf}}', verdict: 'render' },
   { msg: 'Hi {{__defineGetter__}}', verdict: 'render' },
-  { msg: 'Hi {{constructor.name}}', verdict: 'render' },
-  { msg: 'Hi {{constructor.constructor}}', verdict: 'render' },
-  { msg: 'Hi {{__proto__.constructor.name}}', verdict: 'render' },
-  { msg: 'Hi {{this.constructor}}', verdict: 'render' },
-  { msg: 'Hi {{[constructor]}}', verdict: 'render' },
-  { msg: 'Hi {{[__proto__]}}', verdict: 'render' },
-  { msg: 'Hi {{#if constructor}}yes{{/if}}', verdict: 'render' },
-  { msg: 'Hi {{#unless __proto__}}no{{/unless}}', verdict: 'render' },
-  { msg: 'Hi {{#each constructor}}x{{/each}}', verdict: 'render' },
-  { msg: 'Hi {{@root.constructor}}', verdict: 'render' },
-  { msg: 'Hi {{@root.__proto__}}', verdict: 'render' },
-  { msg: 'Hi {{#with this}}{{constructor}}{{/with}}', verdict: 'render' },
-  { msg: 'Hi {{#if name}}{{constructor}}{{/if}}', verdict: 'render' },
-  { msg: 'Hi {{lookup this "constructor"}}', verdict: 'render' },
-  { msg: 'Hi {{lookup this "name"}}', verdict: 'render' },
-  { msg: 'Hi {{lookup (lookup this "constructor") "name"}}', verdict: 'render' },
-  { msg: 'Hi {{lookup (lookup (lookup this "constructor") "prototype") "polluted"}}', verdict: 'render' },
-  { msg: 'Hi {{#with (lookup this "constructor")}}{{name}}{{/with}}', verdict: 'render' },
+  { msg: 'Hi {{constructor.name}}', verdict: 'compile' },
+  { msg: 'Hi {{constructor.constructor}}', verdict: 'compile' },
+  { msg: 'Hi {{__proto__.constructor.name}}', verdict: 'compile' },
+  { msg: 'Hi {{this.constructor}}', verdict: 'compile' },
+  { msg: 'Hi {{[constructor]}}', verdict: 'compile' },
+  { msg: 'Hi {{[__proto__]}}', verdict: 'compile' },
+  { msg: 'Hi {{#if constructor}}yes{{/if}}', verdict: 'compile' },
+  { msg: 'Hi {{#unless __proto__}}no{{/unless}}', verdict: 'compile' },
+  { msg: 'Hi {{#each constructor}}x{{/each}}', verdict: 'compile' },
+  { msg: 'Hi {{@root.constructor}}', verdict: 'compile' },
+  { msg: 'Hi {{@root.__proto__}}', verdict: 'compile' },
+  { msg: 'Hi {{#with this}}{{constructor}}{{/with}}', verdict: 'compile' },
+  { msg: 'Hi {{#if name}}{{constructor}}{{/if}}', verdict: 'compile' },
+  { msg: 'Hi {{lookup this "constructor"}}', verdict: 'compile' },
+  { msg: 'Hi {{lookup this "name"}}', verdict: 'ok' },
+  { msg: 'Hi {{lookup this "nosuch"}}', verdict: 'render' },
+  { msg: 'Hi {{lookup @root "amount"}}', verdict: 'ok' },
+  { msg: 'Hi {{lookup name "length"}}', verdict: 'render' },
+  { msg: 'Hi {{lookup this}}', verdict: 'compile' },
+  { msg: 'Hi {{lookup (lookup this "constructor") "name"}}', verdict: 'compile' },
+  { msg: 'Hi {{lookup (lookup (lookup this "constructor") "prototype") "polluted"}}', verdict: 'compile' },
+  { msg: 'Hi {{#with (lookup this "constructor")}}{{name}}{{/with}}', verdict: 'compile' },
+  { msg: 'Hi {{#with (lookup this "name")}}{{this}}{{/with}}', verdict: 'ok' },
   { msg: 'Hi {{lookup}}', verdict: 'render' },
-  { msg: 'Hi {{log "x"}}', verdict: 'render' },
+  { msg: 'Hi {{log "x"}}', verdict: 'compile' },
   { msg: 'Hi {{log}}', verdict: 'render' },
+  { msg: 'Hi {{if}}', verdict: 'render' },
+  { msg: 'Hi {{if name}}', verdict: 'compile' },
   { msg: 'Hi {{> x}}', verdict: 'compile' },
   { msg: 'Hi {{> (lookup . "name")}}', verdict: 'compile' },
   { msg: 'Hi {{#> layout}}x{{/layout}}', verdict: 'compile' },
@@ -324,21 +348,23 @@ export const HANDLEBARS_TRICKS: { msg: string; verdict: 'compile' | 'render' | '
   { msg: 'Hi {{#each name}}{{this}}{{/each}} there', verdict: 'ok' },
   { msg: 'Hi {{#each this}}{{@key}} {{/each}}', verdict: 'ok' },
   { msg: 'Hi {{#each this as |v k|}}{{k}}={{v}} {{/each}}', verdict: 'ok' },
-  { msg: 'Hi {{#each 42}}x{{/each}} there', verdict: 'ok' },
-  { msg: 'Hi {{#each "constructor"}}{{this}}{{/each}} there', verdict: 'ok' },
+  { msg: 'Hi {{#each 42}}x{{/each}} there', verdict: 'compile' },
+  { msg: 'Hi {{#each "constructor"}}{{this}}{{/each}} there', verdict: 'compile' },
   { msg: 'Hi {{#each}}x{{/each}}', verdict: 'compile' },
   { msg: 'Hi {{#with}}x{{/with}}', verdict: 'compile' },
   { msg: 'Hi {{#if}}x{{/if}}', verdict: 'compile' },
   { msg: 'Hi {{#if name amount}}x{{/if}}', verdict: 'compile' },
+  { msg: 'Hi {{#if name key="x"}}x{{/if}}', verdict: 'compile' },
   { msg: 'Hi {{{name}}}', verdict: 'ok' },
-  { msg: 'Hi {{{constructor}}}', verdict: 'render' },
-  { msg: 'Hi {{{{raw}}}}{{name}}{{{{/raw}}}}', verdict: 'render' },
+  { msg: 'Hi {{{constructor}}}', verdict: 'compile' },
+  { msg: 'Hi {{{{raw}}}}{{name}}{{{{/raw}}}}', verdict: 'compile' },
   { msg: 'Hi {{../name}}', verdict: 'render' },
-  { msg: 'Hi {{../../constructor}}', verdict: 'render' },
+  { msg: 'Hi {{../../constructor}}', verdict: 'compile' },
   { msg: 'Hi {{@root.name}}', verdict: 'ok' },
   { msg: 'Hi {{@root.nosuch}}', verdict: 'render' },
   { msg: 'Hi {{@index}}', verdict: 'render' },
   { msg: 'Hi {{@key}}', verdict: 'render' },
+  { msg: 'Hi {{@foo}}', verdict: 'compile' },
   { msg: 'Hi {{this}}', verdict: 'render' },
   { msg: 'Hi {{.}}', verdict: 'render' },
   { msg: 'Hi {{! a comment }}there', verdict: 'ok' },
@@ -354,25 +380,30 @@ export const HANDLEBARS_TRICKS: { msg: string; verdict: 'compile' | 'render' | '
   { msg: 'Hi name}} and }}', verdict: 'ok' },
   { msg: 'Hi \\{{constructor}}', verdict: 'ok' },
   { msg: 'Hi {{~name~}} !', verdict: 'ok' },
-  { msg: 'Hi {{nosuch name}}', verdict: 'render' },
-  { msg: 'Hi {{#nosuch}}x{{/nosuch}}', verdict: 'render' },
-  { msg: 'Hi {{#nosuch name}}x{{/nosuch}}', verdict: 'render' },
+  { msg: 'Hi {{nosuch name}}', verdict: 'compile' },
+  { msg: 'Hi {{#nosuch}}x{{/nosuch}}', verdict: 'compile' },
+  { msg: 'Hi {{#nosuch name}}x{{/nosuch}}', verdict: 'compile' },
   { msg: 'Hi {{helperMissing}}', verdict: 'render' },
   { msg: 'Hi {{blockHelperMissing}}', verdict: 'render' },
-  { msg: 'Hi {{#helperMissing}}x{{/helperMissing}}', verdict: 'render' },
-  { msg: 'Hi {{#blockHelperMissing name}}x{{/blockHelperMissing}}', verdict: 'render' },
-  { msg: 'Hi {{*decorator}}', verdict: 'render' },
-  { msg: 'Hi {{name.length}}', verdict: 'render' },
-  { msg: 'Hi {{name.constructor}}', verdict: 'render' },
-  { msg: 'Hi {{name.[constructor]}}', verdict: 'render' },
+  { msg: 'Hi {{#helperMissing}}x{{/helperMissing}}', verdict: 'compile' },
+  { msg: 'Hi {{#blockHelperMissing name}}x{{/blockHelperMissing}}', verdict: 'compile' },
+  { msg: 'Hi {{*decorator}}', verdict: 'compile' },
+  { msg: 'Hi {{name.length}}', verdict: 'compile' },
+  { msg: 'Hi {{name.constructor}}', verdict: 'compile' },
+  { msg: 'Hi {{name.[constructor]}}', verdict: 'compile' },
   { msg: 'Hi {{#with name as |n|}}{{n}}{{/with}}', verdict: 'ok' },
   { msg: 'Hi {{#if name}}{{name}}{{else}}nobody{{/if}}', verdict: 'ok' },
   { msg: `Hi ${'{{name}}'.repeat(120)}`, verdict: 'ok' },
   // 990 characters of template, 1530 once rendered: past the limit of 1000.
   { msg: `Hi ${'{{dueDate}}'.repeat(90)}`, verdict: 'render' },
   { msg: `${'{{#if name}}'.repeat(40)}deep${'{{/if}}'.repeat(40)}`, verdict: 'ok' },
-  // Helper arguments are not looked up strictly: the second `with` finds no `name` in "Alex" and renders nothing.
+  // Helper arguments are not looked up strictly: the second `with` finds no `name` in "Alex" and renders nothing but "Hi ".
   { msg: `Hi ${'{{#with name}}'.repeat(40)}deep${'{{/with}}'.repeat(40)}`, verdict: 'ok' },
+  // Nothing to say for any destination (issue 14): empty, or only whitespace.
+  { msg: '{{#unless name}}Hi{{/unless}}', verdict: 'render' },
+  { msg: '  {{#if name}} {{/if}}\t', verdict: 'render' },
+  { msg: '{{! only a comment }}\u200b', verdict: 'render' },
+  { msg: '{{#each this}}{{/each}} ', verdict: 'render' },
 ];
 
 /** The seed's messages, where a trick is put (a top-level play, the gather prompt, and a nested prompt). */
@@ -388,6 +419,136 @@ function handlebarsTricks(): (Mutation & { verdict: 'compile' | 'render' | 'ok' 
     for (const path of MESSAGE_PATHS) {
       out.push({ kind: 'handlebars', note: `${pathText(path)} = ${JSON.stringify(msg).slice(0, 60)}`, path, verdict, valid: verdict === 'ok', apply: (b) => setAt(b, path, msg) });
     }
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------- issue 14: generated spoken-text variants
+
+const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
+
+/** One or two random edits (delete, insert, substitute, swap) of `name` that give no known field. */
+function typoOf(name: string, known: readonly string[], random: () => number): string {
+  for (;;) {
+    let word = name;
+    const edits = 1 + Math.floor(random() * 2);
+    for (let e = 0; e < edits; e++) {
+      const at = Math.floor(random() * word.length);
+      const letter = LETTERS[Math.floor(random() * LETTERS.length)];
+      const op = Math.floor(random() * 4);
+      if (op === 0 && word.length > 2) word = word.slice(0, at) + word.slice(at + 1);
+      else if (op === 1) word = word.slice(0, at) + letter + word.slice(at);
+      else if (op === 2) word = word.slice(0, at) + letter + word.slice(at + 1);
+      else if (at + 1 < word.length) word = word.slice(0, at) + word[at + 1] + word[at] + word.slice(at + 2);
+    }
+    if (word !== '' && !known.includes(word)) return word;
+  }
+}
+
+const pick = <T>(items: readonly T[], random: () => number): T => items[Math.floor(random() * items.length)];
+
+/** A value that is not text, a number or a boolean: an object, an array or null, of random shape. */
+function unspeakableValue(random: () => number): Json {
+  const word = () => pick(['Ann', '', '200', 'x'.repeat(1 + Math.floor(random() * 20)), 'constructor'], random);
+  switch (Math.floor(random() * 5)) {
+    case 0:
+      return null;
+    case 1:
+      return { [pick(['first', 'last', 'value', 'toString', 'length'], random)]: word() };
+    case 2:
+      return Array.from({ length: Math.floor(random() * 4) }, word);
+    case 3:
+      return { nested: { deep: [word(), { more: word() }] } };
+    default:
+      return [{ first: word() }];
+  }
+}
+
+/** The objects whose fields are checked, where one is found in a body, and how a body gets one. */
+const FIELD_PLACES: { known: readonly string[]; path: Path; prepare?: (body: Json) => void }[] = [
+  { known: ['requestId', 'destinations', 'enableCallRecording', 'retry', 'callingHours', 'machineDetection', 'callFlow'], path: [] },
+  { known: ['phone', 'caller', 'properties'], path: ['destinations', 0] },
+  { known: ['phone', 'caller', 'properties'], path: ['destinations', 1] },
+  { known: ['msg', 'language', 'lang', 'gender', 'pitch', 'rate'], path: ['callFlow', 'steps', 0, 'message'] },
+  { known: ['msg', 'language', 'lang', 'gender', 'pitch', 'rate'], path: ['callFlow', 'steps', 1, 'branches', 0, 'callFlow', 'steps', 0, 'message'] },
+  { known: ['name', 'message'], path: ['callFlow', 'steps', 0] },
+  { known: ['name', 'message', 'maxRetries', 'branches'], path: ['callFlow', 'steps', 1] },
+  { known: ['digit', 'default', 'optOut', 'callFlow'], path: ['callFlow', 'steps', 1, 'branches', 1] },
+  { known: ['steps'], path: ['callFlow'] },
+  { known: ['busy', 'no_answer', 'failed', 'machine', 'backoff', 'maxDelaySeconds', 'jitter'], path: ['retry'], prepare: (b: any) => (b.retry = { busy: { maxAttempts: 2, delaySeconds: 60 } }) },
+  { known: ['maxAttempts', 'delaySeconds'], path: ['retry', 'busy'], prepare: (b: any) => (b.retry = { busy: { maxAttempts: 2, delaySeconds: 60 } }) },
+  { known: ['start', 'end', 'days', 'timezone'], path: ['callingHours'], prepare: (b: any) => (b.callingHours = { start: '00:00', end: '24:00', days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] }) },
+  { known: ['ifMachine', 'machineTimeout'], path: ['machineDetection'], prepare: (b: any) => (b.machineDetection = { ifMachine: 'hangup' }) },
+];
+
+const NOT_HELPERS = ['pop', 'push', 'split', 'concat', 'join', 'eval', 'require', 'call', 'apply', 'bind', 'valueOf', 'toString', 'log', 'blockHelperMissing', 'helperMissing', 'lookupProperty', 'with2', 'ifx', 'each_', 'raw', 'inline', 'name'];
+const HELPER_FORMS: ((h: string) => string)[] = [
+  (h) => `Hi {{${h} name}}`,
+  (h) => `Hi {{#${h} name}}x{{/${h}}}`,
+  (h) => `Hi {{lookup (${h} name) "a"}}`,
+  (h) => `Hi {{#with (${h} name)}}x{{/with}}`,
+  (h) => `Hi {{#if name}}{{${h} amount}}{{/if}}`,
+  (h) => `Hi {{#each this}}{{${h} this}}{{/each}}`,
+  (h) => `{{#with "${h}"}}{{#with split as |a|}}{{pop (push "x")}}{{/with}}{{/with}}`,
+  (h) => `Hi {{> ${h}}}`,
+  (h) => `Hi {{#> ${h}}}x{{/${h}}}`,
+  (h) => `Hi {{*${h}}}`,
+  (h) => `Hi {{#*${h} "x"}}y{{/${h}}}`,
+  (h) => `Hi {{{{${h}}}}}{{name}}{{{{/${h}}}}}`,
+];
+const SILENT = ['', ' ', '\t', '\n', '\u00a0', '\u200b', '\u3000', '\ufeff', '  \t '];
+const SILENT_FORMS: ((ws: string, word: string) => string)[] = [
+  (ws, word) => `${ws}{{#unless name}}${word}{{/unless}}${ws}`,
+  (ws) => `{{#if name}}${ws}{{/if}}${ws}`,
+  (ws, word) => `{{#unless amount}}${word}{{else}}${ws}{{/unless}}`,
+  (ws) => `{{#each this}}${ws}{{/each}}`,
+  (ws) => `{{! ${ws} nothing }}${ws}`,
+];
+
+/**
+ * Issue 14's cases, generated from the seeded PRNG (the same on every run): property values that are objects,
+ * arrays or null; reserved property names; helpers, partials, decorators and raw blocks; messages with nothing
+ * to say; misspelt fields of every object that has fields. Every one is refused.
+ */
+function spokenTextVariants(random: () => number): Mutation[] {
+  const out: Mutation[] = [];
+  for (let n = 0; n < 150; n++) {
+    const path: Path = ['destinations', Math.floor(random() * 2), 'properties', pick(['name', 'amount', 'dueDate', 'extra', 'note', `p${n}`], random)];
+    const value = unspeakableValue(random);
+    out.push({ kind: 'unspeakable-value', note: `${pathText(path)} = ${JSON.stringify(value).slice(0, 40)}`, path, valid: false, field: pathText(path), apply: (b) => setAt(b, path, clone(value)) });
+  }
+  for (let n = 0; n < 60; n++) {
+    const path: Path = ['destinations', Math.floor(random() * 2), 'properties', pick(PROTO_KEYS, random)];
+    const value = pick<Json>(['x', 42, true, '', { polluted: 'yes' }], random);
+    out.push({ kind: 'reserved-property', note: `${pathText(path)} = ${JSON.stringify(value)}`, path, valid: false, field: pathText(path), apply: (b) => setAt(b, path, clone(value)) });
+  }
+  for (let n = 0; n < 150; n++) {
+    const msg = pick(HELPER_FORMS, random)(pick(NOT_HELPERS, random));
+    const path = pick(MESSAGE_PATHS, random);
+    out.push({ kind: 'unavailable-helper', note: `${pathText(path)} = ${JSON.stringify(msg).slice(0, 60)}`, path, verdict: 'compile', valid: false, apply: (b) => setAt(b, path, msg) });
+  }
+  for (let n = 0; n < 80; n++) {
+    const msg = pick(SILENT_FORMS, random)(pick(SILENT, random), pick(['Hi', 'pay now', 'x'], random));
+    const path = pick(MESSAGE_PATHS, random);
+    // A template that is only whitespace is refused as such when the flow is checked; any other says nothing when rendered.
+    const verdict = msg.trim() === '' ? 'compile' : 'render';
+    out.push({ kind: 'nothing-to-say', note: `${pathText(path)} = ${JSON.stringify(msg)}`, path, verdict, valid: false, apply: (b) => setAt(b, path, msg) });
+  }
+  for (let n = 0; n < 200; n++) {
+    const place = pick(FIELD_PLACES, random);
+    const typo = typoOf(pick(place.known, random), place.known, random);
+    const path = [...place.path, typo];
+    out.push({
+      kind: 'unknown-field',
+      note: `${pathText(path)} (a misspelling)`,
+      path,
+      valid: false,
+      field: pathText(path),
+      apply: (b) => {
+        place.prepare?.(b);
+        setAt(b, path, 'x');
+      },
+    });
   }
   return out;
 }
@@ -474,7 +635,7 @@ function deepNesting(nextId: () => string): Omit<HostileCase, 'id'>[] {
     out.push({ kind: 'deep-nesting', note: `retry: object ${levels} deep`, target: 'call', body: withHole(base(nextId()), ['retry'], deepObject(levels)), contentType: JSON_TYPE, expect: { outcome: 'refused', statuses: [400], fields: ['retry'], errorsListed: true } });
     out.push({ kind: 'deep-nesting', note: `callingHours: object ${levels} deep`, target: 'call', body: withHole(base(nextId()), ['callingHours'], deepObject(levels)), contentType: JSON_TYPE, expect: { outcome: 'refused', statuses: [400], fields: ['callingHours'], errorsListed: true } });
     out.push({ kind: 'deep-nesting', note: `destinations[0].phone: array ${levels} deep`, target: 'call', body: withHole(base(nextId()), ['destinations', 0, 'phone'], deepArray(levels)), contentType: JSON_TYPE, expect: { outcome: 'refused', statuses: [400], fields: ['destinations[0].phone'], errorsListed: true } });
-    out.push({ kind: 'deep-nesting', note: `a property ${levels} deep (more than ${MAX_PROPERTY_DEPTH} levels)`, target: 'call', body: withHole(base(nextId()), ['destinations', 0, 'properties', 'extra'], deepObject(levels)), contentType: JSON_TYPE, expect: { outcome: 'refused', statuses: [400], fields: ['destinations[0].properties'], errorsListed: true } });
+    out.push({ kind: 'deep-nesting', note: `a property ${levels} deep`, target: 'call', body: withHole(base(nextId()), ['destinations', 0, 'properties', 'extra'], deepObject(levels)), contentType: JSON_TYPE, expect: { outcome: 'refused', statuses: [400], fields: ['destinations[0].properties'], errorsListed: true } });
     out.push({ kind: 'deep-nesting', note: `the placeholder name ${levels} deep`, target: 'call', body: withHole(base(nextId()), ['destinations', 1, 'properties', 'name'], deepArray(levels)), contentType: JSON_TYPE, expect: { outcome: 'refused', statuses: [400], fields: ['destinations[1].properties'], errorsListed: true } });
     out.push({ kind: 'deep-nesting', note: `a whole body that is an array ${levels} deep`, target: 'call', body: Buffer.from(deepArray(levels)), contentType: JSON_TYPE, expect: { outcome: 'refused', statuses: [400] } });
     const withExtra = { ...base('unused'), requestId: 42 };
@@ -483,22 +644,21 @@ function deepNesting(nextId: () => string): Omit<HostileCase, 'id'>[] {
   return out;
 }
 
-/** Property values may nest this deep (README, Security): deeper is refused. */
+/** Property values used to nest up to 32 levels; since issue 14 a value is text, a number or a boolean, so any nesting is refused. */
 export const MAX_PROPERTY_DEPTH = 32;
 
 function propertyDepthLimit(nextId: () => string): Omit<HostileCase, 'id'>[] {
-  // At the limit: valid (the value is unused, and a used one renders as text); one level more: refused.
   const out: Omit<HostileCase, 'id'>[] = [];
-  for (const [levels, valid] of [[MAX_PROPERTY_DEPTH - 1, true], [MAX_PROPERTY_DEPTH + 1, false]] as const) {
+  for (const levels of [1, MAX_PROPERTY_DEPTH - 1, MAX_PROPERTY_DEPTH + 1]) {
     const requestId = nextId();
     out.push({
       kind: 'deep-nesting',
-      note: `a property value ${levels} levels deep (limit ${MAX_PROPERTY_DEPTH})`,
+      note: `a property value ${levels} levels deep (values are text, numbers or booleans)`,
       target: 'call',
       requestId,
       body: withHole(base(requestId), ['destinations', 0, 'properties', 'extra'], deepObject(levels)),
       contentType: JSON_TYPE,
-      expect: valid ? { outcome: 'accepted' } : { outcome: 'refused', statuses: [400], fields: ['destinations[0].properties'], errorsListed: true },
+      expect: { outcome: 'refused', statuses: [400], fields: ['destinations[0].properties.extra'], errorsListed: true },
     });
   }
   return out;
@@ -670,7 +830,7 @@ function csvCases(nextId: () => string, random: () => number): Omit<HostileCase,
   for (const [note, file] of files) refused(`file: ${note}`, csvForm(nextId(), file), [400]);
 
   // Header names that are Object.prototype's keys are refused as reserved (src/uploads/header-columns.ts), as
-  // written or as their camelCase form, used by the flow or not.
+  // written or as their camelCase form, used by the flow or not; a template that reads one is refused too.
   for (const name of [...PROTO_KEYS, 'Constructor', 'PROTOTYPE']) {
     for (const used of [false, true]) {
       const flow = used ? JSON.stringify({ steps: [{ name: 'play', message: { msg: `Hi {{[${name}]}} {{name}}` } }] }) : CSV_FLOW;
@@ -679,7 +839,8 @@ function csvCases(nextId: () => string, random: () => number): Omit<HostileCase,
         { name: 'callFlow', value: flow },
         { name: 'file', value: `phone,caller,name,amount,dueDate,${name}\n+84917660247,+6582674904,Alex,1,x,polluted\n`, filename: 'd.csv' },
       ]);
-      refused(`a column named ${name}${used ? ', used by the flow' : ''}`, form, [400], ['file']);
+      // A flow that reads such a name is refused first, when it is compiled (issue 14); else the header is, by its column.
+      refused(`a column named ${name}${used ? ', used by the flow' : ''}`, form, [400], used && PROTO_KEYS.includes(name) ? ['callFlow.steps[0].message.msg'] : ['file']);
     }
   }
   // Handlebars tricks in the form's callFlow: refused as in POST /call (compile or render errors alike: one row, not callable).
@@ -781,26 +942,33 @@ export function buildHostileCorpus(seed = 20_251_122, combinations = 2_600): Cor
     const kind = mutations.length === 1 ? mutations[0].kind : `combined-${mutations.length}`;
     const note = mutations.map((m) => m.note).join('; ');
     let expect: Expectation;
-    const flowLevel = mutations.filter((m) => !m.valid && !(DESTINATION_LEVEL(m.path) || (m as any).verdict === 'render'));
+    const flowLevel = mutations.filter((m) => !m.valid && !(DESTINATION_LEVEL(m.path) || m.verdict === 'render'));
     if (valid) expect = target === 'dryRun' ? { outcome: 'previewed', rejected: 0 } : { outcome: 'accepted' };
     else if (target === 'dryRun' && flowLevel.length === 0) {
       // Only destination-level problems: a dry run lists them instead of refusing.
-      const render = mutations.some((m) => (m as any).verdict === 'render');
+      const render = mutations.some((m) => m.verdict === 'render');
       const rejected = render ? (body.destinations as Json[]).length : new Set(mutations.filter((m) => !m.valid).map((m) => m.path[1])).size;
       expect = { outcome: 'previewed', rejected };
     } else {
       const fields = mutations
         .filter((m) => !m.valid)
-        .map((m) => ((m as any).verdict === 'render' ? 'destinations[0].properties' : refusalField(m.path)));
+        .map((m) => (m.verdict === 'render' ? 'destinations[0].properties' : m.field ?? refusalField(m.path)));
       expect = { outcome: 'refused', statuses: [400], fields, errorsListed: true };
     }
     return { kind, note, target, requestId: keepsRequestId ? requestId : undefined, body: json(body), contentType: JSON_TYPE, expect };
   };
 
   const singles = [...singleMutations(seedBody), ...hugeStrings(seedBody), ...protoKeys(), ...handlebarsTricks()];
+  // Issue 14's variants draw from a stream of their own, so the rest of the corpus is the same as before them.
+  const variantRandom = seededRandom(seed + 14);
+  const variants = spokenTextVariants(variantRandom);
   for (const m of singles) {
     push(mutationCase([m], 'call'));
     if (random() < 0.25) push(mutationCase([m], 'dryRun'));
+  }
+  for (const m of variants) {
+    push(mutationCase([m], 'call'));
+    if (variantRandom() < 0.25) push(mutationCase([m], 'dryRun'));
   }
   // A root-level __proto__ or constructor key must not switch validation off.
   for (const key of PROTO_KEYS) {
