@@ -1,5 +1,5 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import { SEED_EXAMPLE } from './support/seed-example';
 
 const ROOT = join(__dirname, '..');
 const MAIN = join(ROOT, 'dist/main.js');
-const CLI = join(ROOT, 'dist/cli.js');
+const CLI = join(ROOT, 'scripts/cli.sh');
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -104,8 +104,11 @@ describe('zero-configuration start (dist/main.js, built by the test command)', (
     expect((await api('/status/embedded-csv-bad', apiKey)).status).toBe(404);
   }, 60_000);
 
-  it('creates another organization with the CLI while the service runs, and the key works at once', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, [CLI, 'org:create', '--name', 'Acme', '--max-concurrent-calls', '3'], { cwd: workDir, env });
+  it('creates another organization with the CLI while the service runs, from the current build, and the key works at once', async () => {
+    const builtAt = statSync(MAIN).mtimeMs;
+    const { stdout } = await promisify(execFile)('bash', [CLI, 'org:create', '--name', 'Acme', '--max-concurrent-calls', '3'], { cwd: workDir, env });
+    // `npm run cli` (scripts/cli.sh) did not rebuild dist/ under the running service: the build was current.
+    expect(statSync(MAIN).mtimeMs).toBe(builtAt);
     const created = JSON.parse(stdout);
     expect(created).toMatchObject({ name: 'Acme', maxConcurrentCalls: 3, apiKey: expect.stringMatching(/^rk_/) });
     const usage = await (await api('/organization/usage', created.apiKey)).json();
