@@ -20,19 +20,6 @@ export interface DialJobData {
   leasedAt: number;
 }
 
-/** MessageBird: reads a recorded call's recordings once it has ended, again while MessageBird still processes them. */
-export const RECORDINGS_QUEUE = 'recordings';
-export const COLLECT_RECORDINGS_JOB = 'collect-recordings';
-/** 1 + 2 + 4 + … times MESSAGEBIRD_RECORDINGS_RETRY_MS: about 5 minutes at the default 5 s. */
-export const COLLECT_RECORDINGS_ATTEMPTS = 7;
-
-export interface CollectRecordingsJobData {
-  callId: string;
-  providerCallId: string;
-  /** An answered call has recordings to wait for; an unanswered one may have none. */
-  answered: boolean;
-}
-
 /** Redis pub/sub channel that wakes dispatchers: message = organization id. */
 export const DISPATCH_WAKE_CHANNEL = 'dispatch:wake';
 

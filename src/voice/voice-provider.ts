@@ -121,6 +121,13 @@ export abstract class VoiceProvider {
   adopt(_request: DialRequest, _providerCallId: string, _progress: AdoptedProgress): void {
     throw new Error('this voice platform cannot take over calls');
   }
+
+  /**
+   * Optional: platforms whose account can list its ongoing calls count those this service did not place
+   * (other apps' calls on the same lines). Absent: other apps' calls are only known from
+   * PUT /organization/usage. Throws when the platform cannot be read.
+   */
+  countOtherOngoingCalls?(): Promise<number>;
 }
 
 /**

@@ -16,8 +16,8 @@ import { VoiceProvider } from './voice-provider';
 
 /**
  * Binds the VoiceProvider port to the configured adapter (VOICE_PROVIDER; the simulator by default), in
- * the processes that work calls. With MessageBird it also exports the API client (for the count of other
- * apps' calls) and collects recorded calls' recordings.
+ * the processes that work calls. With MessageBird it also collects recorded calls' recordings and record
+ * steps' messages (the recordings queue). Nothing but the port leaves this module.
  */
 @Module({})
 export class VoiceModule {
@@ -65,7 +65,7 @@ export class VoiceModule {
           ) => new MessageBirdProvider(c.messagebird!, redis, client, recordings, db, leftMessageJobs, leftMessages),
         },
       ],
-      exports: [VoiceProvider, MessageBirdClient],
+      exports: [VoiceProvider],
     };
   }
 }

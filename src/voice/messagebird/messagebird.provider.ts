@@ -6,6 +6,7 @@ import { RedisService } from '../../redis/redis.service';
 import { MachineDetection } from '../machine-detection';
 import { DataSource } from 'typeorm';
 import { AdoptedProgress, DialRequest, OrphanCall, OrphanState, VoiceEvent, VoiceProvider } from '../voice-provider';
+import { countOtherAccountCalls } from './account-calls';
 import { initialCallFlow, platformNumber, TranslationOptions } from './call-flow-translation';
 import { CALL_NEWS_CHANNEL, CallNews, CallUpdate, decodeNews } from './call-news';
 import { MessageBirdClient } from './messagebird-client';
@@ -136,6 +137,11 @@ export class MessageBirdProvider extends VoiceProvider implements OnModuleInit, 
       if (data.length === 0 || !pagination || page >= pagination.pageCount || (oldest && Date.parse(oldest) < since)) return undefined;
     }
     return undefined;
+  }
+
+  /** The port's optional capability: the account's ongoing calls this service did not place (A10). */
+  countOtherOngoingCalls(): Promise<number> {
+    return countOtherAccountCalls(this.client, this.db);
   }
 
   /** DELETE /calls/{id}, for a call this process placed (other processes' calls are theirs to hang up). */
