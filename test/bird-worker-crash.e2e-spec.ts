@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import { birdProcessEnv, newBirdDouble } from './support/bird-double/bird-test-app';
+import { until } from './support/polling';
+import { createOrganizationWithCli, freePort, ServiceProcess, ServiceProcesses } from './support/processes';
+import { createRedisNamespace, createTestDatabase, TEST_REDIS_URL, TestDatabase } from './support/test-environment';
+
+/**
+ * A worker placing calls on Bird is killed (SIGKILL) mid-campaign. Its calls go on at Bird; once their
+ * slot leases have expired, another worker asks what became of each: a call Bird placed is taken over and
+ * rebuilt from bird_events (the webhooks the API processes kept) and Bird's view, whether it is still
+ * talking or finished its flow meanwhile (the adopter sends the hang-up the dead worker never sent); a call
+ * whose placement never reached Bird is dialed again. Real processes of the built service; the double here.
+ */
+const LEASE_TTL_MS = 6000;
+const METRICS_TOKEN = `metrics-${randomBytes(8).toString('hex')}`;
+const caller = '+6582674904';
+const flow = { steps: [{ name: 'play', message: { msg: '{{text}}' } }] };
+// At speed 5 the double speaks 12 ms a character: A talks for about 11 s, B for about 1.8 s.
+const A = '+6540000001';
+const B = '+6540000002';
+const C = '+6540000003';
+const OTHERS = ['+6540000004', '+6540000005'];
+const text = (phone: string) => (phone === A ? 'a'.repeat(900) : phone === B ? 'b'.repeat(150) : 'short message');
+
+jest.setTimeout(120_000);
+
+describe('a worker killed while its calls run on Bird', () => {
+  const processes = new ServiceProcesses();
+  const double = newBirdDouble({ speed: 5, default: { ringMs: 500 } });
+  const namespace = createRedisNamespace();
+  let database: TestDatabase;
+  let env: Record<string, string>;
+  let api: ServiceProcess;
+  let org: { id: string; apiKey: string };
+
+  beforeAll(async () => {
+    await double.start();
+    database = await createTestDatabase();
+    const port = await freePort();
+    env = {
+      ...birdProcessEnv({ databaseUrl: database.url, redisUrl: TEST_REDIS_URL, queuePrefix: namespace.prefix, double, port }),
+      // A placement that gets no answer stays in flight until the worker is killed.
+      BIRD_REQUEST_TIMEOUT_MS: '30000',
+      SLOT_LEASE_TTL_MS: String(LEASE_TTL_MS),
+      RECONCILE_INTERVAL_MS: '500',
+      LOG_LEVEL: 'warn',
+    };
+    api = await processes.start({ name: 'api', role: 'api', env, metricsToken: METRICS_TOKEN, port });
+    org = await createOrganizationWithCli({ DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: namespace.prefix }, 'Crash', 3);
+  }, 120_000);
+
+  afterAll(async () => {
+    await processes.stopAll();
+    await double.stop();
+    await namespace.clear();
+    await database?.drop();
+  });
+
+  const http = (path: string, init: RequestInit = {}) =>
+    fetch(`${api.baseUrl}${path}`, { ...init, headers: { 'x-credential-api-key': org.apiKey, 'content-type': 'application/json', ...init.headers } });
+  const status = async () => (await (await http('/status/crash?perPage=100')).json()) as any;
+  const placedTo = (phone: string) => [...double.calls.values()].filter((call) => call.to === phone);
+
+  it('takes over the calls Bird placed, finishes their flows from the kept webhooks, and dials again only the one never placed', async () => {
+    double.failNext({ method: 'POST', path: /\/calls$/, to: C, reply: 'hang' });
+    const first = await processes.start({ name: 'worker-1', role: 'worker', env, metricsToken: METRICS_TOKEN });
+    const destinations = [A, B, C, ...OTHERS].map((phone) => ({ phone, caller, properties: { text: text(phone) } }));
+    expect((await http('/call', { method: 'POST', body: JSON.stringify({ requestId: 'crash', destinations, callFlow: flow }) })).status).toBe(200);
+
+    await until('A and B answered, C placing', async () => {
+      const answered = [A, B].every((phone) => placedTo(phone)[0]?.status === 'ongoing');
+      const placing = double.requests.some((r) => r.method === 'POST' && r.body.includes(`"to":"${C}"`));
+      return answered && placing ? true : undefined;
+    });
+    await first.kill('SIGKILL');
+    const killedAt = Date.now();
+    await processes.start({ name: 'worker-2', role: 'worker', env, metricsToken: METRICS_TOKEN });
+
+    // B finishes its say while nobody follows it: its call stays up at Bird, waiting for a command.
+    await until('B said its message', async () => (placedTo(B)[0]?.commands.length === 1 && double.deliveries.some((d) => d.callId === placedTo(B)[0].id && d.body.includes('"command"')) ? true : undefined));
+    const done = await until('the campaign completed', async () => {
+      const s = await status();
+      return s.status === 'completed' ? s : (await new Promise((r) => setTimeout(r, 200)), undefined);
+    }, 60_000);
+    const byPhone = new Map<string, any>(done.details.map((d: any) => [d.destination, d]));
+
+    for (const phone of [A, B, C, ...OTHERS]) {
+      expect(placedTo(phone)).toHaveLength(1);
+      expect(byPhone.get(phone)).toMatchObject({ call_state: 'ended', call_status: 'answered', monitorData: [expect.objectContaining({ uuid: placedTo(phone)[0].id })] });
+      expect(byPhone.get(phone).callFlowSteps).toEqual([expect.objectContaining({ stepName: 'play', info: expect.objectContaining({ status: 'success_ok' }) })]);
+    }
+    expect(done.summary).toMatchObject({ total: 5, ended: 5, answered: 5, failed: 0 });
+    // A was followed to its real end after the takeover; B's flow was finished by the adopter, which hung it up.
+    expect(Date.parse(byPhone.get(A).endedAt)).toBeGreaterThan(killedAt + LEASE_TTL_MS);
+    expect(placedTo(B)[0].commands.map((c) => c.command)).toEqual(['say', 'hangup']);
+    expect(placedTo(B)[0].endReason).toBe('hung up through the API');
+    // C's first placement never created a call: it was dialed again, once.
+    expect(byPhone.get(C).attempts).toBe(1);
+    expect(double.requests.filter((r) => r.method === 'POST' && /\/calls$/.test(r.path) && r.body.includes(`"to":"${C}"`))).toHaveLength(2);
+  });
+});
