@@ -11,6 +11,7 @@ import { runStatusPaging } from './status-paging.bench';
 import { runSubmission } from './submission.bench';
 import { runSoak } from './soak.bench';
 import { runWebhookIntake } from './webhook-intake.bench';
+import { runBirdWebhookIntake } from './bird-webhook-intake.bench';
 import { machineBusyCores } from './support/cpu';
 import { formatTable, ScenarioResult } from './support/report';
 import { REPO_ROOT, stopAllServices } from './support/service';
@@ -27,6 +28,7 @@ const SCENARIOS: Record<string, () => Promise<ScenarioResult>> = {
   'status-paging': runStatusPaging,
   'csv-upload': runCsvUpload,
   'webhook-intake': runWebhookIntake,
+  'bird-webhook-intake': runBirdWebhookIntake,
   load: runLoad,
   'load-floor': runLoadFloor,
   soak: runSoak,
