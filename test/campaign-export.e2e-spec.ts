@@ -20,6 +20,9 @@ const FIXED = [
   'failureReason',
   'digitsPressed',
   'transferStatus',
+  'messageSeconds',
+  'messageFile',
+  'messageTranscription',
 ];
 
 /** The body as bytes, whatever its type (supertest would decode text/csv and JSON its own way). */
@@ -76,12 +79,12 @@ describe('GET /status/{requestId}/export.csv', () => {
         phone: 'home',
         altPhone: '+6511111111',
         balance: -12.5,
-        tags: ['vip', 'late'],
+        tags: 'vip, late',
         '=cmd': 'x',
       },
     },
     { phone: '+84912860330', caller: '+6582674904', properties: { ...seedProperties, note: 'plain' } },
-    { phone: '+6511000001', caller: '+6582674904', properties: { ...seedProperties, extra: null } },
+    { phone: '+6511000001', caller: '+6582674904', properties: { ...seedProperties, extra: '' } },
     { phone: '+6511000003', caller: '+6582674904', properties: seedProperties },
   ];
   let csv: Buffer;
@@ -175,7 +178,7 @@ describe('GET /status/{requestId}/export.csv', () => {
       'property:phone': 'home',
       altPhone: "'+6511111111", // a phone-like property is free text: not exempt
       balance: "'-12.5",
-      tags: '["vip", "late"]',
+      tags: 'vip, late',
       name: 'Alex',
       amount: '200,000$',
       "'=cmd": 'x',
