@@ -10,8 +10,7 @@ import { securityHeaders } from './common/security-headers';
 import { createValidationPipe } from './common/validation.pipe';
 import { ResolvedConfig } from './config/app-config';
 import { runMigrations } from './database/run-migrations';
-import { keepRawBodyOfBirdRequests } from './voice/bird/bird-raw-body';
-import { keepRawBodyOfMessageBirdRequests } from './voice/messagebird/raw-body';
+import { keepRawBodyOfVoicePlatformRequests } from './voice/voice-http.module';
 
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug'];
 
@@ -34,8 +33,7 @@ export async function createHttpApp(config: ResolvedConfig): Promise<INestApplic
     express.json({
       limit: config.jsonBodyMaxBytes ?? 64 * 1024 * 1024,
       verify: (req, res, body, encoding) => {
-        keepRawBodyOfMessageBirdRequests(req, res, body);
-        keepRawBodyOfBirdRequests(req, res, body);
+        keepRawBodyOfVoicePlatformRequests(req, res, body);
         verifyJsonText(req, res, body, encoding);
       },
     }),

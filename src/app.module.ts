@@ -14,8 +14,7 @@ import { OrganizationsModule } from './organizations/organizations.module';
 import { SecurityModule } from './common/security.module';
 import { RedisModule } from './redis/redis.module';
 import { UploadsModule } from './uploads/uploads.module';
-import { BirdHttpModule } from './voice/bird/bird-http.module';
-import { MessageBirdHttpModule } from './voice/messagebird/messagebird-http.module';
+import { VoiceHttpModule } from './voice/voice-http.module';
 import { VoicePlatformModule } from './voice/voice-platform.module';
 
 @Module({})
@@ -35,8 +34,7 @@ export class AppModule {
         UploadsModule,
         DashboardModule,
         DispatcherModule.forConfig(config),
-        MessageBirdHttpModule.forConfig(config),
-        BirdHttpModule.forConfig(config),
+        VoiceHttpModule.forConfig(config),
         VoicePlatformModule.forConfig(config),
         MetricsModule,
       ],
