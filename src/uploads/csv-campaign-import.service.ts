@@ -7,7 +7,7 @@ import { CallRequest, ImportReport, ImportRowError } from '../campaigns/call-req
 import { CampaignsService } from '../campaigns/campaigns.service';
 import { StatusView } from '../campaigns/campaign-status.view';
 import { storeCalls } from '../campaigns/store-calls';
-import { Destination } from '../campaigns/validate-destinations';
+import { Destination } from '../common/destination';
 import { canonicalJson } from '../common/canonical-json';
 import { CallTiming, planCallingHours } from '../compliance/calling-hours-plan';
 import { PreviewCounts, previewDestinations } from '../compliance/compliance-preview';
@@ -18,7 +18,7 @@ import { CsvFileError, readDebtorRows } from './debtor-csv-reader';
 import { Organization } from '../organizations/organization.entity';
 import { CsvUploadFields } from './csv-upload-fields';
 import { CsvUploadException } from './csv-upload.exception';
-import { SpooledFile } from './multipart-upload';
+import { SpooledFile } from '../common/multipart-upload';
 
 const UNIQUE_VIOLATION = '23505';
 const MAX_LISTED_ROW_ERRORS = 100;

@@ -11,6 +11,7 @@ import { CallingHours, validateCallingHours } from '../compliance/calling-hours'
 import { RetryPolicy, validateRetryPolicy } from '../compliance/retry-policy';
 import { MachineDetection, validateMachineDetection } from '../voice/machine-detection';
 import { booleanFromText, COUNTRY_CODE_MESSAGE, COUNTRY_CODES } from '../common/text-values';
+import { CSV_ENCODINGS, CsvEncoding } from './csv-text-decoder';
 
 
 /** The text fields of POST /call/csv (multipart/form-data); the CSV itself is the `file` part. */
@@ -39,6 +40,17 @@ export class CsvUploadFieldsDto {
   @IsOptional()
   @IsIn(COUNTRY_CODES, { message: COUNTRY_CODE_MESSAGE })
   defaultRegion?: CountryCode;
+
+  @ApiPropertyOptional({
+    enum: CSV_ENCODINGS,
+    example: 'windows-1252',
+    description:
+      'The encoding the file was saved in (any case). Left out: UTF-16 when the file starts with a UTF-16 byte-order mark, else UTF-8. A byte-order mark that contradicts it is refused',
+  })
+  @IsOptional()
+  @Transform(({ value }) => (typeof value === 'string' ? value.toLowerCase() : value))
+  @IsIn(CSV_ENCODINGS, { message: `must be one of ${CSV_ENCODINGS.join(', ')}` })
+  encoding?: CsvEncoding;
 
   @ApiPropertyOptional({ description: 'Retries per outcome as JSON text, as in POST /call', example: '{"busy": {"maxAttempts": 3}}' })
   @IsOptional()
@@ -84,6 +96,8 @@ export interface CsvUploadFields {
   caller?: string;
   enableCallRecording: boolean;
   defaultRegion?: CountryCode;
+  /** Undefined: by the file's byte-order mark, else UTF-8. */
+  encoding?: CsvEncoding;
   skipInvalidRows: boolean;
   dryRun: boolean;
 }
@@ -121,6 +135,7 @@ export function parseCsvUploadFields(raw: Record<string, string>): CsvUploadFiel
     caller: dto.caller,
     enableCallRecording: dto.enableCallRecording ?? false,
     defaultRegion: dto.defaultRegion,
+    encoding: dto.encoding,
     skipInvalidRows: dto.skipInvalidRows ?? false,
     dryRun: dto.dryRun ?? false,
   };

@@ -21,7 +21,7 @@ import { CsvFileError } from './csv-file-error';
 import { type Delimiter, SNIFF_LIMIT_BYTES, sniffDelimiter } from './delimiter-sniffer';
 import { analyzeHeader, type HeaderLayout } from './header-columns';
 import { PhoneLineIndex } from './phone-line-index';
-import { createPhoneNormalizer, E164_REGEX, type PhoneResult } from './phone-normalizer';
+import { createPhoneNormalizer, E164_REGEX, type PhoneResult } from '../phones/phone-normalizer';
 import { Utf8TextGuard } from './utf8-text-guard';
 
 export { CsvFileError } from './csv-file-error';

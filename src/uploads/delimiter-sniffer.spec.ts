@@ -24,6 +24,15 @@ describe('sniffDelimiter', () => {
     expect(sniff('"ph,one\n,,,";name;amount\n')).toBe(';');
   });
 
+  it('reads a quote inside an unquoted field as a character, as the parser does', () => {
+    expect(sniff(`phone;Height 5'6";name\n1,2,3,4\n`)).toBe(';');
+    expect(sniff('Note "x";phone;name\n')).toBe(';');
+    expect(sniff('phone\t=HYPERLINK("a,b")\tname\n')).toBe('\t');
+    expect(sniff('phone\tHeight 5\'6"\tname\n"x,y,z,w\n')).toBe('\t');
+    // A quote at the start of a field (after spaces) still opens a quoted field.
+    expect(sniff('phone; "a,b,c";name\n')).toBe(';');
+  });
+
   it('skips a BOM and blank lines before the header', () => {
     expect(sniff('\ufeff\n  \r\n\tphone;name\n')).toBe(';');
   });

@@ -15,7 +15,9 @@ const BOM = [0xef, 0xbb, 0xbf];
 
 /**
  * Picks the field delimiter from the header line: the first line that is not blank (spaces and tabs only), after
- * an optional UTF-8 BOM, up to its first line break outside double quotes. The candidate that occurs most often
+ * an optional UTF-8 BOM, up to its first line break outside double quotes. A quote opens a quoted field only at
+ * the start of a field (after spaces, the line start or any candidate delimiter), as the parser reads it; one
+ * inside an unquoted field (`Height 5'6"`) is a character. The candidate that occurs most often
  * outside quotes on that line wins; a tie goes to the earlier of `,` `;` tab; when none occurs the file has a
  * single column and the delimiter is `,`.
  *
@@ -35,18 +37,37 @@ export function sniffDelimiter(head: Uint8Array, final: boolean): Delimiter | nu
   }
   const counts = CODES.map(() => 0);
   let quoting = false;
+  // Only spaces since the line start or a candidate delimiter: a quote here opens a quoted field.
+  let fieldStart = true;
+  // The previous character closed a quoted field: a quote here is the second of a doubled quote.
+  let closed = false;
   let ended = false;
   for (i = lineStart; i < head.length; i++) {
     const c = head[i];
-    if (c === QUOTE) {
-      quoting = !quoting; // a doubled quote toggles twice
-    } else if (!quoting) {
-      if (c === CR || c === LF) {
-        ended = true;
-        break;
+    if (quoting) {
+      if (c === QUOTE) {
+        quoting = false;
+        closed = true;
       }
-      const k = CODES.indexOf(c);
-      if (k !== -1) counts[k]++;
+      continue;
+    }
+    if (c === QUOTE) {
+      // As the parser reads it (relax_quotes): a quote inside an unquoted field is a character.
+      if (fieldStart || closed) quoting = true;
+      fieldStart = closed = false;
+      continue;
+    }
+    closed = false;
+    if (c === CR || c === LF) {
+      ended = true;
+      break;
+    }
+    const k = CODES.indexOf(c);
+    if (k !== -1) {
+      counts[k]++;
+      fieldStart = true;
+    } else if (c !== SPACE) {
+      fieldStart = false;
     }
   }
   if (!ended && !final) return null;
