@@ -7,7 +7,8 @@ import { StatusView } from './campaign-status.view';
 import { CallRequestPipe } from './call-request.pipe';
 import { CampaignsService } from './campaigns.service';
 import { CreateCallRequestDto } from './create-call-request.dto';
-import { DryRunQueryDto, PageQueryDto, StatusQueryDto, TimelineQueryDto } from './status-query.dto';
+import { PageQueryDto } from '../common/page-query.dto';
+import { DryRunQueryDto, StatusQueryDto, TimelineQueryDto } from './status-query.dto';
 
 @ApiTags('calls')
 @ApiHeader({ name: 'x-credential-api-key', required: true })

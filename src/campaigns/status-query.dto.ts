@@ -4,23 +4,9 @@ import { IsBoolean, IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-val
 import { CALL_OUTCOMES, CallOutcome } from '../voice/voice-provider';
 import { CallProgress } from './call.entity';
 import { booleanFromText, PHONE_DIGITS, PHONE_DIGITS_MESSAGE } from '../common/text-values';
+import { PageQueryDto } from '../common/page-query.dto';
 
 const CALL_PROGRESS: CallProgress[] = ['queued', 'scheduled', 'onProgress', 'completed', 'cancelled', 'suppressed'];
-
-export class PageQueryDto {
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'must be an integer' })
-  @Min(1, { message: 'must be 1 or more' })
-  page = 1;
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'must be an integer' })
-  @Min(1, { message: 'must be 1 or more' })
-  @Max(1000, { message: 'must be at most 1000' })
-  perPage = 100;
-}
 
 /** GET /status paging, with optional filters of the details (the summary always covers the whole campaign). */
 export class StatusQueryDto extends PageQueryDto {

@@ -3,7 +3,7 @@ import { finished } from 'node:stream/promises';
 import { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { QueryRunner } from 'typeorm';
-import { Destination } from './validate-destinations';
+import { Destination } from '../common/destination';
 
 export interface CallsTarget {
   organizationId: string;

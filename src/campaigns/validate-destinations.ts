@@ -1,16 +1,8 @@
 import { E164_PATTERN } from '../call-flow/normalize-call-flow';
 import { isSpeakableValue, RESERVED_PROPERTY_NAMES } from '../call-flow/message-templates';
+import { Destination } from '../common/destination';
 import { FieldError } from '../common/field-error';
 import { unknownFieldErrors } from '../common/unknown-fields';
-
-export interface Destination {
-  phone: string;
-  caller: string;
-  properties: Record<string, unknown>;
-  /** Calling hours: the callee's zones, and when the call may first be placed if not at once. */
-  timeZones?: readonly string[];
-  nextAttemptAt?: Date | null;
-}
 
 /** The fields of one destination; any other is refused by name (a misspelt `propertes` must not be dropped). */
 export const DESTINATION_FIELDS = ['phone', 'caller', 'properties'] as const;

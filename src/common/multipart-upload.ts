@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { FieldValidationException } from '../common/api-error';
-import { findUnstorableCharacter, findUnstorableJsonEscape } from '../common/unstorable-text';
+import { FieldValidationException } from './api-error';
+import { findUnstorableCharacter, findUnstorableJsonEscape } from './unstorable-text';
 
 export interface SpooledFile {
   path: string;

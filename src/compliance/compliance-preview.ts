@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { Destination } from '../campaigns/validate-destinations';
+import { Destination } from '../common/destination';
 
 const LOOKUP_BATCH = 5000;
 

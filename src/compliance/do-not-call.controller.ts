@@ -3,13 +3,13 @@ import { ApiConsumes, ApiHeader, ApiOperation, ApiProperty, ApiPropertyOptional,
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, Matches } from 'class-validator';
 import { Request } from 'express';
 import { CountryCode } from 'libphonenumber-js';
-import { PageQueryDto } from '../campaigns/status-query.dto';
+import { PageQueryDto } from '../common/page-query.dto';
 import { FieldValidationException } from '../common/api-error';
 import { ApiKeyGuard, CurrentOrganization } from '../common/api-key.guard';
 import { JsonBodyGuard } from '../common/json-body.guard';
 import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
 import { Organization } from '../organizations/organization.entity';
-import { receiveMultipartUpload } from '../uploads/multipart-upload';
+import { receiveMultipartUpload } from '../common/multipart-upload';
 import { DoNotCallService } from './do-not-call.service';
 import { COUNTRY_CODE_MESSAGE, COUNTRY_CODES, PHONE_DIGITS, PHONE_DIGITS_MESSAGE } from '../common/text-values';
 

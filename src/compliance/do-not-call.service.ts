@@ -5,8 +5,8 @@ import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { CountryCode } from 'libphonenumber-js';
 import { FieldValidationException } from '../common/api-error';
 import { FieldError } from '../common/field-error';
-import { isPhoneColumnName, PHONE_COLUMN_NAMES } from '../uploads/header-columns';
-import { createPhoneNormalizer } from '../uploads/phone-normalizer';
+import { isPhoneColumnName, PHONE_COLUMN_NAMES } from '../phones/phone-columns';
+import { createPhoneNormalizer } from '../phones/phone-normalizer';
 
 export type DoNotCallSource = 'api' | 'csv' | 'opt-out';
 

@@ -7,7 +7,7 @@ import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
 import { Organization } from '../organizations/organization.entity';
 import { CsvCampaignImportService, CsvImportResult, CsvPreview } from './csv-campaign-import.service';
 import { CsvUploadFormDoc, parseCsvUploadFields } from './csv-upload-fields';
-import { receiveMultipartUpload } from './multipart-upload';
+import { receiveMultipartUpload } from '../common/multipart-upload';
 
 /** Enough for a call flow of 100 steps of 1,000-character messages, as JSON text. */
 const MAX_FIELD_BYTES = 1024 * 1024;

@@ -2,10 +2,9 @@
 // prototype, and the other two shadow what templating and serialisation code reads from objects. The same
 // names are refused in POST /call's properties and in templates.
 import { RESERVED_PROPERTY_NAMES } from '../call-flow/message-templates';
+import { comparableHeader as comparable, PHONE_COLUMN_NAMES } from '../phones/phone-columns';
 import { CsvFileError } from './csv-file-error';
 
-/** Accepted names of the phone column, compared case-insensitively, with spaces, dashes and dots read as `_` (`Phone Number`). */
-export const PHONE_COLUMN_NAMES: readonly string[] = ['phone', 'phone_number', 'msisdn', 'number'];
 /** Name of the optional caller column, compared case-insensitively after trimming. */
 export const CALLER_COLUMN_NAME = 'caller';
 
@@ -50,12 +49,6 @@ export function camelCaseKey(header: string): string {
     })
     .join('');
 }
-
-/** Header names compare case-insensitively, with runs of spaces, dashes and dots read as `_`. */
-const comparable = (header: string): string => header.trim().toLowerCase().replace(/[\s.-]+/g, '_');
-
-/** Whether a header names the phone column (`phone`, `Phone Number`, `MSISDN`, ...). */
-export const isPhoneColumnName = (header: string): boolean => PHONE_COLUMN_NAMES.includes(comparable(header));
 
 const columnRole = (header: string): 'phone' | 'caller' | 'property' => {
   const lower = comparable(header);

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { removeStaleSpools } from './multipart-upload';
+import { removeStaleSpools } from '../common/multipart-upload';
 
 describe('removeStaleSpools', () => {
   const dir = mkdtempSync(join(tmpdir(), 'robocall-stale-spools-'));

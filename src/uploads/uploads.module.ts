@@ -3,7 +3,7 @@ import { CampaignsModule } from '../campaigns/campaigns.module';
 import { OrganizationsModule } from '../organizations/organizations.module';
 import { CsvCampaignImportService } from './csv-campaign-import.service';
 import { CsvUploadController } from './csv-upload.controller';
-import { removeStaleSpools } from './multipart-upload';
+import { removeStaleSpools } from '../common/multipart-upload';
 
 /** CSV upload of debtors: POST /call/csv. */
 @Module({
