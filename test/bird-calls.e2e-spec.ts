@@ -94,6 +94,30 @@ describe('campaigns through VOICE_PROVIDER=bird, against the Bird double over HT
     }
   });
 
+  it("collects a recorded call's recordings onto the call and streams them through our API, never handing out Bird's key", async () => {
+    const done = await t.waitForStatus(apiKey, SEED_EXAMPLE.requestId);
+    const callId = done.details[0].callId;
+    const stored = await until('the recordings collected', async () => {
+      const d = (await t.http.get(`/status/${SEED_EXAMPLE.requestId}`).set('x-credential-api-key', apiKey)).body.details[0];
+      return d.recordings?.[0]?.status === 'done' ? d.recordings : undefined;
+    });
+    expect(stored).toEqual([{ id: expect.any(String), status: 'done', duration: expect.any(Number), createdAt: expect.any(String), file: `/status/request_10/calls/${callId}/recordings/${stored[0].id}.wav` }]);
+    const listed = await t.http.get(`/status/${SEED_EXAMPLE.requestId}/calls/${callId}/recordings`).set('x-credential-api-key', apiKey).expect(200);
+    expect(listed.body.recordings).toEqual(stored);
+    expect(JSON.stringify(listed.body)).not.toContain(BIRD_ACCESS_KEY);
+    const audio = await t.http.get(stored[0].file).set('x-credential-api-key', apiKey).buffer(true).parse((res, cb) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => cb(null, Buffer.concat(chunks)));
+    });
+    expect(audio.status).toBe(200);
+    expect(audio.headers['content-type']).toBe('audio/wav');
+    expect((audio.body as Buffer).subarray(0, 4).toString()).toBe('RIFF');
+    await t.http.get(stored[0].file).expect(401);
+    const other = await t.createOrganization(1, 'Other organization');
+    await t.http.get(stored[0].file).set('x-credential-api-key', other.apiKey).expect(404);
+  });
+
   it('records a message with its transcription, and streams its WAV through our API without Bird\'s key', async () => {
     const flow = { steps: [{ name: 'play', message: { msg: 'Leave a message after the tone' } }, { name: 'record', maxLength: 30, timeout: 3, endKey: '#', beep: true, transcribe: true, transcribeLocale: 'en-GB' }, { name: 'play', message: { msg: 'Thank you' } }] };
     await submit('bird-record', ['+6521000008'], flow);

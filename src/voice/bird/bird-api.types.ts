@@ -77,7 +77,9 @@ export interface BirdWebhookBody {
 
 export interface BirdRecording {
   id: string;
+  /** `accepted` while it is made; `available` when it can be downloaded (B16). */
   status: string;
+  origin?: string;
   duration?: number;
   endCause?: string;
   createdAt?: string;

@@ -83,6 +83,12 @@ export class BirdClient {
     return (await this.request<BirdList<BirdRecording>>('GET', `${this.callsPath}/${encodeURIComponent(callId)}/recordings?limit=100`))?.results ?? [];
   }
 
+  /** GET /workspaces/{ws}/recordings?id={callId}: a call's recordings, over or not (List Recordings). */
+  async listRecordings(callId: string): Promise<BirdRecording[]> {
+    const path = `/workspaces/${encodeURIComponent(this.options.workspaceId)}/recordings?id=${encodeURIComponent(callId)}&limit=99`;
+    return (await this.request<BirdList<BirdRecording>>('GET', path))?.results ?? [];
+  }
+
   /** The transcriptions of a recording (B6). */
   async listTranscriptions(recordingId: string): Promise<BirdTranscription[]> {
     const path = `/workspaces/${encodeURIComponent(this.options.workspaceId)}/recordings/${encodeURIComponent(recordingId)}/transcriptions`;

@@ -1,14 +1,25 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ResolvedConfig } from '../../config/app-config';
+import { OrganizationsModule } from '../../organizations/organizations.module';
 import { BirdEventLog } from './bird-event-log';
+import { BirdRecordingsController } from './bird-recordings.controller';
+import { BirdRecordingsService } from './bird-recordings.service';
 import { BirdWebhooksController } from './bird-webhooks.controller';
 import { BirdWebhooksService } from './bird-webhooks.service';
 
-/** Bird's route on our HTTP API (its webhooks), in every process that serves HTTP when VOICE_PROVIDER=bird; nothing otherwise. */
+/**
+ * Bird's routes on our HTTP API, in every process that serves HTTP when VOICE_PROVIDER=bird (nothing
+ * otherwise): the webhooks Bird sends, and whole-call recordings.
+ */
 @Module({})
 export class BirdHttpModule {
   static forConfig(config: ResolvedConfig): DynamicModule {
     if (config.voiceProvider !== 'bird' || config.role === 'worker') return { module: BirdHttpModule };
-    return { module: BirdHttpModule, controllers: [BirdWebhooksController], providers: [BirdWebhooksService, BirdEventLog] };
+    return {
+      module: BirdHttpModule,
+      imports: [OrganizationsModule],
+      controllers: [BirdWebhooksController, BirdRecordingsController],
+      providers: [BirdWebhooksService, BirdEventLog, BirdRecordingsService],
+    };
   }
 }

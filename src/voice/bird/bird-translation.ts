@@ -32,6 +32,8 @@ import { BirdCallStatus, BirdCommand, BirdCommandName, BirdCommandResult, BirdWe
  * B13. Final statuses: completed, no-answer, busy, failed (and `canceled` for a call hung up before it was answered).
  * B14. messagebird-request-timestamp is Unix time in seconds (milliseconds and ISO 8601 are read too).
  * B15. Redelivered webhooks have the same body.
+ * B16. A recording's status is `accepted` (or `recording`) while Bird makes it, `available` once done, `failed` if lost;
+ *      a whole-call recording (`record: true`) is listed by GET /workspaces/{ws}/recordings?id={callId} once the call ended.
  */
 
 /** Options of the translation that come from configuration. */
@@ -169,6 +171,13 @@ export function recordingEndedBy(endCause: string | undefined): RecordingEndedBy
   if (cause === 'silence' || cause === 'timeout') return 'silence';
   if (cause === 'max-length' || cause === 'maxlength') return 'maxLength';
   return 'hangup';
+}
+
+/** A recording's status in our terms (B16). */
+export function recordingStatus(status: string): 'recording' | 'done' | 'failed' {
+  if (status === 'available' || status === 'completed' || status === 'done') return 'done';
+  if (status === 'failed' || status === 'error' || status === 'deleted') return 'failed';
+  return 'recording';
 }
 
 /** A transcription's status (B6): done, failed, or still pending. */

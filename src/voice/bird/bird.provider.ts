@@ -5,6 +5,7 @@ import { BirdConfig } from '../../config/app-config';
 import { RedisService } from '../../redis/redis.service';
 import { DialRequest, OrphanCall, OrphanState, VoiceEvent, VoiceProvider } from '../voice-provider';
 import { BirdWebhookBody } from './bird-api.types';
+import { birdRecordingsSettled, readBirdRecordings, STORE_BIRD_RECORDINGS_SQL } from './bird-call-recordings';
 import { BIRD_CALL_NEWS_CHANNEL, decodeBirdNews } from './bird-call-news';
 import { BirdClient } from './bird-client';
 import { BirdApiError } from './bird-errors';
@@ -18,6 +19,8 @@ const SHUTDOWN_WAIT_MS = 3000;
 const ORPHAN_CLOCK_SKEW_MS = 10_000;
 /** Reads of a pending transcription before it counts as failed. */
 const TRANSCRIPTION_READS = 60;
+/** Reads of a recorded call's recordings (the wait doubles each time). */
+const RECORDINGS_READS = 7;
 
 /**
  * The VoiceProvider port on Bird's Channels Voice API. `dial` places the call with the first step's
@@ -224,7 +227,26 @@ export class BirdProvider extends VoiceProvider implements OnModuleInit, OnModul
 
   private emit(tracked: BirdTrackedCall, events: VoiceEvent[]): void {
     for (const event of events) this.subject.next(event);
-    if (tracked.isEnded) this.calls.delete(tracked.request.callId);
+    if (!tracked.isEnded || !this.calls.delete(tracked.request.callId)) return;
+    if (tracked.request.enableCallRecording && tracked.providerCallId) this.collectRecordings(tracked, 1);
+  }
+
+  /** Stores a recorded call's recordings on the call once Bird is done with them (B16), so GET /status lists them. */
+  private collectRecordings(tracked: BirdTrackedCall, read: number): void {
+    const timer = setTimeout(async () => {
+      this.transcriptionTimers.delete(timer);
+      const { callId } = tracked.request;
+      try {
+        const recordings = await readBirdRecordings(this.client, tracked.providerCallId!);
+        await this.db.query(STORE_BIRD_RECORDINGS_SQL, [callId, tracked.providerCallId, JSON.stringify(recordings)]);
+        if (birdRecordingsSettled(recordings, tracked.wasAnswered)) return;
+      } catch (error) {
+        this.logger.warn(`recordings of call ${callId} could not be read (${error})`);
+      }
+      if (read < RECORDINGS_READS) this.collectRecordings(tracked, read + 1);
+    }, this.config.transcriptionPollMs * 2 ** (read - 1));
+    timer.unref();
+    this.transcriptionTimers.add(timer);
   }
 
   /** Another Bird call reported for one of ours: a placement retried after a timeout although it had gone through. */

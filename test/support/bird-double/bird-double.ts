@@ -48,6 +48,8 @@ export interface BirdDoubleCall {
 interface DoubleRecording {
   id: string;
   callId: string;
+  origin: 'call' | 'call-command-record';
+  status: 'accepted' | 'available';
   seconds: number;
   endCause: string;
   createdAt: string;
@@ -155,13 +157,20 @@ export class BirdDouble {
   }
 
   addRecording(call: BirdDoubleCall, seconds: number, endCause: string, transcript: string | null, transcribe: boolean): DoubleRecording {
-    const recording: DoubleRecording = { id: randomUUID(), callId: call.id, seconds, endCause, createdAt: new Date().toISOString() };
+    const recording: DoubleRecording = { id: randomUUID(), callId: call.id, origin: 'call-command-record', status: 'available', seconds, endCause, createdAt: new Date().toISOString() };
     if (transcribe && transcript !== null && seconds > 0) {
       recording.transcription = { id: randomUUID(), status: 'accepted', text: transcript };
       setTimeout(() => (recording.transcription!.status = 'available'), this.script.transcriptionMs / this.script.speed).unref();
     }
     this.recordings.set(recording.id, recording);
     return recording;
+  }
+
+  /** The whole call's recording (`record: true`), `accepted` while the double "processes" it, then `available` (B16). */
+  addCallRecording(call: BirdDoubleCall, seconds: number): void {
+    const recording: DoubleRecording = { id: randomUUID(), callId: call.id, origin: 'call', status: 'accepted', seconds, endCause: 'hangup', createdAt: new Date().toISOString() };
+    this.recordings.set(recording.id, recording);
+    setTimeout(() => (recording.status = 'available'), 1000 / this.script.speed).unref();
   }
 
   private async deliver(delivery: BirdDelivery): Promise<void> {
@@ -252,6 +261,10 @@ export class BirdDouble {
       const command: BirdDoubleCommand = { id: randomUUID(), command: m![2], options: options ?? {} };
       run.enqueue(command);
       return { status: 202, body: { id: command.id, callId: m![1], command: command.command, status: 'accepted' } };
+    }
+    if (is('GET', /^\/recordings$/)) {
+      const callId = url.searchParams.get('id');
+      return { status: 200, body: { results: [...this.recordings.values()].filter((r) => !callId || r.callId === callId).map(recordingJson) } };
     }
     if (is('GET', /^\/recordings\/([^/]+)\.wav$/)) {
       const recording = this.recordings.get(m![1]);
@@ -355,7 +368,7 @@ function callJson(call: BirdDoubleCall) {
 }
 
 function recordingJson(r: DoubleRecording) {
-  return { id: r.id, callId: r.callId, status: 'available', origin: 'call-command-record', duration: r.seconds, endCause: r.endCause, stereo: false, createdAt: r.createdAt };
+  return { id: r.id, callId: r.callId, status: r.status, origin: r.origin, duration: r.seconds, endCause: r.endCause, stereo: false, createdAt: r.createdAt };
 }
 
 /** One call on the double, from its callee's script; every wait is interrupted when the call ends. */
@@ -366,6 +379,7 @@ class CallRun {
   private endSignal!: () => void;
   private readonly ending = new Promise<void>((resolve) => (this.endSignal = resolve));
   private gathers = 0;
+  private answeredAt?: number;
   /** Reports the command cut by the end of the call (a recording), before the call's end is reported. */
   private cut?: () => void;
 
@@ -393,6 +407,7 @@ class CallRun {
     if (!(await this.wait(this.callee.ringMs))) return;
     if (this.callee.answer !== 'answered') return this.end(this.callee.answer === 'no_answer' ? 'no-answer' : this.callee.answer, `the callee was ${this.callee.answer}`);
     this.call.answered = true;
+    this.answeredAt = Date.now();
     this.status('ongoing');
     if (this.call.amd) this.double.notify(this.call, { amd: { result: this.callee.machine ? 'machine' : 'human' } });
     if (this.callee.hangupAfterMs !== null) {
@@ -417,6 +432,7 @@ class CallRun {
     const cut = this.cut;
     this.cut = undefined;
     cut?.();
+    if (this.call.record && this.answeredAt !== undefined) this.double.addCallRecording(this.call, Math.round(((Date.now() - this.answeredAt) * this.double.script.speed) / 1000));
     this.status(status);
     this.endSignal();
     this.wake?.();
