@@ -68,6 +68,9 @@ export class UploadForm {
     const region = byId<HTMLInputElement>('upload-region').value.trim().toUpperCase();
     if (caller) data.append('caller', caller);
     if (region) data.append('defaultRegion', region);
+    // Auto (the empty choice) sends no field: the API then reads a UTF-16 byte-order mark, else UTF-8.
+    const encoding = byId<HTMLSelectElement>('upload-encoding').value;
+    if (encoding) data.append('encoding', encoding);
     if (byId<HTMLInputElement>('upload-skip').checked) data.append('skipInvalidRows', 'true');
     data.append('file', file, file.name);
 
