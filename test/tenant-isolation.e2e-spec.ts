@@ -48,6 +48,9 @@ const ROUTES: Record<string, Route> = {
   'POST /status/:requestId/destinations/:phone/cancel': { kind: 'foreign', send: (h, c) => h.post(`/status/${enc(c.requestId)}-a/destinations/${enc(c.phone)}/cancel?hangup=true`) },
   'GET /status/:requestId/calls/:callId/recordings': { kind: 'foreign', send: (h, c) => h.get(`/status/${enc(c.requestId)}-a/calls/${c.callId}/recordings`) },
   'GET /status/:requestId/calls/:callId/recordings/:file': { kind: 'foreign', send: (h, c) => h.get(`/status/${enc(c.requestId)}-a/calls/${c.callId}/recordings/r1.wav`) },
+  'GET /status/:requestId/calls/:callId/steps/:seq/recording.wav': { kind: 'foreign', send: (h, c) => h.get(`/status/${enc(c.requestId)}-a/calls/${c.callId}/steps/0/recording.wav`) },
+  'GET /status/:requestId/calls/:callId/steps/:seq/transcription': { kind: 'foreign', send: (h, c) => h.get(`/status/${enc(c.requestId)}-a/calls/${c.callId}/steps/0/transcription`) },
+  'GET /status/:requestId/calls/:callId/steps/:seq/transcription.txt': { kind: 'foreign', send: (h, c) => h.get(`/status/${enc(c.requestId)}-a/calls/${c.callId}/steps/0/transcription.txt`) },
   'DELETE /organization/dnc/:phone': { kind: 'foreign', send: (h, c) => h.delete(`/organization/dnc/${enc(c.dncPhone)}`) },
   // B's own two campaigns (one under A's requestId), not A's.
   'GET /campaigns': {
@@ -83,6 +86,7 @@ const ROUTES: Record<string, Route> = {
   'GET /dashboard/:file': { kind: 'public', why: 'dashboard static file' },
   'POST /webhooks/messagebird': { kind: 'public', status: 401, why: "MessageBird's calls: authenticated by MessageBird-Signature-JWT, not by an API key" },
   'GET /webhooks/messagebird/call-flow': { kind: 'public', status: 401, why: "MessageBird's calls: authenticated by MessageBird-Signature-JWT, not by an API key" },
+  'GET /webhooks/messagebird/beep.wav': { kind: 'public', why: 'the tone MessageBird plays before a record step (it has no beep of its own); the same bytes for everyone' },
   // Not served on the API port without METRICS_TOKEN (a 404); with it, its own bearer token, never an API key.
   'GET /metrics': { kind: 'public', status: 404, why: 'Prometheus scrape: its own bearer token (METRICS_TOKEN), not an API key' },
 };
