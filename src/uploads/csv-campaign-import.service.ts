@@ -14,7 +14,7 @@ import { PreviewCounts, previewDestinations } from '../compliance/compliance-pre
 import { suppressListedDestinations } from '../compliance/do-not-call.service';
 import { Clock } from '../common/clock';
 import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
-import { CsvFileError, readDebtorRows } from './debtor-csv-reader';
+import { CsvFileError, DebtorCsvOptions, readDebtorRows } from './debtor-csv-reader';
 import { Organization } from '../organizations/organization.entity';
 import { CsvUploadFields } from './csv-upload-fields';
 import { CsvUploadException } from './csv-upload.exception';
@@ -55,6 +55,8 @@ export class CsvCampaignImportService {
           enableCallRecording: fields.enableCallRecording,
           defaultRegion: fields.defaultRegion ?? null,
           skipInvalidRows: fields.skipInvalidRows,
+          // Only when it says something UTF-8 (the default) does not, so that earlier uploads keep their hash.
+          ...(fields.encoding && fields.encoding !== 'utf-8' && { encoding: fields.encoding }),
           ...(fields.retry && { retry: fields.retry }),
           ...(fields.callingHours && { callingHours: fields.callingHours }),
           ...(fields.machineDetection && { machineDetection: fields.machineDetection }),
@@ -87,11 +89,7 @@ export class CsvCampaignImportService {
       );
       callRequestId = inserted.id;
       const tally = new ImportTally(!fields.skipInvalidRows);
-      const rows = readDebtorRows(createReadStream(file.path), {
-        defaultRegion: fields.defaultRegion,
-        defaultCaller: fields.caller,
-        maxRows: this.config.csvUpload.maxRows,
-      });
+      const rows = readDebtorRows(createReadStream(file.path), this.readOptions(fields));
       const stored = await storeCalls(
         runner,
         { organizationId: organization.id, callRequestId },
@@ -125,7 +123,7 @@ export class CsvCampaignImportService {
   async preview(organization: Organization, fields: CsvUploadFields, file: SpooledFile) {
     const { templates } = this.campaigns.compileCallFlow(fields.callFlow);
     const tally = new ImportTally(false);
-    const rows = readDebtorRows(createReadStream(file.path), { defaultRegion: fields.defaultRegion, defaultCaller: fields.caller, maxRows: this.config.csvUpload.maxRows });
+    const rows = readDebtorRows(createReadStream(file.path), this.readOptions(fields));
     const timing = await planCallingHours(fields.callingHours ?? organization.callingHours, this.clock.now());
     let counts: PreviewCounts;
     try {
@@ -145,6 +143,10 @@ export class CsvCampaignImportService {
       errors: report.errors,
       errorCount: report.rowsRejected,
     };
+  }
+
+  private readOptions(fields: CsvUploadFields): DebtorCsvOptions {
+    return { defaultRegion: fields.defaultRegion, defaultCaller: fields.caller, maxRows: this.config.csvUpload.maxRows, encoding: fields.encoding };
   }
 
   private async resubmission(existing: CallRequest, bodyHash: string): Promise<CsvImportResult> {

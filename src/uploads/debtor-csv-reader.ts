@@ -2,9 +2,14 @@
  * Streaming reader for uploaded debtor CSV files (POST /call/csv).
  *
  * The rules, in short (each has tests in debtor-csv-reader.spec.ts):
- * - UTF-8 with or without BOM; a NUL byte or a non-UTF-8 sequence anywhere is a file error (utf8-text-guard.ts).
+ * - UTF-8 with or without BOM, or the declared encoding (Windows-1252, ISO-8859-1, UTF-16LE/BE), or UTF-16 by its
+ *   BOM; a NUL character or what is not text in the encoding, anywhere, is a file error with its line
+ *   (csv-text-decoder.ts; UTF-8 is checked by utf8-text-guard.ts without being decoded).
  * - Delimiter `,` `;` or tab, the one occurring most on the header line outside quotes (delimiter-sniffer.ts).
  * - RFC 4180 quoting (delimiters, doubled quotes and line breaks inside quotes); CRLF, LF or CR line ends.
+ *   A quote opens a quoted field only at the start of a field; inside an unquoted field it is a character, as
+ *   spreadsheets write it (`=HYPERLINK("x")`, `5'6" tall`, csv-parse's relax_quotes). A quote never closed, or
+ *   text after a closing quote (`"Tan" Beng`), is a file error.
  *   Whitespace around unquoted values and around quotes is dropped; inside quotes it is kept.
  * - Empty and blank lines, and rows whose cells are all empty (`,,,`), are skipped and not counted as rows.
  * - The header names a phone column and optionally a caller column; every other column gives destination
@@ -18,11 +23,11 @@ import { pipeline } from 'node:stream';
 import { CsvError, Parser } from 'csv-parse';
 import type { CountryCode } from 'libphonenumber-js';
 import { CsvFileError } from './csv-file-error';
+import { type CsvEncoding, decodeCsvText } from './csv-text-decoder';
 import { type Delimiter, SNIFF_LIMIT_BYTES, sniffDelimiter } from './delimiter-sniffer';
 import { analyzeHeader, type HeaderLayout } from './header-columns';
 import { PhoneLineIndex } from './phone-line-index';
 import { createPhoneNormalizer, E164_REGEX, type PhoneResult } from '../phones/phone-normalizer';
-import { Utf8TextGuard } from './utf8-text-guard';
 
 export { CsvFileError } from './csv-file-error';
 export { propertyNamesForHeader } from './header-columns';
@@ -34,6 +39,8 @@ export interface DebtorCsvOptions {
   defaultCaller?: string;
   /** Data rows (header excluded); exceeding it is a CsvFileError. */
   maxRows: number;
+  /** The file's encoding; undefined: UTF-16 when it starts with a UTF-16 byte-order mark, else UTF-8. */
+  encoding?: CsvEncoding;
 }
 
 export interface RowError {
@@ -143,13 +150,6 @@ function countCrLf(record: readonly string[]): number {
   return count;
 }
 
-const toBuffer = (chunk: unknown): Buffer => {
-  if (Buffer.isBuffer(chunk)) return chunk;
-  if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
-  if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-  throw new TypeError(`readDebtorRows: the input stream produced a ${typeof chunk}, not bytes or text`);
-};
-
 const isBlank = (fields: readonly string[]): boolean => fields.every((field) => field === '');
 
 /**
@@ -168,38 +168,29 @@ function toFileError(error: unknown, parser: LineTrackingParser): unknown {
       const line = parser.currentRecordLine();
       return new CsvFileError(`the record starting on this line is longer than ${MAX_RECORD_CHARS} characters (is a quote left open?)`, line);
     }
-    case 'INVALID_OPENING_QUOTE':
-      return new CsvFileError(
-        'a field has a quote (") but does not start with one; enclose the whole field in quotes and double each quote inside it',
-        reported,
-      );
+    // A quote inside an unquoted field is a character (relax_quotes); one that opens a field must close it.
     case 'CSV_INVALID_CLOSING_QUOTE':
-    case 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE':
+    case 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE': {
+      const line = parser.currentRecordLine();
       return new CsvFileError(
-        'a quoted field has more characters after its closing quote; enclose the whole field in quotes and double each quote inside it',
-        reported,
+        'a quoted field in the record starting on this line has more characters after its closing quote; enclose the whole field in quotes and double each quote inside it',
+        line,
       );
+    }
     default:
       return new CsvFileError(`the file could not be read as CSV: ${error.message}`, reported);
   }
 }
 
-/** Reads chunks (checked by the guard) until the header line is complete, and picks the delimiter from it. */
-async function readHead(
-  source: AsyncIterator<unknown>,
-  guard: Utf8TextGuard,
-): Promise<{ head: Buffer[]; ended: boolean; delimiter: Delimiter }> {
+/** Reads chunks of UTF-8 text until the header line is complete, and picks the delimiter from it. */
+async function readHead(source: AsyncIterator<Buffer>): Promise<{ head: Buffer[]; ended: boolean; delimiter: Delimiter }> {
   const head: Buffer[] = [];
   let length = 0;
   for (;;) {
     const next = await source.next();
-    if (next.done) {
-      guard.end();
-      return { head, ended: true, delimiter: sniffDelimiter(Buffer.concat(head), true) };
-    }
-    const chunk = toBuffer(next.value);
+    if (next.done) return { head, ended: true, delimiter: sniffDelimiter(Buffer.concat(head), true) };
+    const chunk = next.value;
     if (chunk.length === 0) continue;
-    guard.check(chunk);
     head.push(chunk);
     length += chunk.length;
     const limitReached = length >= SNIFF_LIMIT_BYTES;
@@ -223,7 +214,7 @@ async function readHead(
  * abandoned.
  */
 export async function* readDebtorRows(input: Readable, options: DebtorCsvOptions): AsyncGenerator<DebtorCsvItem> {
-  const { maxRows, defaultCaller, defaultRegion } = options;
+  const { maxRows, defaultCaller, defaultRegion, encoding } = options;
   if (!Number.isSafeInteger(maxRows) || maxRows < 1) throw new RangeError(`maxRows must be a positive integer, got ${maxRows}`);
   if (defaultCaller !== undefined && !E164_REGEX.test(defaultCaller)) {
     throw new RangeError(`defaultCaller must be an E.164 number, got ${JSON.stringify(defaultCaller)}`);
@@ -239,20 +230,22 @@ export async function* readDebtorRows(input: Readable, options: DebtorCsvOptions
     return result;
   };
 
-  const source = input[Symbol.asyncIterator]() as AsyncIterator<unknown>;
-  const guard = new Utf8TextGuard();
+  // The file's text as checked UTF-8 chunks: UTF-8 passes through as it is, other encodings are decoded.
+  const source = decodeCsvText(input, encoding)[Symbol.asyncIterator]();
   let parser: LineTrackingParser | undefined;
   try {
     // 1. Read until the header line is complete, to choose the delimiter.
-    const { head, ended, delimiter } = await readHead(source, guard);
+    const { head, ended, delimiter } = await readHead(source);
 
-    // 2. Parse: the chunks read so far, then the rest of the input, each checked by the guard.
+    // 2. Parse: the chunks read so far, then the rest of the input.
     parser = new LineTrackingParser({
       delimiter,
       bom: true,
       encoding: 'utf8',
       // Whitespace around unquoted values and around quotes is dropped; inside quotes it is kept.
       trim: true,
+      // A quote inside an unquoted field is a character, as spreadsheets write it.
+      relax_quotes: true,
       skip_empty_lines: true,
       relax_column_count: true,
       record_delimiter: ['\r\n', '\n', '\r'],
@@ -265,13 +258,10 @@ export async function* readDebtorRows(input: Readable, options: DebtorCsvOptions
       for (;;) {
         const next = await source.next();
         if (next.done) break;
-        const chunk = toBuffer(next.value);
-        guard.check(chunk);
-        yield chunk;
+        yield next.value;
       }
-      guard.end();
     };
-    // Errors (the guard's, csv-parse's, the input's) reach the loop below through the parser.
+    // Errors (the decoder's, csv-parse's, the input's) reach the loop below through the parser.
     pipeline(feed, parser, () => undefined);
 
     const seen = new PhoneLineIndex(4096);
