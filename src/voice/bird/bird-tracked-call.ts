@@ -52,6 +52,7 @@ export class BirdTrackedCall {
   private readonly finishedCommandIds = new Set<string>();
   private open?: StepStartedEvent;
   private machineHandled = false;
+  private commandStartedAt = 0;
   private early: { webhook: BirdWebhookBody; at: Date }[] = [];
 
   constructor(
@@ -88,6 +89,23 @@ export class BirdTrackedCall {
     if (commandId && this.position && samePosition(this.position, position) && !this.outstandingCommandId && !this.finishedCommandIds.has(commandId)) {
       this.outstandingCommandId = commandId;
     }
+  }
+
+  /**
+   * The command of the step the call is in, to be sent again: its result never came (a webhook Bird gave up
+   * delivering). The step's events stay as they are; the new command's result is the one awaited.
+   */
+  resendCurrent(graceMs: number, now = Date.now()): BirdAction | undefined {
+    if (this.ended || !this.answered || !this.position) return undefined;
+    const step = stepAt(this.request.flow, this.position.path);
+    // A bridge lasts as long as the bridged call; any other step is overdue once it could not still be running.
+    if (step.name === 'transfer' || now - this.commandStartedAt < longestRunMs(step, this.request.messages, this.options) + graceMs) return undefined;
+    const command = commandFor(step, this.request.messages, this.request.caller, this.options);
+    if (!command) return undefined;
+    this.commandStartedAt = now;
+    this.outstandingCommandId = undefined;
+    this.pending = { kind: 'command', position: this.position, command };
+    return this.pending;
   }
 
   hangupSent(): void {
@@ -156,6 +174,7 @@ export class BirdTrackedCall {
     const step = stepAt(this.request.flow, position.path);
     this.position = position;
     this.outstandingCommandId = undefined;
+    this.commandStartedAt = at.getTime();
     if (position.prompt === 1) {
       this.open = {
         type: 'step-started',
@@ -232,6 +251,21 @@ export class BirdTrackedCall {
   private act(reaction: Reaction, action: BirdAction): void {
     reaction.action = action;
     this.pending = action;
+  }
+}
+
+/** The longest a step's command can take (speech at a generous 10 characters a second). */
+function longestRunMs(step: FlowStep, messages: string[], options: BirdTranslationOptions): number {
+  const speech = (text: string) => text.length * 100;
+  switch (step.name) {
+    case 'play':
+      return speech(messages[step.message.messageIndex]);
+    case 'gather':
+      return speech(messages[step.message.messageIndex]) + options.gatherTimeoutSeconds * 1000;
+    case 'record':
+      return (step.maxLength + step.timeout) * 1000;
+    case 'transfer':
+      return Infinity;
   }
 }
 

@@ -115,7 +115,7 @@ export class BirdProvider extends VoiceProvider implements OnModuleInit, OnModul
     const tracked = new BirdTrackedCall(request, this.translation);
     tracked.placed(providerCallId);
     this.calls.set(request.callId, tracked);
-    void this.catchUp(tracked, 'taken over from a worker that stopped');
+    void this.catchUp(tracked, 'taken over from a worker that stopped', true);
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -177,20 +177,30 @@ export class BirdProvider extends VoiceProvider implements OnModuleInit, OnModul
   }
 
   /** Replays the call's webhooks from bird_events, then reads the call at Bird (an end is settled; a call Bird does not know is ended). */
-  private async catchUp(tracked: BirdTrackedCall, why: string): Promise<void> {
+  private async catchUp(tracked: BirdTrackedCall, why: string, adopted = false): Promise<void> {
     tracked.lastNewsAt = Date.now();
+    let learned = 0;
     const id = tracked.providerCallId!;
     try {
       const rows: { body: BirdWebhookBody; received_at: Date }[] = await this.db.query(`SELECT body, received_at FROM bird_events WHERE call_id = $1 ORDER BY id`, [tracked.request.callId]);
-      for (const row of rows) this.react(tracked, withoutAction(tracked.onWebhook(row.body, row.received_at)));
+      for (const row of rows) {
+        const reaction = tracked.onWebhook(row.body, row.received_at);
+        learned += reaction.events.length;
+        this.react(tracked, withoutAction(reaction));
+      }
       if (tracked.isEnded) return;
       const call = await this.client.getCall(id);
       if (call.status === 'completed' || call.status === 'busy' || call.status === 'no-answer' || call.status === 'failed' || call.status === 'canceled') {
         this.logger.warn(`call ${tracked.request.callId}: ${why}; Bird says it is ${call.status}`);
       }
-      this.react(tracked, withoutAction(tracked.onWebhook({ service: 'channels', event: 'voice.outbound', payload: call })));
-      // What the replay says runs next and was perhaps never sent (its sender died): it is sent now.
-      if (!tracked.isEnded && tracked.pending) await this.send(tracked, tracked.pending);
+      const now = tracked.onWebhook({ service: 'channels', event: 'voice.outbound', payload: call });
+      learned += now.events.length;
+      this.react(tracked, withoutAction(now));
+      // What the replay says runs next and was perhaps never sent (its sender died): it is sent now. A call
+      // that is still up with nothing new since the last look waits for a result that will not come: its
+      // step's command is sent again.
+      const due = tracked.pending ?? (learned === 0 && !adopted ? tracked.resendCurrent(this.config.reconcileAfterMs) : undefined);
+      if (!tracked.isEnded && due) await this.send(tracked, due);
     } catch (error) {
       if (error instanceof BirdApiError && error.notFound) {
         this.logger.warn(`call ${tracked.request.callId}: Bird does not know call ${id}; ending it`);
