@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { webhookSignatureFailuresTotal } from '../src/metrics/metrics';
 import { SEED_EXAMPLE } from './support/seed-example';
+import { until } from './support/polling';
 import { signRequest } from './support/messagebird-double/request-signer';
 import { startMessageBirdTestApp, MessageBirdTestApp, TEST_SIGNING_KEY } from './support/messagebird-double/messagebird-test-app';
 
@@ -318,6 +319,30 @@ describe('campaigns through VOICE_PROVIDER=messagebird, against the MessageBird 
         const after = await t.waitForStatus(apiKey, 'mb-out-of-order');
         expect(after.details[0]).toMatchObject({ call_state: 'ended', call_status: 'answered' });
         expect(after.details).toEqual(done.details);
+      } finally {
+        t.double.webhookFilter = () => 'deliver';
+      }
+    });
+
+    it("settles a call from webhooks whose URL names no call of ours (configured on the number), matched by MessageBird's call id", async () => {
+      // Every webhook about this number goes astray; the test delivers each again as a number's webhook would come.
+      const astray: { url: string; body: string }[] = [];
+      t.double.webhookFilter = (delivery) => {
+        if (!delivery.body.includes('"destination":"6521000023"')) return 'deliver';
+        astray.push(delivery);
+        return 'drop';
+      };
+      try {
+        await submit('mb-number-webhook', ['+6521000023']);
+        await until('the call to end at the double', async () => (astray.some((d) => d.body.includes('"status":"ended"')) ? true : undefined), 20_000);
+        const before = await t.http.get('/status/mb-number-webhook').set('x-credential-api-key', apiKey);
+        const callId = before.body.details[0].callId;
+        expect(before.body.details[0].call_state).not.toBe('ended'); // nothing told us yet: reconciliation is a minute away
+        const numberWebhook = `${t.publicBaseUrl}/webhooks/messagebird`;
+        for (const delivery of astray) expect(await t.double.post(numberWebhook, delivery.body)).toBe(200);
+        const done = await t.waitForStatus(apiKey, 'mb-number-webhook');
+        expect(done.details[0]).toMatchObject({ call_state: 'ended', call_status: 'answered' });
+        expect((await eventRows(callId)).filter((r) => r.kind === 'webhook')).toHaveLength(astray.length);
       } finally {
         t.double.webhookFilter = () => 'deliver';
       }

@@ -22,6 +22,13 @@ const RECORD = `
   ON CONFLICT (dedupe_key) DO UPDATE SET duplicates = messagebird_events.duplicates + 1
   RETURNING (xmax = 0) AS fresh`;
 
+/** The same, for a request that names no call of ours: the call is the one MessageBird's call id was placed for. */
+const RECORD_BY_PROVIDER_CALL = `
+  INSERT INTO messagebird_events (call_id, provider_call_id, kind, dedupe_key, body)
+  SELECT c.id, $1, $2, $3, $4::jsonb FROM calls c WHERE c.provider_call_id = $1 ORDER BY c.created_at DESC LIMIT 1
+  ON CONFLICT (dedupe_key) DO UPDATE SET duplicates = messagebird_events.duplicates + 1
+  RETURNING (xmax = 0) AS fresh, call_id`;
+
 /**
  * The append-only log of MessageBird's requests (messagebird_events), and the hand-over of their news to
  * the worker running the call. A request is recorded first (one statement, which also says whether it is
@@ -63,6 +70,24 @@ export class MessageBirdEventLog implements OnApplicationShutdown {
       for (const item of news) await this.redis.publish(CALL_NEWS_CHANNEL, encodeNews(item));
     }
     return rows[0].fresh ? 'recorded' : 'duplicate';
+  }
+
+  /**
+   * Records a request that names no call of ours (a webhook configured on the number rather than on the call)
+   * under the call MessageBird's `providerCallId` belongs to; `news` is made for that call once it is known.
+   */
+  async recordForProviderCall(
+    request: Omit<LoggedRequest, 'callId' | 'providerCallId'> & { providerCallId: string },
+    news: (callId: string) => CallNews[],
+  ): Promise<{ result: LogResult; callId?: string }> {
+    const values = [request.providerCallId, request.kind, request.dedupeKey, JSON.stringify(request.body)];
+    const { rows } = await this.pool.query<{ fresh: boolean; call_id: string }>(
+      this.prepared ? { name: 'messagebird_record_event_by_provider_call', text: RECORD_BY_PROVIDER_CALL, values } : { text: RECORD_BY_PROVIDER_CALL, values },
+    );
+    if (rows.length === 0) return { result: 'unknown-call' };
+    const { fresh, call_id: callId } = rows[0];
+    if (fresh) for (const item of news(callId)) await this.redis.publish(CALL_NEWS_CHANNEL, encodeNews(item));
+    return { result: fresh ? 'recorded' : 'duplicate', callId };
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -49,24 +49,45 @@ export class MessageBirdWebhooksService {
   async receive(request: SignedHttpRequest, callId: unknown): Promise<void> {
     this.verify(request);
     const { body, items } = parseWebhook(request);
-    if (typeof callId !== 'string' || !UUID.test(callId)) {
-      this.logger.warn(`webhook without a call of ours (callId=${JSON.stringify(callId)}); acknowledged, nothing applied`);
-      return;
-    }
     const updates: CallUpdate[] = items
       .filter((item) => item.type === 'call' && typeof item.payload?.id === 'string')
       .map((item) => ({ providerCallId: item.payload.id, status: item.payload.status, legs: Array.isArray(item.payload.legs) ? item.payload.legs : [] }));
+    const dedupeKey = `webhook:${createHash('sha256').update(request.rawBody).digest('hex')}`;
+    if (typeof callId !== 'string' || !UUID.test(callId)) {
+      await this.receiveForProviderCall(updates, body, dedupeKey);
+      return;
+    }
     const result = await this.log.record(
       {
         callId,
         providerCallId: updates[0]?.providerCallId ?? null,
         kind: 'webhook',
-        dedupeKey: `webhook:${createHash('sha256').update(request.rawBody).digest('hex')}`,
+        dedupeKey,
         body,
       },
       updates.map((update) => ({ callId, kind: 'update', update })),
     );
     if (result === 'unknown-call') this.logger.warn(`webhook for unknown call ${callId} (MessageBird call ${updates[0]?.providerCallId}); acknowledged, nothing applied`);
+  }
+
+  /**
+   * A webhook whose URL names no call of ours (one configured on the number, as in MessageBird's calls-and-legs
+   * tutorial) is matched to our call by MessageBird's call id, `payload.id` (stored when the placement answered),
+   * and applied like any other. An id we never placed is acknowledged and logged.
+   */
+  private async receiveForProviderCall(updates: CallUpdate[], body: unknown, dedupeKey: string): Promise<void> {
+    const providerCallIds = [...new Set(updates.map((update) => update.providerCallId))];
+    if (providerCallIds.length === 0) {
+      this.logger.warn('webhook without a call of ours and without a MessageBird call id; acknowledged, nothing applied');
+      return;
+    }
+    for (const providerCallId of providerCallIds) {
+      const { result } = await this.log.recordForProviderCall(
+        { providerCallId, kind: 'webhook', dedupeKey: providerCallIds.length === 1 ? dedupeKey : `${dedupeKey}:${providerCallId}`, body },
+        (callId) => updates.filter((update) => update.providerCallId === providerCallId).map((update) => ({ callId, kind: 'update' as const, update })),
+      );
+      if (result === 'unknown-call') this.logger.warn(`webhook for MessageBird call ${providerCallId}, which is none of ours; acknowledged, nothing applied`);
+    }
   }
 }
 
