@@ -1,5 +1,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ResolvedConfig } from '../config/app-config';
+import { BirdPlatformProfile, BirdRecordingAudio } from './bird/bird-platform';
+import { createBirdClient } from './bird/create-bird-client';
 import { createMessageBirdClient } from './messagebird/create-messagebird-client';
 import { MessageBirdPlatformProfile } from './messagebird/messagebird-platform';
 import { MessageBirdRecordingAudio } from './messagebird/messagebird-recording-audio';
@@ -15,13 +17,16 @@ import { RecordingAudioSource, VoicePlatformProfile } from './voice-provider';
 @Module({})
 export class VoicePlatformModule {
   static forConfig(config: ResolvedConfig): DynamicModule {
-    const profile = config.voiceProvider === 'messagebird' ? new MessageBirdPlatformProfile() : new SimulatorPlatformProfile();
+    const profile =
+      config.voiceProvider === 'messagebird' ? new MessageBirdPlatformProfile() : config.voiceProvider === 'bird' ? new BirdPlatformProfile() : new SimulatorPlatformProfile();
     const audio =
       config.voiceProvider === 'simulator'
         ? new SimulatorRecordingAudio()
-        : config.voiceProvider === 'messagebird'
-          ? new MessageBirdRecordingAudio(createMessageBirdClient(config.messagebird!))
-          : undefined;
+        : config.voiceProvider === 'bird'
+          ? new BirdRecordingAudio(createBirdClient(config.bird!))
+          : config.voiceProvider === 'messagebird'
+            ? new MessageBirdRecordingAudio(createMessageBirdClient(config.messagebird!))
+            : undefined;
     return {
       module: VoicePlatformModule,
       providers: [{ provide: VoicePlatformProfile, useValue: profile }, ...(audio ? [{ provide: RecordingAudioSource, useValue: audio }] : [])],
