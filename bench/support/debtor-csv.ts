@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
+import type { PhoneSource } from './phone-numbers';
 import { seededRandom } from './stats';
 
 /**
@@ -60,6 +61,8 @@ export interface DebtorCsvStats {
   quotedAmounts: number;
   generateMs: number;
   firstLines: string[];
+  /** The E.164 numbers the service must store for the first rows (up to 10). */
+  firstE164: string[];
 }
 
 /**
@@ -68,7 +71,11 @@ export interface DebtorCsvStats {
  * escaped quotes; amounts from 10.00 to 4,999.99, quoted when they have a thousands separator;
  * due dates ISO, in 2026-12 or 2027-01.
  */
-export async function writeDebtorCsv(path: string, rows: number, options: { seed?: number; firstIndex?: number } = {}): Promise<DebtorCsvStats> {
+export async function writeDebtorCsv(
+  path: string,
+  rows: number,
+  options: { seed?: number; firstIndex?: number; /** Other numbers than the Singapore mobiles (firstIndex is then unused). */ phones?: PhoneSource } = {},
+): Promise<DebtorCsvStats> {
   const started = performance.now();
   const random = seededRandom(options.seed ?? 20261122);
   const firstIndex = options.firstIndex ?? 0;
@@ -80,6 +87,7 @@ export async function writeDebtorCsv(path: string, rows: number, options: { seed
   let quotedNames = 0;
   let quotedAmounts = 0;
   const firstLines: string[] = [];
+  const firstE164: string[] = [];
   let chunk = 'phone,name,amount,dueDate\n';
   firstLines.push('phone,name,amount,dueDate');
 
@@ -110,7 +118,16 @@ export async function writeDebtorCsv(path: string, rows: number, options: { seed
     }
     const day = Math.floor(random() * 62);
     const dueDate = day < 31 ? `2026-12-${String(day + 1).padStart(2, '0')}` : `2027-01-${String(day - 30).padStart(2, '0')}`;
-    const line = `${sgMobileAsWritten(index)},${name},${amount},${dueDate}`;
+    let phone: string;
+    if (options.phones) {
+      const generated = options.phones.next();
+      phone = generated.written.includes(',') ? `"${generated.written}"` : generated.written;
+      if (firstE164.length < 10) firstE164.push(generated.e164);
+    } else {
+      phone = sgMobileAsWritten(index);
+      if (firstE164.length < 10) firstE164.push(sgMobileE164(index));
+    }
+    const line = `${phone},${name},${amount},${dueDate}`;
     if (firstLines.length < 11) firstLines.push(line);
     chunk += `${line}\n`;
     if (chunk.length >= 1 << 20) {
@@ -122,5 +139,5 @@ export async function writeDebtorCsv(path: string, rows: number, options: { seed
   bytes += Buffer.byteLength(chunk);
   out.end(chunk);
   await Promise.race([once(out, 'finish'), failed]);
-  return { path, rows, bytes, quotedNames, quotedAmounts, generateMs: performance.now() - started, firstLines };
+  return { path, rows, bytes, quotedNames, quotedAmounts, generateMs: performance.now() - started, firstLines, firstE164 };
 }
