@@ -123,7 +123,7 @@ describe('MESSAGEBIRD_COUNT_EXTERNAL_CALLS: other apps\' calls counted from the 
     t = await startMessageBirdTestApp({
       // Real-time speed: each of our calls speaks for about 2 s, long enough to be seen in several counts.
       script: { speed: 1, default: { ringMs: 100 }, numbers: { '+6590000001': { ringMs: 600_000 }, '+6590000002': { ringMs: 600_000 } } },
-      messagebird: { countExternalCalls: true, externalCallsPollMs: 200 },
+      countExternalCallsEveryMs: 200,
     });
     ({ apiKey } = await t.createOrganization(3));
   });

@@ -173,6 +173,12 @@ class EnvironmentSchema {
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(50)
   BIRD_TRANSCRIPTION_POLL_MS = 2_000;
+
+  @IsOptional() @Transform(({ value }) => (value === '' ? undefined : booleanFromText({ value }))) @IsBoolean()
+  BIRD_COUNT_EXTERNAL_CALLS?: boolean;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(200)
+  BIRD_EXTERNAL_CALLS_POLL_MS = 5_000;
 }
 
 /** Required with VOICE_PROVIDER=messagebird. */
@@ -201,6 +207,11 @@ export interface AppConfig {
   messagebird?: MessageBirdConfig;
   /** Set when voiceProvider is bird. */
   bird?: BirdConfig;
+  /**
+   * Other apps' ongoing calls counted from the voice platform's account (MESSAGEBIRD_/BIRD_COUNT_EXTERNAL_CALLS)
+   * instead of reported with PUT /organization/usage; null: reported.
+   */
+  externalCallsFromPlatform: { platform: 'messagebird' | 'bird'; pollMs: number } | null;
   bootstrap: { apiKey?: string; maxConcurrentCalls: number };
   slotLeaseTtlMs: number;
   reconcileIntervalMs: number;
@@ -265,8 +276,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         placementAttempts: parsed.MESSAGEBIRD_PLACEMENT_ATTEMPTS,
         reconcileAfterMs: parsed.MESSAGEBIRD_RECONCILE_AFTER_MS,
         recordingsRetryMs: parsed.MESSAGEBIRD_RECORDINGS_RETRY_MS,
-        countExternalCalls: parsed.MESSAGEBIRD_COUNT_EXTERNAL_CALLS ?? false,
-        externalCallsPollMs: parsed.MESSAGEBIRD_EXTERNAL_CALLS_POLL_MS,
       },
     }),
     ...(parsed.VOICE_PROVIDER === 'bird' && {
@@ -286,6 +295,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         transcriptionPollMs: parsed.BIRD_TRANSCRIPTION_POLL_MS,
       },
     }),
+    externalCallsFromPlatform:
+      parsed.VOICE_PROVIDER === 'messagebird' && parsed.MESSAGEBIRD_COUNT_EXTERNAL_CALLS
+        ? { platform: 'messagebird', pollMs: parsed.MESSAGEBIRD_EXTERNAL_CALLS_POLL_MS }
+        : parsed.VOICE_PROVIDER === 'bird' && parsed.BIRD_COUNT_EXTERNAL_CALLS
+          ? { platform: 'bird', pollMs: parsed.BIRD_EXTERNAL_CALLS_POLL_MS }
+          : null,
     bootstrap: { apiKey: parsed.BOOTSTRAP_API_KEY || undefined, maxConcurrentCalls: parsed.BOOTSTRAP_MAX_CONCURRENT_CALLS },
     slotLeaseTtlMs: parsed.SLOT_LEASE_TTL_MS,
     reconcileIntervalMs: parsed.RECONCILE_INTERVAL_MS,
@@ -323,10 +338,6 @@ export interface MessageBirdConfig {
   reconcileAfterMs: number;
   /** First wait before a call's recordings are read again while MessageBird still processes them (doubles each time). */
   recordingsRetryMs: number;
-  /** Other apps' ongoing calls are counted from the account's calls at MessageBird instead of PUT /organization/usage. */
-  countExternalCalls: boolean;
-  /** How often that count is taken (by one worker at a time). */
-  externalCallsPollMs: number;
 }
 
 /** The Bird Channels Voice API adapter's settings (docs/bird.md). */

@@ -25,7 +25,7 @@ import { PlatformExternalCalls } from './platform-external-calls.service';
 export class DispatcherModule {
   static forConfig(config: ResolvedConfig): DynamicModule {
     const runsCalls = config.role !== 'api';
-    const countsPlatformCalls = runsCalls && !!config.messagebird?.countExternalCalls;
+    const countsPlatformCalls = runsCalls && config.externalCallsFromPlatform !== null;
     return {
       module: DispatcherModule,
       imports: [OrganizationsModule, BullModule.registerQueue({ name: DIAL_QUEUE }), ...(runsCalls ? [VoiceModule.forConfig(config)] : [])],

@@ -15,7 +15,7 @@ export interface UsageView {
   limit: number;
   externalOngoingCalls: number;
   /** Where externalOngoingCalls comes from: PUT /organization/usage, or the account's calls at MessageBird. */
-  externalSource: 'reported' | 'messagebird';
+  externalSource: 'reported' | 'messagebird' | 'bird';
   ongoingCalls: number;
   free: number;
   queuedCalls: number;
@@ -34,8 +34,8 @@ export class OrganizationUsageController {
     @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
   ) {}
 
-  private get countedFromPlatform(): boolean {
-    return !!this.config.messagebird?.countExternalCalls;
+  private get countedFromPlatform(): 'messagebird' | 'bird' | null {
+    return this.config.externalCallsFromPlatform?.platform ?? null;
   }
 
   /** The organization's slots: free = limit - other apps' ongoing calls - ours. */
@@ -47,10 +47,12 @@ export class OrganizationUsageController {
   /** Other apps of the organization report how many calls they have going; freed slots are used at once. */
   @Put()
   @UseGuards(JsonBodyGuard)
-  @ApiConflictResponse({ description: 'Other apps\' calls are counted from MessageBird (MESSAGEBIRD_COUNT_EXTERNAL_CALLS=true)' })
+  @ApiConflictResponse({ description: "Other apps' calls are counted from the voice platform's account (MESSAGEBIRD_COUNT_EXTERNAL_CALLS or BIRD_COUNT_EXTERNAL_CALLS)" })
   async report(@CurrentOrganization() organization: Organization, @Body() body: UpdateUsageDto): Promise<UsageView> {
-    if (this.countedFromPlatform) {
-      throw new ConflictException('externalOngoingCalls is counted from the calls on the MessageBird account (MESSAGEBIRD_COUNT_EXTERNAL_CALLS=true), not reported');
+    const platform = this.countedFromPlatform;
+    if (platform) {
+      const setting = platform === 'bird' ? 'BIRD_COUNT_EXTERNAL_CALLS' : 'MESSAGEBIRD_COUNT_EXTERNAL_CALLS';
+      throw new ConflictException(`externalOngoingCalls is counted from the calls on the ${platform === 'bird' ? 'Bird channel' : 'MessageBird account'} (${setting}=true), not reported`);
     }
     const updated = await this.organizations.setExternalOngoingCalls(organization.id, body.externalOngoingCalls);
     await this.slots.setLimits(updated.id, { limit: updated.maxConcurrentCalls, external: updated.externalOngoingCalls });
@@ -74,7 +76,7 @@ export class OrganizationUsageController {
     return {
       limit: organization.maxConcurrentCalls,
       externalOngoingCalls: organization.externalOngoingCalls,
-      externalSource: this.countedFromPlatform ? 'messagebird' : 'reported',
+      externalSource: this.countedFromPlatform ?? 'reported',
       ongoingCalls: ongoing,
       free: Math.max(0, organization.maxConcurrentCalls - organization.externalOngoingCalls - ongoing),
       queuedCalls: queued,

@@ -7,7 +7,7 @@ import { DISPATCH_WAKE_CHANNEL } from './queue.constants';
 import { SlotLeasesService } from './slot-leases.service';
 
 /**
- * MESSAGEBIRD_COUNT_EXTERNAL_CALLS=true, on a voice platform that can count its account's other ongoing
+ * MESSAGEBIRD_COUNT_EXTERNAL_CALLS=true or BIRD_COUNT_EXTERNAL_CALLS=true, on a voice platform that can count its account's other ongoing
  * calls (the port's optional `countOtherOngoingCalls`): other apps' ongoing calls are that count instead of
  * what PUT /organization/usage reports. The account is the deployment's, so the count is every organization's
  * external usage. One worker at a time takes it (a Redis lock per interval); a change frees or takes slots at
@@ -27,7 +27,7 @@ export class PlatformExternalCalls implements OnModuleInit, OnModuleDestroy {
     private readonly redis: RedisService,
     @Inject(APP_CONFIG) config: ResolvedConfig,
   ) {
-    this.pollMs = config.messagebird?.externalCallsPollMs ?? 5_000;
+    this.pollMs = config.externalCallsFromPlatform?.pollMs ?? 5_000;
   }
 
   onModuleInit(): void {

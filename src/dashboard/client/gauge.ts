@@ -1,6 +1,9 @@
 import { formatClock, formatCount, setText } from './dom.js';
 import type { Usage } from './types.js';
 
+/** Where other apps' calls are counted from, when not reported. */
+const PLATFORM_NAMES: Record<string, string> = { messagebird: 'MessageBird', bird: 'Bird' };
+
 /** The slot gauge: the numbers of GET /organization/usage and a bar of the limit (other apps | ours | free). */
 export function renderGauge(root: HTMLElement, usage: Usage, at = new Date()): void {
   for (const field of ['limit', 'externalOngoingCalls', 'ongoingCalls', 'free', 'queuedCalls'] as const) {
@@ -9,8 +12,9 @@ export function renderGauge(root: HTMLElement, usage: Usage, at = new Date()): v
   }
   const source = root.querySelector<HTMLElement>('[data-gauge-source]');
   if (source) {
-    setText(source, usage.externalSource === 'messagebird' ? 'other apps (MessageBird)' : 'other apps');
-    source.title = usage.externalSource === 'messagebird' ? "counted from the MessageBird account's calls" : 'reported with PUT /organization/usage';
+    const platform = PLATFORM_NAMES[usage.externalSource];
+    setText(source, platform ? `other apps (${platform})` : 'other apps');
+    source.title = platform ? `counted from the ${platform} account's calls` : 'reported with PUT /organization/usage';
   }
   // Other apps may report more calls than the limit: the bar then spans what is in use.
   const scale = Math.max(usage.limit, usage.externalOngoingCalls + usage.ongoingCalls, 1);

@@ -4,7 +4,7 @@ export interface Usage {
   limit: number;
   externalOngoingCalls: number;
   /** `reported` by other apps (PUT /organization/usage), or counted from the `messagebird` account. */
-  externalSource: 'reported' | 'messagebird';
+  externalSource: 'reported' | 'messagebird' | 'bird';
   ongoingCalls: number;
   free: number;
   queuedCalls: number;

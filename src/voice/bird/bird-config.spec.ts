@@ -29,6 +29,13 @@ describe('VOICE_PROVIDER=bird configuration', () => {
     expect(loadConfig({}).bird).toBeUndefined();
   });
 
+  it("counts other apps' calls from the channel only when asked to", () => {
+    expect(loadConfig(complete).externalCallsFromPlatform).toBeNull();
+    expect(loadConfig({ ...complete, BIRD_COUNT_EXTERNAL_CALLS: 'true' }).externalCallsFromPlatform).toEqual({ platform: 'bird', pollMs: 5_000 });
+    expect(loadConfig({ ...complete, BIRD_COUNT_EXTERNAL_CALLS: 'true', BIRD_EXTERNAL_CALLS_POLL_MS: '1000' }).externalCallsFromPlatform).toEqual({ platform: 'bird', pollMs: 1000 });
+    expect(loadConfig({ ...complete, MESSAGEBIRD_COUNT_EXTERNAL_CALLS: 'true' }).externalCallsFromPlatform).toBeNull();
+  });
+
   it('refuses to start without a required setting, in one line naming each missing one', () => {
     const { BIRD_CHANNEL_ID: _channel, PUBLIC_BASE_URL: _url, ...partial } = complete;
     expect(() => loadConfig(partial)).toThrow('Invalid environment:\n  VOICE_PROVIDER=bird needs BIRD_CHANNEL_ID, PUBLIC_BASE_URL (see docs/bird.md)');

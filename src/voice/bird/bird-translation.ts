@@ -34,7 +34,12 @@ import { BirdCallStatus, BirdCommand, BirdCommandName, BirdCommandResult, BirdWe
  * B15. Redelivered webhooks have the same body.
  * B16. A recording's status is `accepted` (or `recording`) while Bird makes it, `available` once done, `failed` if lost;
  *      a whole-call recording (`record: true`) is listed by GET /workspaces/{ws}/recordings?id={callId} once the call ended.
+ * B17. "List calls from a channel" filters by one `status` at a time; a call that is `accepted`, `starting`, `ringing` or
+ *      `ongoing` holds a line (BIRD_LIVE_STATUSES).
  */
+
+/** B17: the statuses of a call that holds a line. */
+export const BIRD_LIVE_STATUSES = ['accepted', 'starting', 'ringing', 'ongoing'] as const;
 
 /** Options of the translation that come from configuration. */
 export interface BirdTranslationOptions {

@@ -10,7 +10,7 @@ import { BIRD_CALL_NEWS_CHANNEL, decodeBirdNews } from './bird-call-news';
 import { BirdClient } from './bird-client';
 import { BirdApiError } from './bird-errors';
 import { BirdAction, BirdTrackedCall, PendingTranscription, Reaction } from './bird-tracked-call';
-import { amdSettings, bridgeDestination, BirdTranslationOptions, transcriptionState } from './bird-translation';
+import { amdSettings, BIRD_LIVE_STATUSES, bridgeDestination, BirdTranslationOptions, transcriptionState } from './bird-translation';
 import { birdWebhookUrl } from './bird-urls';
 
 /** At shutdown, how long hung-up calls get to report their end before they are ended here. */
@@ -108,6 +108,19 @@ export class BirdProvider extends VoiceProvider implements OnModuleInit, OnModul
   async findOrphan(call: OrphanCall): Promise<OrphanState> {
     const providerCallId = call.providerCallId ?? (await this.reportedProviderCallId(call.callId)) ?? (await this.listedProviderCallId(call));
     return providerCallId ? { state: 'placed', providerCallId } : { state: 'never-placed' };
+  }
+
+  /**
+   * Other apps' ongoing calls on the channel (BIRD_COUNT_EXTERNAL_CALLS): its live calls (B17) less those this
+   * service placed. A call counted in the instant between Bird creating it and our storing its id counts as
+   * another app's for one interval: the error holds back a slot, never lets the limit be exceeded.
+   */
+  async countOtherOngoingCalls(): Promise<number> {
+    const listed = await Promise.all(BIRD_LIVE_STATUSES.map((status) => this.client.listCalls({ status })));
+    const live = [...new Set(listed.flat().map((call) => call.id))];
+    if (live.length === 0) return 0;
+    const [{ ours }]: { ours: number }[] = await this.db.query(`SELECT count(*)::int AS ours FROM calls WHERE provider_call_id = ANY($1::text[])`, [live]);
+    return live.length - ours;
   }
 
   /** Follows a call another worker placed: rebuilt from bird_events, then brought up to date from Bird. */

@@ -29,12 +29,13 @@ describe('VOICE_PROVIDER=messagebird configuration', () => {
       placementAttempts: 3,
       reconcileAfterMs: 60_000,
       recordingsRetryMs: 5_000,
-      countExternalCalls: false,
-      externalCallsPollMs: 5_000,
     });
-    const counting = loadConfig({ ...complete, MESSAGEBIRD_COUNT_EXTERNAL_CALLS: 'true', MESSAGEBIRD_EXTERNAL_CALLS_POLL_MS: '1000' }).messagebird!;
-    expect(counting).toMatchObject({ countExternalCalls: true, externalCallsPollMs: 1000 });
-    expect(loadConfig({ ...complete, MESSAGEBIRD_COUNT_EXTERNAL_CALLS: '' }).messagebird!.countExternalCalls).toBe(false);
+    expect(loadConfig(complete).externalCallsFromPlatform).toBeNull();
+    const counting = loadConfig({ ...complete, MESSAGEBIRD_COUNT_EXTERNAL_CALLS: 'true', MESSAGEBIRD_EXTERNAL_CALLS_POLL_MS: '1000' });
+    expect(counting.externalCallsFromPlatform).toEqual({ platform: 'messagebird', pollMs: 1000 });
+    expect(loadConfig({ ...complete, MESSAGEBIRD_COUNT_EXTERNAL_CALLS: '' }).externalCallsFromPlatform).toBeNull();
+    // The setting of a platform that is not the deployment's counts nothing.
+    expect(loadConfig({ ...complete, BIRD_COUNT_EXTERNAL_CALLS: 'true' }).externalCallsFromPlatform).toBeNull();
     expect(loadConfig({ ...complete, MESSAGEBIRD_BASE_URL: 'http://127.0.0.1:4010' }).messagebird!.baseUrl).toBe('http://127.0.0.1:4010');
   });
 

@@ -243,7 +243,8 @@ export class BirdDouble {
     if (is('GET', /^\/channels\/[^/]+\/calls$/)) {
       const to = url.searchParams.get('to');
       const since = url.searchParams.get('startAt');
-      const results = [...this.calls.values()].reverse().filter((c) => (!to || c.to === to) && (!since || c.createdAt >= since));
+      const status = url.searchParams.get('status');
+      const results = [...this.calls.values()].reverse().filter((c) => (!to || c.to === to) && (!since || c.createdAt >= since) && (!status || c.status === status));
       return { status: 200, body: { results: results.map(callJson) } };
     }
     if (is('GET', /^\/channels\/[^/]+\/calls\/([^/]+)$/)) return { status: 200, body: callJson(this.call(m![1])) };

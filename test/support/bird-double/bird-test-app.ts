@@ -34,7 +34,14 @@ export function birdProcessEnv(options: { databaseUrl: string; redisUrl: string;
 }
 
 /** The real application with VOICE_PROVIDER=bird on a loopback port, against a Bird double on another: real HTTP both ways. */
-export async function startBirdTestApp(options: { script?: BirdDoubleScriptInput; bird?: Partial<BirdConfig> } = {}): Promise<BirdTestApp> {
+export async function startBirdTestApp(
+  options: {
+    script?: BirdDoubleScriptInput;
+    bird?: Partial<BirdConfig>;
+    /** BIRD_COUNT_EXTERNAL_CALLS=true with this poll interval. */
+    countExternalCallsEveryMs?: number;
+  } = {},
+): Promise<BirdTestApp> {
   const double = newBirdDouble({ speed: 100, ...options.script });
   await double.start();
   const port = await freePort();
@@ -55,7 +62,8 @@ export async function startBirdTestApp(options: { script?: BirdDoubleScriptInput
     transcriptionPollMs: 50,
     ...options.bird,
   };
-  const t = await startTestApp({ config: { voiceProvider: 'bird', bird, role: 'all' } });
+  const externalCallsFromPlatform = options.countExternalCallsEveryMs ? { platform: 'bird' as const, pollMs: options.countExternalCallsEveryMs } : null;
+  const t = await startTestApp({ config: { voiceProvider: 'bird', bird, externalCallsFromPlatform, role: 'all' } });
   await t.app.listen(port, '127.0.0.1');
   const close = t.close;
   return Object.assign(t, {

@@ -33,7 +33,14 @@ export function messageBirdProcessEnv(options: { databaseUrl: string; redisUrl: 
  * MessageBird double on another: requests go over real HTTP both ways.
  */
 export async function startMessageBirdTestApp(
-  options: { script?: DoubleScriptInput; messagebird?: Partial<MessageBirdConfig>; role?: 'api' | 'all'; join?: MessageBirdTestApp } = {},
+  options: {
+    script?: DoubleScriptInput;
+    messagebird?: Partial<MessageBirdConfig>;
+    /** MESSAGEBIRD_COUNT_EXTERNAL_CALLS=true with this poll interval. */
+    countExternalCallsEveryMs?: number;
+    role?: 'api' | 'all';
+    join?: MessageBirdTestApp;
+  } = {},
 ): Promise<MessageBirdTestApp> {
   const double = options.join?.double ?? new MessageBirdDouble({ accessKey: TEST_ACCESS_KEY, signingKey: TEST_SIGNING_KEY, script: { speed: 100, ...options.script } });
   if (!options.join) await double.start();
@@ -50,11 +57,13 @@ export async function startMessageBirdTestApp(
     placementAttempts: 3,
     reconcileAfterMs: 60_000,
     recordingsRetryMs: 100,
-    countExternalCalls: false,
-    externalCallsPollMs: 5_000,
     ...options.messagebird,
   };
-  const t = await startTestApp({ config: { voiceProvider: 'messagebird', messagebird, role: options.role ?? 'all' }, ...(options.join && { join: options.join }) });
+  const externalCallsFromPlatform = options.countExternalCallsEveryMs ? { platform: 'messagebird' as const, pollMs: options.countExternalCallsEveryMs } : null;
+  const t = await startTestApp({
+    config: { voiceProvider: 'messagebird', messagebird, externalCallsFromPlatform, role: options.role ?? 'all' },
+    ...(options.join && { join: options.join }),
+  });
   await t.app.listen(port, '127.0.0.1');
   const close = t.close;
   return Object.assign(t, {
