@@ -1,34 +1,10 @@
+import { bytes, CALLEE_SCRIPTS, CALLEES, telephoneWav, voicemailFlow, wavFormat } from './support/left-messages';
 import { until } from './support/polling';
 import { startTestApp, TestApp } from './support/test-app';
 
 const caller = '+6582674904';
-const SPOKE_AND_PRESSED = '+6511000101';
-const SILENT = '+6511000102';
-const HUNG_UP = '+6511000103';
-const TALKED_TOO_LONG = '+6511000104';
-const UNTRANSCRIBABLE = '+6511000105';
-
-const flow = {
-  steps: [
-    { name: 'play', message: { msg: 'Hello {{name}}, please leave a message after the tone.' } },
-    { name: 'record', maxLength: 10, timeout: 3, endKey: '#', beep: true, transcribe: true, transcribeLocale: 'en-US' },
-    { name: 'play', message: { msg: 'Thank you, goodbye.' } },
-  ],
-};
-
-/** The fields of a WAV file's header that every player reads. */
-function wavFormat(body: Buffer) {
-  return {
-    riff: body.toString('ascii', 0, 4),
-    wave: body.toString('ascii', 8, 12),
-    format: body.readUInt16LE(20),
-    channels: body.readUInt16LE(22),
-    sampleRate: body.readUInt32LE(24),
-    bitsPerSample: body.readUInt16LE(34),
-    dataBytes: body.readUInt32LE(40),
-    fileBytes: body.length,
-  };
-}
+const { spokeAndPressed: SPOKE_AND_PRESSED, silent: SILENT, hungUp: HUNG_UP, talkedTooLong: TALKED_TOO_LONG, untranscribable: UNTRANSCRIBABLE } = CALLEES;
+const flow = voicemailFlow('en-US');
 
 describe('the record step on the simulated voice platform', () => {
   let t: TestApp;
@@ -38,13 +14,7 @@ describe('the record step on the simulated voice platform', () => {
     t = await startTestApp({
       simulatorScript: {
         default: { ringMs: 200 },
-        numbers: {
-          [SPOKE_AND_PRESSED]: { record: { seconds: 7, endedBy: 'key', transcript: 'I will pay on Friday', transcriptDelayMs: 1500 } },
-          [SILENT]: {},
-          [HUNG_UP]: { record: { seconds: 4, endedBy: 'hangup', transcript: 'call me later' } },
-          [TALKED_TOO_LONG]: { record: { seconds: 30, endedBy: 'silence', transcript: 'a very long story' } },
-          [UNTRANSCRIBABLE]: { record: { seconds: 2, endedBy: 'silence' } },
-        },
+        numbers: CALLEE_SCRIPTS,
       },
     });
     ({ apiKey } = await t.createOrganization(10));
@@ -117,23 +87,10 @@ describe('the record step on the simulated voice platform', () => {
     const detail = status.body.details[0];
     const audio = await get(detail.callFlowSteps[1].info.recording.file)
       .buffer(true)
-      .parse((res, cb) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => cb(null, Buffer.concat(chunks)));
-      })
+      .parse(bytes)
       .expect(200)
       .expect('Content-Type', 'audio/wav');
-    expect(wavFormat(audio.body)).toEqual({
-      riff: 'RIFF',
-      wave: 'WAVE',
-      format: 1,
-      channels: 1,
-      sampleRate: 8000,
-      bitsPerSample: 16,
-      dataBytes: 7 * 8000 * 2,
-      fileBytes: 44 + 7 * 8000 * 2,
-    });
+    expect(wavFormat(audio.body)).toEqual(telephoneWav(7));
 
     const base = `/status/voicemail/calls/${detail.callId}/steps/1`;
     const text = await get(`${base}/transcription.txt`).expect(200);
