@@ -4,6 +4,7 @@ import { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { QueryRunner } from 'typeorm';
 import { Destination } from '../common/destination';
+import { callIds } from './call-ids';
 
 export interface CallsTarget {
   organizationId: string;
@@ -33,16 +34,17 @@ export async function storeCalls(
 async function copyCalls(runner: QueryRunner, target: CallsTarget, destinations: Iterable<Destination> | AsyncIterable<Destination>): Promise<number> {
   const client = (await runner.connect()) as PoolClient;
   const copy = client.query(
-    copyFrom('COPY calls (organization_id, call_request_id, destination_index, phone, caller, properties, call_state, status, next_attempt_at, time_zones) FROM STDIN'),
+    copyFrom('COPY calls (id, organization_id, call_request_id, destination_index, phone, caller, properties, call_state, status, next_attempt_at, time_zones) FROM STDIN'),
   );
-  const prefix = `${target.organizationId}\t${target.callRequestId}\t`;
+  // Time-ordered keys made here (call-ids.ts), not gen_random_uuid(): appended to the key's b-tree, not scattered over it.
+  const prefix = `\t${target.organizationId}\t${target.callRequestId}\t`;
   let index = 0;
   let chunk = '';
   try {
     for await (const destination of destinations) {
       const state = destination.nextAttemptAt ? `scheduled\tscheduled\t${destination.nextAttemptAt.toISOString()}` : 'queued\tqueued\t\\N';
       const zones = destination.timeZones ? `{${destination.timeZones.join(',')}}` : '\\N';
-      chunk += `${prefix}${index}\t${copyText(destination.phone)}\t${copyText(destination.caller)}\t${copyText(JSON.stringify(destination.properties))}\t${state}\t${zones}\n`;
+      chunk += `${callIds.next()}${prefix}${index}\t${copyText(destination.phone)}\t${copyText(destination.caller)}\t${copyText(JSON.stringify(destination.properties))}\t${state}\t${zones}\n`;
       index++;
       if (chunk.length >= COPY_CHUNK_CHARS) {
         await write(copy, chunk);
