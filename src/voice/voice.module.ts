@@ -3,6 +3,9 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
 import { RedisService } from '../redis/redis.service';
+import { BirdClient } from './bird/bird-client';
+import { BirdFollowUpJobs, BirdFollowUpProcessor, BirdRecordingsCollector, BirdTranscriptionReader } from './bird/bird-follow-ups';
+import { BIRD_RECORDINGS_QUEUE } from './bird/bird-recordings-queue';
 import { BirdProvider } from './bird/bird.provider';
 import { createBirdClient } from './bird/create-bird-client';
 import { createMessageBirdClient } from './messagebird/create-messagebird-client';
@@ -17,7 +20,8 @@ import { VoiceProvider } from './voice-provider';
 /**
  * Binds the VoiceProvider port to the configured adapter (VOICE_PROVIDER; the simulator by default), in
  * the processes that work calls. With MessageBird it also collects recorded calls' recordings and record
- * steps' messages (the recordings queue). Nothing but the port leaves this module.
+ * steps' messages (the recordings queue); with Bird, recorded calls' recordings and record steps'
+ * transcriptions (the bird-recordings queue). Nothing but the port leaves this module.
  */
 @Module({})
 export class VoiceModule {
@@ -25,11 +29,18 @@ export class VoiceModule {
     if (config.voiceProvider === 'bird') {
       return {
         module: VoiceModule,
+        imports: [BullModule.registerQueue({ name: BIRD_RECORDINGS_QUEUE })],
         providers: [
+          { provide: BirdClient, inject: [APP_CONFIG], useFactory: (c: ResolvedConfig) => createBirdClient(c.bird!) },
+          BirdFollowUpJobs,
+          BirdRecordingsCollector,
+          BirdTranscriptionReader,
+          BirdFollowUpProcessor,
           {
             provide: VoiceProvider,
-            inject: [APP_CONFIG, RedisService, DataSource],
-            useFactory: (c: ResolvedConfig, redis: RedisService, db: DataSource) => new BirdProvider(c.bird!, redis, createBirdClient(c.bird!), db),
+            inject: [APP_CONFIG, RedisService, BirdClient, DataSource, BirdFollowUpJobs, BirdTranscriptionReader],
+            useFactory: (c: ResolvedConfig, redis: RedisService, client: BirdClient, db: DataSource, followUps: BirdFollowUpJobs, transcriptions: BirdTranscriptionReader) =>
+              new BirdProvider(c.bird!, redis, client, db, followUps, transcriptions),
           },
         ],
         exports: [VoiceProvider],

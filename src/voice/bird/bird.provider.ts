@@ -1,26 +1,22 @@
 import { Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { Subject } from 'rxjs';
+import { merge, Observable, Subject } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { BirdConfig } from '../../config/app-config';
 import { RedisService } from '../../redis/redis.service';
 import { DialRequest, OrphanCall, OrphanState, VoiceEvent, VoiceProvider } from '../voice-provider';
 import { BirdWebhookBody } from './bird-api.types';
-import { birdRecordingsSettled, readBirdRecordings, STORE_BIRD_RECORDINGS_SQL } from './bird-call-recordings';
 import { BIRD_CALL_NEWS_CHANNEL, decodeBirdNews } from './bird-call-news';
 import { BirdClient } from './bird-client';
 import { BirdApiError } from './bird-errors';
-import { BirdAction, BirdTrackedCall, PendingTranscription, Reaction } from './bird-tracked-call';
-import { amdSettings, BIRD_LIVE_STATUSES, bridgeDestination, BirdTranslationOptions, transcriptionState } from './bird-translation';
+import { BirdFollowUpJobs, BirdTranscriptionReader } from './bird-follow-ups';
+import { BirdAction, BirdTrackedCall, Reaction } from './bird-tracked-call';
+import { amdSettings, BIRD_LIVE_STATUSES, bridgeDestination, BirdTranslationOptions } from './bird-translation';
 import { birdWebhookUrl } from './bird-urls';
 
 /** At shutdown, how long hung-up calls get to report their end before they are ended here. */
 const SHUTDOWN_WAIT_MS = 3000;
 /** Looking for an orphan's call in the channel's list: how far before its dial start. */
 const ORPHAN_CLOCK_SKEW_MS = 10_000;
-/** Reads of a pending transcription before it counts as failed. */
-const TRANSCRIPTION_READS = 60;
-/** Reads of a recorded call's recordings (the wait doubles each time). */
-const RECORDINGS_READS = 7;
 
 /**
  * The VoiceProvider port on Bird's Channels Voice API. `dial` places the call with the first step's
@@ -29,16 +25,17 @@ const RECORDINGS_READS = 7;
  * sends the next step's command (say, gather, record, bridge) or the hang-up. A call without news for
  * `reconcileAfterMs` is rebuilt from bird_events and looked up at Bird, so a lost message never keeps a
  * call (and its slot) forever; a dead worker's calls are rebuilt the same way by the worker that adopts them.
+ * What is read from Bird after the events (a recorded call's recordings, a record step's transcription) is a
+ * bull job any worker runs (BirdFollowUpJobs); a transcription's event joins this provider's events.
  */
 export class BirdProvider extends VoiceProvider implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('BirdProvider');
   private readonly subject = new Subject<VoiceEvent>();
-  readonly events = this.subject.asObservable();
+  readonly events: Observable<VoiceEvent>;
   /** Calls this process placed (or adopted) that have not ended, by our call id. */
   private readonly calls = new Map<string, BirdTrackedCall>();
   private readonly translation: BirdTranslationOptions;
   private readonly straysHungUp = new Set<string>();
-  private readonly transcriptionTimers = new Set<NodeJS.Timeout>();
   private reconcileTimer?: NodeJS.Timeout;
   private reconciling = false;
 
@@ -47,8 +44,11 @@ export class BirdProvider extends VoiceProvider implements OnModuleInit, OnModul
     private readonly redis: RedisService,
     private readonly client: BirdClient,
     private readonly db: DataSource,
+    private readonly followUps: BirdFollowUpJobs,
+    transcriptions: BirdTranscriptionReader,
   ) {
     super();
+    this.events = merge(this.subject.asObservable(), transcriptions.events);
     this.translation = { sipDomain: config.sipDomain, gatherTimeoutSeconds: config.gatherTimeoutSeconds, ringTimeoutSeconds: config.ringTimeoutSeconds };
   }
 
@@ -133,7 +133,6 @@ export class BirdProvider extends VoiceProvider implements OnModuleInit, OnModul
 
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.reconcileTimer);
-    for (const timer of this.transcriptionTimers) clearTimeout(timer);
     const live = [...this.calls.values()].filter((call) => call.providerCallId);
     await Promise.all(live.map((call) => this.hangup(call.providerCallId!).catch((error) => this.logger.warn(`hang-up at shutdown failed: ${error}`))));
     const deadline = Date.now() + SHUTDOWN_WAIT_MS;
@@ -169,7 +168,7 @@ export class BirdProvider extends VoiceProvider implements OnModuleInit, OnModul
   private react(tracked: BirdTrackedCall, reaction: Reaction): void {
     if (reaction.stray) this.hangUpStray(tracked, reaction.stray);
     this.emit(tracked, reaction.events);
-    for (const pending of reaction.transcriptions) this.followTranscription(pending, 1);
+    for (const pending of reaction.transcriptions) this.followUps.readTranscription({ ...pending, providerCallId: tracked.providerCallId! });
     if (reaction.action && !tracked.isEnded) void this.send(tracked, reaction.action);
   }
 
@@ -224,52 +223,13 @@ export class BirdProvider extends VoiceProvider implements OnModuleInit, OnModul
     }
   }
 
-  /** Reads a record step's transcription until Bird is done with it (B6); a `transcription` event follows. */
-  private followTranscription(pending: PendingTranscription, read: number): void {
-    const timer = setTimeout(() => {
-      this.transcriptionTimers.delete(timer);
-      void this.readTranscription(pending, read);
-    }, this.config.transcriptionPollMs);
-    timer.unref();
-    this.transcriptionTimers.add(timer);
-  }
-
-  private async readTranscription(pending: PendingTranscription, read: number): Promise<void> {
-    const event = (status: 'done' | 'failed', text?: string): VoiceEvent => ({ type: 'transcription', callId: pending.callId, at: new Date(), seq: pending.seq, recordingId: pending.recordingId, status, ...(text !== undefined && { text }) });
-    try {
-      const transcriptions = await this.client.listTranscriptions(pending.recordingId);
-      const done = transcriptions.find((t) => transcriptionState(t.status) === 'done');
-      if (done) return this.subject.next(event('done', await this.client.transcriptionText(done.id)));
-      if (transcriptions.length > 0 && transcriptions.every((t) => transcriptionState(t.status) === 'failed')) return this.subject.next(event('failed'));
-    } catch (error) {
-      this.logger.warn(`transcription of recording ${pending.recordingId} could not be read (${error})`);
-    }
-    if (read >= TRANSCRIPTION_READS) return this.subject.next(event('failed'));
-    this.followTranscription(pending, read + 1);
-  }
-
   private emit(tracked: BirdTrackedCall, events: VoiceEvent[]): void {
     for (const event of events) this.subject.next(event);
     if (!tracked.isEnded || !this.calls.delete(tracked.request.callId)) return;
-    if (tracked.request.enableCallRecording && tracked.providerCallId) this.collectRecordings(tracked, 1);
-  }
-
-  /** Stores a recorded call's recordings on the call once Bird is done with them (B16), so GET /status lists them. */
-  private collectRecordings(tracked: BirdTrackedCall, read: number): void {
-    const timer = setTimeout(async () => {
-      this.transcriptionTimers.delete(timer);
-      const { callId } = tracked.request;
-      try {
-        const recordings = await readBirdRecordings(this.client, tracked.providerCallId!);
-        await this.db.query(STORE_BIRD_RECORDINGS_SQL, [callId, tracked.providerCallId, JSON.stringify(recordings)]);
-        if (birdRecordingsSettled(recordings, tracked.wasAnswered)) return;
-      } catch (error) {
-        this.logger.warn(`recordings of call ${callId} could not be read (${error})`);
-      }
-      if (read < RECORDINGS_READS) this.collectRecordings(tracked, read + 1);
-    }, this.config.transcriptionPollMs * 2 ** (read - 1));
-    timer.unref();
-    this.transcriptionTimers.add(timer);
+    if (tracked.request.enableCallRecording && tracked.providerCallId) {
+      // Stored on the call once Bird is done with them (B16), so GET /status lists them.
+      this.followUps.collectRecordings({ callId: tracked.request.callId, providerCallId: tracked.providerCallId, answered: tracked.wasAnswered });
+    }
   }
 
   /** Another Bird call reported for one of ours: a placement retried after a timeout although it had gone through. */
