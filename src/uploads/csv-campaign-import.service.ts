@@ -114,9 +114,11 @@ export class CsvCampaignImportService {
     } finally {
       await runner.release();
     }
-    await this.campaigns.wakeDispatchers(organization.id);
+    // The answer is the campaign as submitted (as POST /call answers): read before the dispatchers may dial it.
     const request = await this.campaigns.findRequest(organization.id, fields.requestId);
-    return { created: true, view: { ...(await this.campaigns.statusOf(request!, 1, 100)), importReport: report } };
+    const view = await this.campaigns.statusOf(request!, 1, 100);
+    await this.campaigns.wakeDispatchers(organization.id);
+    return { created: true, view: { ...view, importReport: report } };
   }
 
   /** The dry run of an upload: every row read and checked, what the calling rules would do, nothing stored. */
