@@ -10,8 +10,15 @@ export interface BirdCallee {
   transferTalkMs: number;
   /** The callee hangs up this long after answering (null: never). */
   hangupAfterMs: number | null;
-  /** An answering machine picks up (reported when amdSettings are enabled). */
+  /**
+   * An answering machine picks up: its greeting lasts `machineGreetingMs`, then it beeps and records. With
+   * amdSettings enabled it is reported (`amd: {result: "machine"}`): after `machineDetectMs` with
+   * `ifMachineNotifyAfter: "wordCount"`, at the beep with `"beep"` (and then the call's commands wait for the
+   * beep: B18). What is said entirely after the beep is left on it (`BirdDoubleCall.voicemail`).
+   */
   machine: boolean;
+  machineGreetingMs: number;
+  machineDetectMs: number;
   /** What the callee leaves at a record command. */
   record: { seconds: number; endedBy: 'key' | 'silence' | 'maxLength' | 'hangup'; transcript: string | null };
 }
@@ -25,6 +32,8 @@ export interface BirdDoubleScript {
   speed: number;
   /** How long after a recording a transcription stays `accepted` before it is `available`. */
   transcriptionMs: number;
+  /** How long after the call's end its whole-call recording stays `accepted` before it is `available` (B16). */
+  recordingProcessingMs: number;
   default: BirdCallee;
   numbers: Record<string, Partial<BirdCallee>>;
 }
@@ -34,6 +43,7 @@ export const DEFAULT_BIRD_SCRIPT: BirdDoubleScript = {
   keypressMs: 1500,
   speed: 1,
   transcriptionMs: 3000,
+  recordingProcessingMs: 1000,
   default: {
     answer: 'answered',
     ringMs: 3000,
@@ -43,6 +53,8 @@ export const DEFAULT_BIRD_SCRIPT: BirdDoubleScript = {
     transferTalkMs: 5000,
     hangupAfterMs: null,
     machine: false,
+    machineGreetingMs: 4000,
+    machineDetectMs: 1500,
     record: { seconds: 5, endedBy: 'silence', transcript: 'I will pay on Friday' },
   },
   numbers: {},

@@ -26,6 +26,8 @@ export interface BirdDoubleCommand {
   id: string;
   command: string;
   options: Record<string, any>;
+  /** When it started, in script milliseconds after the answer. */
+  startedAfterAnswerMs?: number;
 }
 
 export interface BirdDoubleCall {
@@ -37,6 +39,10 @@ export interface BirdDoubleCall {
   notificationUrl?: string;
   record: boolean;
   amd: boolean;
+  /** The placement's amdSettings, as sent. */
+  amdSettings?: Record<string, unknown>;
+  /** What an answering machine recorded: the texts said entirely after its beep. */
+  voicemail: string[];
   answered: boolean;
   /** Every command it ran, in order (the placement's first). */
   commands: BirdDoubleCommand[];
@@ -170,7 +176,7 @@ export class BirdDouble {
   addCallRecording(call: BirdDoubleCall, seconds: number): void {
     const recording: DoubleRecording = { id: randomUUID(), callId: call.id, origin: 'call', status: 'accepted', seconds, endCause: 'hangup', createdAt: new Date().toISOString() };
     this.recordings.set(recording.id, recording);
-    setTimeout(() => (recording.status = 'available'), 1000 / this.script.speed).unref();
+    setTimeout(() => (recording.status = 'available'), this.script.recordingProcessingMs / this.script.speed).unref();
   }
 
   private async deliver(delivery: BirdDelivery): Promise<void> {
@@ -309,6 +315,8 @@ export class BirdDouble {
       notificationUrl: body.notification?.url,
       record: body.record === true,
       amd: body.amdSettings?.enabled === true,
+      ...(body.amdSettings !== undefined && { amdSettings: body.amdSettings }),
+      voicemail: [],
       answered: false,
       commands: [],
       bridges: [],
@@ -381,6 +389,8 @@ class CallRun {
   private readonly ending = new Promise<void>((resolve) => (this.endSignal = resolve));
   private gathers = 0;
   private answeredAt?: number;
+  /** When an answering machine's greeting ended with its beep (real time). */
+  private beepAt = Infinity;
   /** Reports the command cut by the end of the call (a recording), before the call's end is reported. */
   private cut?: () => void;
 
@@ -410,9 +420,21 @@ class CallRun {
     this.call.answered = true;
     this.answeredAt = Date.now();
     this.status('ongoing');
-    if (this.call.amd) this.double.notify(this.call, { amd: { result: this.callee.machine ? 'machine' : 'human' } });
     if (this.callee.hangupAfterMs !== null) {
       setTimeout(() => this.end('completed', 'the callee hung up'), this.callee.hangupAfterMs / speed).unref();
+    }
+    if (this.call.amd && !this.callee.machine) this.double.notify(this.call, { amd: { result: 'human' } });
+    if (this.callee.machine) this.beepAt = this.answeredAt + this.callee.machineGreetingMs / speed;
+    if (this.call.amd && this.callee.machine) {
+      if (this.call.amdSettings?.ifMachineNotifyAfter === 'beep') {
+        // B18: the machine is reported at its beep, and the commands wait for it (the message is left on it).
+        if (!(await this.wait(this.callee.machineGreetingMs))) return;
+        this.beepAt = Math.min(this.beepAt, Date.now());
+        this.double.notify(this.call, { amd: { result: 'machine' } });
+      } else {
+        const detected = setTimeout(() => !this.ended && this.double.notify(this.call, { amd: { result: 'machine' } }), this.callee.machineDetectMs / speed);
+        detected.unref();
+      }
     }
     while (!this.ended) {
       const command = this.queue.shift();
@@ -422,7 +444,8 @@ class CallRun {
         continue;
       }
       this.call.commands.push(command);
-      await this.execute(command);
+      command.startedAfterAnswerMs = this.sinceAnswerMs();
+      await this.execute(command, Date.now());
     }
   }
 
@@ -449,6 +472,11 @@ class CallRun {
     this.double.notify(this.call, { command: { id: command.id, command: command.command, status: 'completed', result } });
   }
 
+  /** Script milliseconds since the answer. */
+  private sinceAnswerMs(): number {
+    return Math.round((Date.now() - this.answeredAt!) * this.double.script.speed);
+  }
+
   /** Waits `ms` (script time); false when the call ended meanwhile. */
   private async wait(ms: number): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
@@ -457,12 +485,16 @@ class CallRun {
     return !this.ended;
   }
 
-  private async execute(command: BirdDoubleCommand): Promise<void> {
+  private async execute(command: BirdDoubleCommand, startedAt: number): Promise<void> {
     const o = command.options;
     const script = this.double.script;
     switch (command.command) {
       case 'say':
-        if (await this.wait(String(o.text).length * script.msPerChar)) this.finished(command);
+        if (await this.wait(String(o.text).length * script.msPerChar)) {
+          // An answering machine keeps what was said after its beep.
+          if (startedAt >= this.beepAt) this.call.voicemail.push(String(o.text));
+          this.finished(command);
+        }
         return;
       case 'pause':
         if (await this.wait((o.length ?? 1) * 1000)) this.finished(command);
