@@ -15,7 +15,7 @@ export interface CallsTarget {
 export type StoreMethod = 'copy' | 'batched-insert';
 
 const INSERT_BATCH = 5000;
-const COPY_CHUNK_CHARS = 256 * 1024;
+const COPY_CHUNK_BYTES = 256 * 1024;
 
 /**
  * Stores destinations as queued calls, numbered from 0 in the order given, inside the runner's open
@@ -39,19 +39,25 @@ async function copyCalls(runner: QueryRunner, target: CallsTarget, destinations:
   // Time-ordered keys made here (call-ids.ts), not gen_random_uuid(): appended to the key's b-tree, not scattered over it.
   const prefix = `\t${target.organizationId}\t${target.callRequestId}\t`;
   let index = 0;
-  let chunk = '';
+  // Rows are encoded straight into a buffer: appending them to a string and converting that (a rope of thousands of
+  // pieces) to bytes took about twice as long.
+  let chunk = Buffer.allocUnsafe(COPY_CHUNK_BYTES);
+  let used = 0;
   try {
     for await (const destination of destinations) {
       const state = destination.nextAttemptAt ? `scheduled\tscheduled\t${destination.nextAttemptAt.toISOString()}` : 'queued\tqueued\t\\N';
       const zones = destination.timeZones ? `{${destination.timeZones.join(',')}}` : '\\N';
-      chunk += `${callIds.next()}${prefix}${index}\t${copyText(destination.phone)}\t${copyText(destination.caller)}\t${copyText(JSON.stringify(destination.properties))}\t${state}\t${zones}\n`;
+      const row = `${callIds.next()}${prefix}${index}\t${copyText(destination.phone)}\t${copyText(destination.caller)}\t${copyText(JSON.stringify(destination.properties))}\t${state}\t${zones}\n`;
       index++;
-      if (chunk.length >= COPY_CHUNK_CHARS) {
-        await write(copy, chunk);
-        chunk = '';
+      // At most 3 bytes per UTF-16 code unit.
+      if (used + row.length * 3 > chunk.length) {
+        if (used > 0) await write(copy, chunk.subarray(0, used));
+        chunk = Buffer.allocUnsafe(Math.max(COPY_CHUNK_BYTES, row.length * 3));
+        used = 0;
       }
+      used += chunk.write(row, used, 'utf8');
     }
-    if (chunk) await write(copy, chunk);
+    if (used > 0) await write(copy, chunk.subarray(0, used));
     copy.end();
     await finished(copy);
   } catch (error) {
@@ -94,7 +100,7 @@ export function copyText(value: string): string {
 
 const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
-async function write(stream: Writable, data: string): Promise<void> {
+async function write(stream: Writable, data: Buffer): Promise<void> {
   if (!stream.write(data)) {
     await new Promise<void>((resolve, reject) => {
       const onDrain = () => {
