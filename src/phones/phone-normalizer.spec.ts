@@ -1,3 +1,5 @@
+import type { CountryCode } from 'libphonenumber-js';
+import { parsePhoneNumberWithError } from 'libphonenumber-js/max';
 import { createPhoneNormalizer } from './phone-normalizer';
 
 describe('createPhoneNormalizer', () => {
@@ -40,6 +42,40 @@ describe('createPhoneNormalizer', () => {
     expect(us('(415) 555-2671')).toEqual({ ok: true, e164: '+14155552671' });
     expect(us('415.555.2671')).toEqual({ ok: true, e164: '+14155552671' });
     expect(us('1 415 555 2671')).toEqual({ ok: true, e164: '+14155552671' });
+  });
+
+  it('gives what libphonenumber-js gives for NANP numbers in the spellings of the US benchmark file, for every region of +1', () => {
+    // Random 10-digit NANP numbers (most area codes are the US's; Canada's and the Caribbean's are among them),
+    // spelled +1 NPA-NXX-XXXX, (NPA) NXX-XXXX and 1-NPA-NXX-XXXX, read with defaultRegion US, CA, JM and AG.
+    let seed = 1_212_555;
+    const digit = (from: number) => {
+      seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+      return String(from + Math.floor((seed / 4_294_967_296) * (10 - from)));
+    };
+    const mismatches: string[] = [];
+    let valid = 0;
+    for (let n = 0; n < 3000; n++) {
+      const area = digit(2) + digit(0) + digit(0);
+      const exchange = digit(2) + digit(0) + digit(0);
+      const line = digit(0) + digit(0) + digit(0) + digit(0);
+      for (const region of ['US', 'CA', 'JM', 'AG'] as CountryCode[]) {
+        const normalize = createPhoneNormalizer(region);
+        for (const written of [`+1 ${area}-${exchange}-${line}`, `(${area}) ${exchange}-${line}`, `1-${area}-${exchange}-${line}`]) {
+          let expected: string | null = null;
+          try {
+            const parsed = parsePhoneNumberWithError(written.replace(/[^\d+]/g, ''), region);
+            expected = parsed.isValid() ? parsed.number : null;
+          } catch {
+            expected = null;
+          }
+          const result = normalize(written);
+          if (expected !== null) valid++;
+          if ((result.ok ? result.e164 : null) !== expected && mismatches.length < 20) mismatches.push(`${written} (${region}): ${JSON.stringify(result)}, library ${expected}`);
+        }
+      }
+    }
+    expect(mismatches).toEqual([]);
+    expect(valid).toBeGreaterThan(10_000);
   });
 
   it("falls back to the region's own international prefix when reading 00 as + gives no valid number", () => {
