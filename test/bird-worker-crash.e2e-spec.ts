@@ -99,3 +99,104 @@ describe('a worker killed while its calls run on Bird', () => {
     expect(double.requests.filter((r) => r.method === 'POST' && /\/calls$/.test(r.path) && r.body.includes(`"to":"${C}"`))).toHaveLength(2);
   });
 });
+
+/**
+ * A worker is killed (SIGKILL) right after its call ended, while Bird is still transcribing the call's record
+ * step and making its whole-call recording. Both are read by bull jobs kept in Redis: another worker started
+ * afterwards finishes them (the transcription lands `done` with its text, the recordings are stored).
+ */
+describe('a worker killed right after its recorded call with a record step ended on Bird', () => {
+  const processes = new ServiceProcesses();
+  // At speed 5: the transcription and the call's recording are ready 12 s after the recording/the call ended.
+  const double = newBirdDouble({
+    speed: 5,
+    transcriptionMs: 60_000,
+    recordingProcessingMs: 60_000,
+    default: { ringMs: 500, record: { seconds: 5, endedBy: 'key', transcript: 'I will pay on Friday' } },
+  });
+  const namespace = createRedisNamespace();
+  let database: TestDatabase;
+  let env: Record<string, string>;
+  let api: ServiceProcess;
+  let org: { id: string; apiKey: string };
+  const phone = '+6540000011';
+  const voicemailFlow = {
+    steps: [
+      { name: 'play', message: { msg: 'Leave a message after the tone' } },
+      { name: 'record', maxLength: 30, timeout: 3, endKey: '#', beep: true, transcribe: true, transcribeLocale: 'en-US' },
+      { name: 'play', message: { msg: 'Thank you' } },
+    ],
+  };
+
+  beforeAll(async () => {
+    await double.start();
+    database = await createTestDatabase();
+    const port = await freePort();
+    env = {
+      ...birdProcessEnv({ databaseUrl: database.url, redisUrl: TEST_REDIS_URL, queuePrefix: namespace.prefix, double, port }),
+      BIRD_TRANSCRIPTION_POLL_MS: '500',
+      SLOT_LEASE_TTL_MS: String(LEASE_TTL_MS),
+      RECONCILE_INTERVAL_MS: '500',
+      LOG_LEVEL: 'warn',
+    };
+    api = await processes.start({ name: 'api', role: 'api', env, metricsToken: METRICS_TOKEN, port });
+    org = await createOrganizationWithCli({ DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: namespace.prefix }, 'Voicemail', 2);
+  }, 120_000);
+
+  afterAll(async () => {
+    await processes.stopAll();
+    await double.stop();
+    await namespace.clear();
+    await database?.drop();
+  });
+
+  const status = async () =>
+    (await (await fetch(`${api.baseUrl}/status/voicemail-crash`, { headers: { 'x-credential-api-key': org.apiKey } })).json()) as any;
+  const reads = (pattern: RegExp) => double.requests.filter((r) => r.method === 'GET' && pattern.test(r.path)).length;
+
+  it("another worker reads the pending transcription to its text and collects the call's recordings", async () => {
+    const first = await processes.start({ name: 'worker-1', role: 'worker', env, metricsToken: METRICS_TOKEN });
+    const submitted = await fetch(`${api.baseUrl}/call`, {
+      method: 'POST',
+      headers: { 'x-credential-api-key': org.apiKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ requestId: 'voicemail-crash', destinations: [{ phone, caller, properties: {} }], callFlow: voicemailFlow, enableCallRecording: true }),
+    });
+    expect(submitted.status).toBe(200);
+
+    const ended = await until('the call ended', async () => {
+      const s = await status();
+      return s.details[0].call_state === 'ended' ? s.details[0] : undefined;
+    }, 30_000);
+    await first.kill('SIGKILL');
+    const killedAt = { transcriptionTexts: reads(/\/transcriptions\/[^/]+\.txt$/), recordingLists: reads(/\/recordings\?id=/) };
+
+    // What the dead worker left: the message recorded, its transcription pending, the call's recording not yet stored as done.
+    expect(ended).toMatchObject({ call_status: 'answered', callFlowSteps: [{ stepName: 'play' }, { stepName: 'record', info: { status: 'success_ok', transcription: { status: 'pending', text: null } } }, { stepName: 'play' }] });
+    expect(ended.recordings?.[0]?.status).not.toBe('done');
+    expect(killedAt.transcriptionTexts).toBe(0);
+
+    await processes.start({ name: 'worker-2', role: 'worker', env, metricsToken: METRICS_TOKEN });
+    const placed = [...double.calls.values()].find((c) => c.to === phone)!;
+    const recordingId = ended.callFlowSteps[1].info.recording.id;
+    const done = await until(
+      'the transcription and the recordings',
+      async () => {
+        const detail = (await status()).details[0];
+        return detail.callFlowSteps[1].info.transcription?.status !== 'pending' && detail.recordings?.[0]?.status === 'done' ? detail : (await new Promise((r) => setTimeout(r, 200)), undefined);
+      },
+      90_000,
+    ).catch((error) => {
+      throw new Error(`${error.message}\n${processes.outputs()}`);
+    });
+
+    expect(done.callFlowSteps[1].info).toMatchObject({ recording: { id: recordingId, durationSeconds: 5, endedBy: 'key' }, transcription: { status: 'done', text: 'I will pay on Friday' } });
+    const callRecording = [...double.recordings.values()].find((r) => r.callId === placed.id && r.origin === 'call')!;
+    // The call's recording, made after the kill, and the record step's message (Bird lists both for the call).
+    const view = (id: string, duration: number) => ({ id, status: 'done', duration, createdAt: expect.any(String), file: `/status/voicemail-crash/calls/${done.callId}/recordings/${id}.wav` });
+    expect(done.recordings).toHaveLength(2);
+    expect(done.recordings).toEqual(expect.arrayContaining([view(callRecording.id, callRecording.seconds), view(recordingId, 5)]));
+    // Read by the worker still running (the API process never reads them on its own).
+    expect(reads(/\/transcriptions\/[^/]+\.txt$/)).toBeGreaterThan(killedAt.transcriptionTexts);
+    expect(reads(/\/recordings\?id=/)).toBeGreaterThan(killedAt.recordingLists);
+  });
+});
