@@ -24,7 +24,11 @@ describe('BirdTranscriptionReader', () => {
     client.listTranscriptions.mockClear();
     const db = { query: async () => (row ? [row] : []) } as unknown as DataSource;
     reader = new BirdTranscriptionReader(client as unknown as BirdClient, db);
-    reader.events.subscribe((event) => events.push(event));
+    // As CallEventsService would: the event lands on the step.
+    reader.events.subscribe((event) => {
+      events.push(event);
+      if (event.type === 'transcription' && row) row.transcription = event.status;
+    });
   });
 
   it('throws while Bird has not transcribed the recording, so bull tries again later', async () => {
@@ -47,6 +51,15 @@ describe('BirdTranscriptionReader', () => {
     client.listTranscriptions.mockRejectedValueOnce(new Error('connection refused'));
     await reader.read(job(READ_BIRD_TRANSCRIPTION_ATTEMPTS - 1));
     expect(events).toEqual([expect.objectContaining({ type: 'transcription', status: 'failed' })]);
+  });
+
+  it('is tried again when its event has not reached the step (the process applying it died): the next attempt emits it again', async () => {
+    transcriptions = [{ id: 'tr-1', status: 'available' }];
+    reader = new BirdTranscriptionReader(client as unknown as BirdClient, { query: async () => [{ ...row }] } as unknown as DataSource);
+    reader.events.subscribe((event) => events.push(event));
+    await expect(reader.read(job(2), 100)).rejects.toThrow('was not recorded yet');
+    await expect(reader.read(job(3), 100)).rejects.toThrow('was not recorded yet');
+    expect(events).toEqual([expect.objectContaining({ status: 'done' }), expect.objectContaining({ status: 'done' })]);
   });
 
   it('waits for the step to be recorded before reading, and reads nothing for a settled transcription or a call dialed again', async () => {

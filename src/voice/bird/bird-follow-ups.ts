@@ -18,6 +18,9 @@ import {
 } from './bird-recordings-queue';
 import { transcriptionState } from './bird-translation';
 
+/** How long a job waits for its transcription event to be in PostgreSQL before it counts as not landed (and is tried again). */
+const LANDING_WAIT_MS = 5000;
+
 /**
  * Queues what is read from Bird after a call's events: a recorded call's recordings once it has ended, a
  * record step's transcription once the step has finished. A bull job (kept in Redis) is run by any worker,
@@ -71,7 +74,9 @@ export class BirdRecordingsCollector {
 /**
  * A record step's transcription (B6): read until Bird says it is available (its text) or failed, then the
  * `transcription` event follows. Its events join the BirdProvider's, so the worker running the job applies
- * them, whichever placed the call. The last attempt settles a transcription still pending as `failed`.
+ * them, whichever placed the call. A job is done once its event is in PostgreSQL (else it is tried again, and
+ * finds it there or emits it again), so a worker that dies in between leaves nothing pending. The last attempt
+ * settles a transcription still pending as `failed`.
  */
 @Injectable()
 export class BirdTranscriptionReader {
@@ -84,40 +89,65 @@ export class BirdTranscriptionReader {
     private readonly db: DataSource,
   ) {}
 
-  async read(job: Pick<Job<ReadBirdTranscriptionJobData>, 'data' | 'attemptsMade' | 'opts'>): Promise<void> {
+  async read(job: Pick<Job<ReadBirdTranscriptionJobData>, 'data' | 'attemptsMade' | 'opts'>, landingWaitMs = LANDING_WAIT_MS): Promise<void> {
     const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    let emitted: boolean;
     try {
-      await this.attempt(job.data, last);
+      emitted = await this.attempt(job.data, last);
     } catch (error) {
       if (!last) throw error;
       this.logger.warn(`call ${job.data.callId}: step ${job.data.seq}'s transcription could not be read from Bird (${error}); it failed`);
       this.emit(job.data, 'failed');
+      emitted = true;
     }
+    if (emitted && !last && !(await this.landed(job.data, landingWaitMs))) throw new Error(`call ${job.data.callId}: step ${job.data.seq}'s transcription was not recorded yet`);
   }
 
-  private async attempt(data: ReadBirdTranscriptionJobData, last: boolean): Promise<void> {
-    const rows: { provider_call_id: string | null; recording_id: string | null; transcription: string | null }[] = await this.db.query(
+  /** Reads the transcription; true once its event was emitted. */
+  private async attempt(data: ReadBirdTranscriptionJobData, last: boolean): Promise<boolean> {
+    const call = await this.step(data);
+    // Gone, or dialed again since (its steps are another attempt's).
+    if (!call || call.provider_call_id !== data.providerCallId) return false;
+    // The step's step-finished is applied by the worker that followed the call: until it is, the transcription has nowhere to land.
+    if (call.recording_id !== data.recordingId) {
+      if (last) return false;
+      throw new Error(`call ${data.callId}: step ${data.seq}'s recording is not recorded yet`);
+    }
+    if (call.transcription !== null && call.transcription !== 'pending') return false;
+    const transcriptions = await this.client.listTranscriptions(data.recordingId);
+    const done = transcriptions.find((t) => transcriptionState(t.status) === 'done');
+    if (done) {
+      this.emit(data, 'done', await this.client.transcriptionText(done.id));
+    } else if (transcriptions.length > 0 && transcriptions.every((t) => transcriptionState(t.status) === 'failed')) {
+      this.emit(data, 'failed');
+    } else if (!last) {
+      throw new Error(`call ${data.callId}: Bird has not transcribed step ${data.seq}'s recording yet`);
+    } else {
+      this.logger.warn(`call ${data.callId}: step ${data.seq}'s transcription was still pending at Bird at the last read; it failed`);
+      this.emit(data, 'failed');
+    }
+    return true;
+  }
+
+  private async step(data: ReadBirdTranscriptionJobData): Promise<{ provider_call_id: string | null; recording_id: string | null; transcription: string | null } | undefined> {
+    const rows = await this.db.query(
       `SELECT provider_call_id, steps -> ($2::int) -> 'info' -> 'recording' ->> 'id' AS recording_id,
               steps -> ($2::int) -> 'info' -> 'transcription' ->> 'status' AS transcription
        FROM calls WHERE id = $1`,
       [data.callId, data.seq],
     );
-    const call = rows[0];
-    // Gone, or dialed again since (its steps are another attempt's).
-    if (!call || call.provider_call_id !== data.providerCallId) return;
-    // The step's step-finished is applied by the worker that followed the call: until it is, the transcription has nowhere to land.
-    if (call.recording_id !== data.recordingId) {
-      if (last) return;
-      throw new Error(`call ${data.callId}: step ${data.seq}'s recording is not recorded yet`);
+    return rows[0];
+  }
+
+  /** Whether the emitted event has reached the step (CallEventsService applies it in this process). */
+  private async landed(data: ReadBirdTranscriptionJobData, waitMs: number): Promise<boolean> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const call = await this.step(data);
+      if (!call || call.provider_call_id !== data.providerCallId || call.recording_id !== data.recordingId || (call.transcription !== null && call.transcription !== 'pending')) return true;
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    if (call.transcription !== null && call.transcription !== 'pending') return;
-    const transcriptions = await this.client.listTranscriptions(data.recordingId);
-    const done = transcriptions.find((t) => transcriptionState(t.status) === 'done');
-    if (done) return this.emit(data, 'done', await this.client.transcriptionText(done.id));
-    if (transcriptions.length > 0 && transcriptions.every((t) => transcriptionState(t.status) === 'failed')) return this.emit(data, 'failed');
-    if (!last) throw new Error(`call ${data.callId}: Bird has not transcribed step ${data.seq}'s recording yet`);
-    this.logger.warn(`call ${data.callId}: step ${data.seq}'s transcription was still pending at Bird at the last read; it failed`);
-    this.emit(data, 'failed');
   }
 
   private emit(data: ReadBirdTranscriptionJobData, status: 'done' | 'failed', text?: string): void {

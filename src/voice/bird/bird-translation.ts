@@ -36,6 +36,10 @@ import { BirdCallStatus, BirdCommand, BirdCommandName, BirdCommandResult, BirdWe
  *      a whole-call recording (`record: true`) is listed by GET /workspaces/{ws}/recordings?id={callId} once the call ended.
  * B17. "List calls from a channel" filters by one `status` at a time; a call that is `accepted`, `starting`, `ringing` or
  *      `ongoing` holds a line (BIRD_LIVE_STATUSES).
+ * B18. amdSettings `ifMachineNotifyAfter: "beep"` (our `delay`) holds the call's commands until an answering machine's
+ *      greeting has ended with its beep, and reports the machine then, so the message is left on it; with `"wordCount"`
+ *      (`continue`, `hangup`) the commands run from the answer and the machine is reported as soon as it is told apart
+ *      (within `speechTimeout`). A person is reported as `human` without holding anything.
  */
 
 /** B17: the statuses of a call that holds a line. */
@@ -130,7 +134,10 @@ export function commandNameOf(step: FlowStep): BirdCommandName {
   return ({ play: 'say', gather: 'gather', record: 'record', transfer: 'bridge' } as const)[step.name];
 }
 
-/** `amdSettings` of a placement from the campaign's machine detection (null: none asked, AMD off). */
+/**
+ * `amdSettings` of a placement from the campaign's machine detection (null: none asked, AMD off). `delay` relies on
+ * B18 (Bird holds the commands until the beep); `hangup` is ours to do when the machine is reported (BirdTrackedCall).
+ */
 export function amdSettings(machine: MachineDetection | null): Record<string, unknown> | undefined {
   if (!machine) return undefined;
   return {
