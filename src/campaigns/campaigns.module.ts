@@ -10,13 +10,15 @@ import { CampaignsController } from './campaigns.controller';
 import { CampaignsService } from './campaigns.service';
 import { CampaignExportController } from './export/campaign-export.controller';
 import { CampaignExportService } from './export/campaign-export.service';
+import { CallRecordingsController } from './call-recordings.controller';
+import { CallRecordingsService } from './call-recordings.service';
 import { LeftMessagesController } from './left-messages.controller';
 import { LeftMessagesService } from './left-messages.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([CallRequest, Call]), OrganizationsModule],
-  controllers: [CampaignsController, CampaignControlController, CampaignExportController, LeftMessagesController],
-  providers: [CampaignsService, CampaignControlService, CampaignExportService, CallDetailsReader, LeftMessagesService],
+  controllers: [CampaignsController, CampaignControlController, CampaignExportController, LeftMessagesController, CallRecordingsController],
+  providers: [CampaignsService, CampaignControlService, CampaignExportService, CallDetailsReader, LeftMessagesService, CallRecordingsService],
   exports: [CampaignsService],
 })
 export class CampaignsModule {}

@@ -1,4 +1,4 @@
-import { Injectable, NotFoundException, NotImplementedException, Optional } from '@nestjs/common';
+import { Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Organization } from '../organizations/organization.entity';
 import { RecordingAudioSource } from '../voice/voice-provider';
@@ -19,7 +19,7 @@ export interface LeftMessage {
 export class LeftMessagesService {
   constructor(
     private readonly db: DataSource,
-    @Optional() private readonly audioSource?: RecordingAudioSource,
+    private readonly audioSource: RecordingAudioSource,
   ) {}
 
   /** 404 unless the step exists, is a record step of this organization's call, and captured a message. */
@@ -37,7 +37,6 @@ export class LeftMessagesService {
   }
 
   async audio(message: LeftMessage): Promise<NodeJS.ReadableStream> {
-    if (!this.audioSource) throw new NotImplementedException('This voice platform does not serve the audio of left messages');
     const recording = message.step.info.recording!;
     return this.audioSource.open({ providerCallId: message.providerCallId, recordingId: recording.id, durationSeconds: recording.durationSeconds });
   }

@@ -1,36 +1,47 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ResolvedConfig } from '../config/app-config';
-import { BirdPlatformProfile, BirdRecordingAudio } from './bird/bird-platform';
+import { BirdCallRecordings, BirdPlatformProfile, BirdRecordingAudio } from './bird/bird-platform';
 import { createBirdClient } from './bird/create-bird-client';
 import { createMessageBirdClient } from './messagebird/create-messagebird-client';
 import { MessageBirdPlatformProfile } from './messagebird/messagebird-platform';
-import { MessageBirdRecordingAudio } from './messagebird/messagebird-recording-audio';
-import { SimulatorPlatformProfile, SimulatorRecordingAudio } from './simulator/simulator-platform';
-import { RecordingAudioSource, VoicePlatformProfile } from './voice-provider';
+import { MessageBirdCallRecordings, MessageBirdRecordingAudio } from './messagebird/messagebird-recording-audio';
+import { SimulatorCallRecordings, SimulatorPlatformProfile, SimulatorRecordingAudio } from './simulator/simulator-platform';
+import { CallRecordingsSource, RecordingAudioSource, VoicePlatformProfile } from './voice-provider';
+
+/** The configured platform's answers to what every process may ask of it. */
+function platformParts(config: ResolvedConfig): { profile: VoicePlatformProfile; audio: RecordingAudioSource; recordings: CallRecordingsSource } {
+  switch (config.voiceProvider) {
+    case 'messagebird': {
+      const client = createMessageBirdClient(config.messagebird!);
+      return { profile: new MessageBirdPlatformProfile(), audio: new MessageBirdRecordingAudio(client), recordings: new MessageBirdCallRecordings(client) };
+    }
+    case 'bird': {
+      const client = createBirdClient(config.bird!);
+      return { profile: new BirdPlatformProfile(), audio: new BirdRecordingAudio(client), recordings: new BirdCallRecordings(client) };
+    }
+    case 'simulator':
+      return { profile: new SimulatorPlatformProfile(), audio: new SimulatorRecordingAudio(), recordings: new SimulatorCallRecordings() };
+  }
+}
 
 /**
  * What every process (API and worker) knows of the configured voice platform: its profile (what a flow
- * may ask of it, checked at submission) and, for the simulator, where a record step's audio comes from.
- * The one place besides VoiceModule that names the platforms.
+ * may ask of it, checked at submission), where a record step's audio comes from, and a call's whole-call
+ * recordings. The one place besides VoiceModule and VoiceHttpModule that names the platforms.
  */
 @Global()
 @Module({})
 export class VoicePlatformModule {
   static forConfig(config: ResolvedConfig): DynamicModule {
-    const profile =
-      config.voiceProvider === 'messagebird' ? new MessageBirdPlatformProfile() : config.voiceProvider === 'bird' ? new BirdPlatformProfile() : new SimulatorPlatformProfile();
-    const audio =
-      config.voiceProvider === 'simulator'
-        ? new SimulatorRecordingAudio()
-        : config.voiceProvider === 'bird'
-          ? new BirdRecordingAudio(createBirdClient(config.bird!))
-          : config.voiceProvider === 'messagebird'
-            ? new MessageBirdRecordingAudio(createMessageBirdClient(config.messagebird!))
-            : undefined;
+    const { profile, audio, recordings } = platformParts(config);
     return {
       module: VoicePlatformModule,
-      providers: [{ provide: VoicePlatformProfile, useValue: profile }, ...(audio ? [{ provide: RecordingAudioSource, useValue: audio }] : [])],
-      exports: [VoicePlatformProfile, ...(audio ? [RecordingAudioSource] : [])],
+      providers: [
+        { provide: VoicePlatformProfile, useValue: profile },
+        { provide: RecordingAudioSource, useValue: audio },
+        { provide: CallRecordingsSource, useValue: recordings },
+      ],
+      exports: [VoicePlatformProfile, RecordingAudioSource, CallRecordingsSource],
     };
   }
 }

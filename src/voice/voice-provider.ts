@@ -1,6 +1,7 @@
 import { Observable } from 'rxjs';
 import { CallFlow, StepName, TransferStatus } from '../call-flow/call-flow.types';
 import { MachineDetection } from './machine-detection';
+import type { RecordingRecord } from '../campaigns/call.entity';
 
 /** Final outcome of a call, as shown in `call_status`. */
 export type CallOutcome = 'answered' | 'busy' | 'no_answer' | 'failed' | 'cancelled';
@@ -142,6 +143,17 @@ export abstract class VoicePlatformProfile {
   abstract readonly transcribeLocales: readonly string[];
   /** The record step's `endKey` values the platform can end a recording with. */
   abstract readonly recordEndKeys: readonly string[];
+}
+
+/**
+ * A call's whole-call recordings (enableCallRecording) at the platform, for the API process that lists and
+ * streams them to the customer with their API key (the platform's keys and URLs never leave the service).
+ */
+export abstract class CallRecordingsSource {
+  /** As the platform lists them now; [] when it does not know the call. */
+  abstract list(providerCallId: string): Promise<RecordingRecord[]>;
+  /** One of them as audio/wav; undefined when it is not a recording of that call. */
+  abstract open(providerCallId: string, recordingId: string): Promise<NodeJS.ReadableStream | undefined>;
 }
 
 /** The audio of a record step's recording, for the API process that streams it to the customer (with their API key). */

@@ -5,7 +5,8 @@ import { Subject } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, ResolvedConfig } from '../../config/app-config';
 import { VoiceEvent } from '../voice-provider';
-import { birdRecordingsSettled, readBirdRecordings, STORE_BIRD_RECORDINGS_SQL } from './bird-call-recordings';
+import { recordingsSettled, STORE_RECORDINGS_SQL } from '../call-recordings';
+import { readBirdRecordings } from './bird-call-recordings';
 import { BirdClient } from './bird-client';
 import {
   BIRD_RECORDINGS_QUEUE,
@@ -66,8 +67,8 @@ export class BirdRecordingsCollector {
 
   async collect({ callId, providerCallId, answered }: CollectBirdRecordingsJobData): Promise<void> {
     const recordings = await readBirdRecordings(this.client, providerCallId);
-    await this.db.query(STORE_BIRD_RECORDINGS_SQL, [callId, providerCallId, JSON.stringify(recordings)]);
-    if (!birdRecordingsSettled(recordings, answered)) throw new Error(`call ${callId}: Bird is still making its recordings`);
+    await this.db.query(STORE_RECORDINGS_SQL, [callId, providerCallId, JSON.stringify(recordings)]);
+    if (!recordingsSettled(recordings, answered)) throw new Error(`call ${callId}: Bird is still making its recordings`);
   }
 }
 

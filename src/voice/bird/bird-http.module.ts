@@ -2,14 +2,12 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ResolvedConfig } from '../../config/app-config';
 import { OrganizationsModule } from '../../organizations/organizations.module';
 import { BirdEventLog } from './bird-event-log';
-import { BirdRecordingsController } from './bird-recordings.controller';
-import { BirdRecordingsService } from './bird-recordings.service';
 import { BirdWebhooksController } from './bird-webhooks.controller';
 import { BirdWebhooksService } from './bird-webhooks.service';
 
 /**
  * Bird's routes on our HTTP API, in every process that serves HTTP when VOICE_PROVIDER=bird (nothing
- * otherwise): the webhooks Bird sends, and whole-call recordings.
+ * otherwise): the webhooks Bird sends.
  */
 @Module({})
 export class BirdHttpModule {
@@ -18,8 +16,8 @@ export class BirdHttpModule {
     return {
       module: BirdHttpModule,
       imports: [OrganizationsModule],
-      controllers: [BirdWebhooksController, BirdRecordingsController],
-      providers: [BirdWebhooksService, BirdEventLog, BirdRecordingsService],
+      controllers: [BirdWebhooksController],
+      providers: [BirdWebhooksService, BirdEventLog],
     };
   }
 }

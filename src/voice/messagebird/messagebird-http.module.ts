@@ -8,15 +8,13 @@ import { createMessageBirdClient } from './create-messagebird-client';
 import { LeftMessageJobs } from './left-message-collector';
 import { MessageBirdClient } from './messagebird-client';
 import { MessageBirdEventLog } from './messagebird-event-log';
-import { MessageBirdRecordingsController } from './messagebird-recordings.controller';
-import { MessageBirdRecordingsService } from './messagebird-recordings.service';
 import { MessageBirdWebhooksController } from './messagebird-webhooks.controller';
 import { MessageBirdWebhooksService } from './messagebird-webhooks.service';
 import { RECORDINGS_QUEUE } from './recordings-queue';
 
 /**
  * MessageBird's routes on our HTTP API, in every process that serves HTTP when VOICE_PROVIDER=messagebird
- * (nothing otherwise): the webhooks and call-flow fetches MessageBird makes, and call recordings.
+ * (nothing otherwise): the webhooks and call-flow fetches MessageBird makes.
  */
 @Module({})
 export class MessageBirdHttpModule {
@@ -26,12 +24,11 @@ export class MessageBirdHttpModule {
       module: MessageBirdHttpModule,
       // The recordings queue: a fetch after a record step queues the reading of its recording (a worker does it).
       imports: [OrganizationsModule, BullModule.registerQueue({ name: RECORDINGS_QUEUE })],
-      controllers: [MessageBirdWebhooksController, MessageBirdRecordingsController],
+      controllers: [MessageBirdWebhooksController],
       providers: [
         MessageBirdWebhooksService,
         CallFlowFetchService,
         MessageBirdEventLog,
-        MessageBirdRecordingsService,
         LeftMessageJobs,
         FlowTemplatesCache,
         { provide: MessageBirdClient, inject: [APP_CONFIG], useFactory: (c: ResolvedConfig) => createMessageBirdClient(c.messagebird!) },

@@ -1,8 +1,9 @@
 import { NotFoundException } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { ReadableStream } from 'node:stream/web';
-import { RecordingAudioSource } from '../voice-provider';
-import { readRecordings, recordingFilePath } from './call-recordings';
+import { RecordingRecord } from '../../campaigns/call.entity';
+import { CallRecordingsSource, RecordingAudioSource } from '../voice-provider';
+import { readRecordings, recordingFilePath, toRecordingRecord } from './call-recordings';
 import { MessageBirdClient } from './messagebird-client';
 
 /**
@@ -20,6 +21,25 @@ export class MessageBirdRecordingAudio extends RecordingAudioSource {
     if (!found) throw new NotFoundException(`MessageBird has no recording ${recording.recordingId}`);
     const response = await this.client.download(recordingFilePath(found));
     if (!response.body) throw new Error(`MessageBird sent recording ${recording.recordingId} without a body`);
+    return Readable.fromWeb(response.body as ReadableStream);
+  }
+}
+
+/** A call's whole-call recordings on MessageBird: every leg's, streamed the same way. */
+export class MessageBirdCallRecordings extends CallRecordingsSource {
+  constructor(private readonly client: MessageBirdClient) {
+    super();
+  }
+
+  async list(providerCallId: string): Promise<RecordingRecord[]> {
+    return (await readRecordings(this.client, providerCallId)).map(toRecordingRecord);
+  }
+
+  async open(providerCallId: string, recordingId: string): Promise<NodeJS.ReadableStream | undefined> {
+    const found = (await readRecordings(this.client, providerCallId)).find((r) => r.id === recordingId);
+    if (!found) return undefined;
+    const response = await this.client.download(recordingFilePath(found));
+    if (!response.body) throw new Error(`MessageBird sent recording ${recordingId} without a body`);
     return Readable.fromWeb(response.body as ReadableStream);
   }
 }

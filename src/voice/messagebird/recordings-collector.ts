@@ -3,7 +3,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Job, Queue } from 'bull';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, ResolvedConfig } from '../../config/app-config';
-import { readRecordings, recordingsSettled, STORE_RECORDINGS_SQL, toRecordingRecord } from './call-recordings';
+import { recordingsSettled, STORE_RECORDINGS_SQL } from '../call-recordings';
+import { readRecordings, toRecordingRecord } from './call-recordings';
 import { LeftMessageCollector } from './left-message-collector';
 import { MessageBirdClient } from './messagebird-client';
 import {

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { TRANSCRIBE_LOCALES } from '../../call-flow/call-flow.types';
-import { RecordingAudioSource, VoicePlatformProfile } from '../voice-provider';
+import { RecordingRecord } from '../../campaigns/call.entity';
+import { CallRecordingsSource, RecordingAudioSource, VoicePlatformProfile } from '../voice-provider';
 import { simulatedRecordingWav } from './simulated-recording-wav';
 
 /** The simulator honours every record option of the flow language. */
@@ -14,5 +15,16 @@ export class SimulatorPlatformProfile extends VoicePlatformProfile {
 export class SimulatorRecordingAudio extends RecordingAudioSource {
   async open(recording: { recordingId: string; durationSeconds: number }): Promise<NodeJS.ReadableStream> {
     return Readable.from(simulatedRecordingWav(recording.durationSeconds));
+  }
+}
+
+/** The simulator records no whole call (enableCallRecording): a call has no such recording. */
+export class SimulatorCallRecordings extends CallRecordingsSource {
+  async list(): Promise<RecordingRecord[]> {
+    return [];
+  }
+
+  async open(): Promise<undefined> {
+    return undefined;
   }
 }

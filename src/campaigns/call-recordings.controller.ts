@@ -2,17 +2,17 @@ import { Controller, Get, Param, Res, UseGuards } from '@nestjs/common';
 import { ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { Response } from 'express';
 import { pipeline } from 'node:stream/promises';
-import { ApiKeyGuard, CurrentOrganization } from '../../common/api-key.guard';
-import { Organization } from '../../organizations/organization.entity';
-import { MessageBirdRecordingsService } from './messagebird-recordings.service';
+import { ApiKeyGuard, CurrentOrganization } from '../common/api-key.guard';
+import { Organization } from '../organizations/organization.entity';
+import { CallRecordingsService } from './call-recordings.service';
 
-/** Recordings of calls placed on MessageBird (campaigns with enableCallRecording). */
+/** Whole-call recordings (campaigns with enableCallRecording), on every voice platform that records calls. */
 @ApiTags('calls')
 @ApiHeader({ name: 'x-credential-api-key', required: true })
 @Controller('status/:requestId/calls/:callId/recordings')
 @UseGuards(ApiKeyGuard)
-export class MessageBirdRecordingsController {
-  constructor(private readonly recordings: MessageBirdRecordingsService) {}
+export class CallRecordingsController {
+  constructor(private readonly recordings: CallRecordingsService) {}
 
   @Get()
   @ApiOperation({ operationId: 'listCallRecordings', summary: "A call's recordings: id, status, duration (s) and a link that streams the .wav" })
@@ -24,7 +24,7 @@ export class MessageBirdRecordingsController {
   }
 
   @Get(':file')
-  @ApiOperation({ operationId: 'getCallRecording', summary: 'One recording as audio/wav (`<recordingId>.wav`), streamed from MessageBird' })
+  @ApiOperation({ operationId: 'getCallRecording', summary: 'One recording as audio/wav (`<recordingId>.wav`), streamed from the voice platform through this API' })
   @ApiProduces('audio/wav')
   @ApiNotFoundResponse({ description: 'No such recording of this call' })
   async audio(

@@ -1,36 +1,34 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { Readable } from 'node:stream';
 import { DataSource } from 'typeorm';
-import { toRecordingView } from '../../campaigns/campaign-status.view';
-import { Organization } from '../../organizations/organization.entity';
-import { readRecordings, recordingFilePath, STORE_RECORDINGS_SQL, toRecordingRecord } from './call-recordings';
-import { MessageBirdClient } from './messagebird-client';
+import { Organization } from '../organizations/organization.entity';
+import { STORE_RECORDINGS_SQL } from '../voice/call-recordings';
+import { CallRecordingsSource } from '../voice/voice-provider';
+import { toRecordingView } from './campaign-status.view';
 
 export type CallRecording = ReturnType<typeof toRecordingView>;
 
-/** A call's recordings at MessageBird, listed and streamed through our API. */
+/** A call's whole-call recordings (enableCallRecording) at the voice platform, listed and streamed through our API. */
 @Injectable()
-export class MessageBirdRecordingsService {
+export class CallRecordingsService {
   constructor(
     private readonly db: DataSource,
-    private readonly client: MessageBirdClient,
+    private readonly source: CallRecordingsSource,
   ) {}
 
-  /** Read from MessageBird now (and stored on the call, so GET /status shows the same). */
+  /** Read from the platform now (and stored on the call, so GET /status shows the same). */
   async list(organization: Organization, requestId: string, callId: string): Promise<{ requestId: string; callId: string; recordings: CallRecording[] }> {
     const providerCallId = await this.providerCallId(organization, requestId, callId);
-    const recordings = providerCallId ? (await readRecordings(this.client, providerCallId)).map(toRecordingRecord) : [];
+    const recordings = providerCallId ? await this.source.list(providerCallId) : [];
     if (providerCallId && recordings.length > 0) await this.db.query(STORE_RECORDINGS_SQL, [callId, providerCallId, JSON.stringify(recordings)]);
     return { requestId, callId, recordings: recordings.map((recording) => toRecordingView(requestId, callId, recording)) };
   }
 
-  /** The recording's audio, as MessageBird streams it. 404 unless it is a recording of this organization's call. */
-  async audio(organization: Organization, requestId: string, callId: string, recordingId: string): Promise<Readable> {
+  /** The recording's audio as the platform streams it. 404 unless it is a recording of this organization's call. */
+  async audio(organization: Organization, requestId: string, callId: string, recordingId: string): Promise<NodeJS.ReadableStream> {
     const providerCallId = await this.providerCallId(organization, requestId, callId);
-    const recording = providerCallId ? (await readRecordings(this.client, providerCallId)).find((r) => r.id === recordingId) : undefined;
-    if (!recording) throw new NotFoundException(`No recording ${recordingId} of call ${callId}`);
-    const response = await this.client.download(recordingFilePath(recording));
-    return Readable.fromWeb(response.body as import('node:stream/web').ReadableStream);
+    const audio = providerCallId ? await this.source.open(providerCallId, recordingId) : undefined;
+    if (!audio) throw new NotFoundException(`No recording ${recordingId} of call ${callId}`);
+    return audio;
   }
 
   private async providerCallId(organization: Organization, requestId: string, callId: string): Promise<string | null> {
