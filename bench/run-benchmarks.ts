@@ -10,8 +10,8 @@ import { runLoadFloor } from './load-floor.bench';
 import { runStatusPaging } from './status-paging.bench';
 import { runSubmission } from './submission.bench';
 import { runSoak } from './soak.bench';
-import { runWebhookIntake } from './webhook-intake.bench';
-import { runBirdWebhookIntake } from './bird-webhook-intake.bench';
+import { runBirdWebhookIntake, runWebhookIntake } from './webhook-intake.bench';
+
 import { machineBusyCores } from './support/cpu';
 import { formatTable, ScenarioResult } from './support/report';
 import { REPO_ROOT, stopAllServices } from './support/service';
