@@ -1,6 +1,6 @@
 import { INestApplication, INestApplicationContext, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
 import { AppModule } from './app.module';
 import { bodyParserErrorHandler, verifyJsonText } from './common/body-parser-errors';
@@ -10,6 +10,7 @@ import { securityHeaders } from './common/security-headers';
 import { createValidationPipe } from './common/validation.pipe';
 import { ResolvedConfig } from './config/app-config';
 import { runMigrations } from './database/run-migrations';
+import { createOpenApiDocument } from './openapi/openapi-document';
 import { keepRawBodyOfVoicePlatformRequests } from './voice/voice-http.module';
 
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug'];
@@ -41,15 +42,7 @@ export async function createHttpApp(config: ResolvedConfig): Promise<INestApplic
   app.use(bodyParserErrorHandler);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Robo call API')
-      .setDescription('Queue up bulk robo-calls with a call flow, and follow each call step by step.')
-      .setVersion('1.0.0')
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'x-credential-api-key' }, 'x-credential-api-key')
-      .build(),
-  );
+  const document = createOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document);
   return app;
 }

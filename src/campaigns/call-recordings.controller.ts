@@ -1,5 +1,7 @@
 import { Controller, Get, Param, Res, UseGuards } from '@nestjs/common';
-import { ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ApiKeyAuth } from '../common/api-docs.decorators';
+import { CallRecordingsDto } from './campaign-status.dto';
 import { Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import { ApiKeyGuard, CurrentOrganization } from '../common/api-key.guard';
@@ -8,7 +10,7 @@ import { CallRecordingsService } from './call-recordings.service';
 
 /** Whole-call recordings (campaigns with enableCallRecording), on every voice platform that records calls. */
 @ApiTags('calls')
-@ApiHeader({ name: 'x-credential-api-key', required: true })
+@ApiKeyAuth()
 @Controller('status/:requestId/calls/:callId/recordings')
 @UseGuards(ApiKeyGuard)
 export class CallRecordingsController {
@@ -16,17 +18,16 @@ export class CallRecordingsController {
 
   @Get()
   @ApiOperation({ operationId: 'listCallRecordings', summary: "A call's recordings: id, status, duration (s) and a link that streams the .wav" })
-  @ApiOkResponse({ description: '{requestId, callId, recordings: [{id, status, duration, createdAt, file}]}' })
-  @ApiUnauthorizedResponse({ description: 'Missing or unknown API key' })
-  @ApiNotFoundResponse({ description: 'No such call in this call request of this organization' })
+  @ApiOkResponse({ type: CallRecordingsDto })
+  @ApiErrors([404], { 404: 'No such call in this call request of this organization' })
   list(@CurrentOrganization() organization: Organization, @Param('requestId') requestId: string, @Param('callId') callId: string) {
     return this.recordings.list(organization, requestId, callId);
   }
 
   @Get(':file')
   @ApiOperation({ operationId: 'getCallRecording', summary: 'One recording as audio/wav (`<recordingId>.wav`), streamed from the voice platform through this API' })
-  @ApiProduces('audio/wav')
-  @ApiNotFoundResponse({ description: 'No such recording of this call' })
+  @ApiOkResponse({ description: 'The recording (as an attachment)', content: { 'audio/wav': { schema: { type: 'string', format: 'binary' } } } })
+  @ApiErrors([404], { 404: 'No such recording of this call' })
   async audio(
     @CurrentOrganization() organization: Organization,
     @Param('requestId') requestId: string,

@@ -1,5 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiErrors, ApiKeyAuth } from '../common/api-docs.decorators';
+import { CampaignListDto, DryRunDto, StatusDocumentDto, TimelineDto } from './campaign-status.dto';
 import { ApiKeyGuard, CurrentOrganization } from '../common/api-key.guard';
 import { JsonBodyGuard } from '../common/json-body.guard';
 import { Organization } from '../organizations/organization.entity';
@@ -11,7 +13,8 @@ import { PageQueryDto } from '../common/page-query.dto';
 import { DryRunQueryDto, StatusQueryDto, TimelineQueryDto } from './status-query.dto';
 
 @ApiTags('calls')
-@ApiHeader({ name: 'x-credential-api-key', required: true })
+@ApiKeyAuth()
+@ApiExtraModels(StatusDocumentDto, DryRunDto)
 @Controller()
 @UseGuards(ApiKeyGuard)
 export class CampaignsController {
@@ -22,8 +25,12 @@ export class CampaignsController {
   @UseGuards(JsonBodyGuard)
   @ApiOperation({ operationId: 'queueUpCall', summary: 'Queue up one call per destination with the given call flow' })
   @ApiBody({ type: CreateCallRequestDto })
+  @ApiOkResponse({
+    description: 'The status document (`status: submitted`, or the current state of a harmless resubmission); with dryRun=true, what would happen',
+    schema: { oneOf: [{ $ref: getSchemaPath(StatusDocumentDto) }, { $ref: getSchemaPath(DryRunDto) }] },
+  })
+  @ApiErrors([400, 409, 413, 415], { 409: 'The requestId was used before with a different body' })
   // Typed `unknown` so the global ValidationPipe leaves the body to CallRequestPipe (see there why).
-  @ApiQuery({ name: 'dryRun', required: false, description: 'true: only say what would happen to each destination; nothing is stored' })
   async queueUpCall(@CurrentOrganization() organization: Organization, @Body(CallRequestPipe) body: unknown, @Query() query: DryRunQueryDto) {
     if (query.dryRun) return this.campaigns.preview(organization, body as CreateCallRequestDto);
     return (await this.campaigns.submit(organization, body as CreateCallRequestDto)).view;
@@ -31,6 +38,8 @@ export class CampaignsController {
 
   @Get('status/:requestId')
   @ApiOperation({ operationId: 'checkCallStatus', summary: 'Status of a call request and of its calls (paged)' })
+  @ApiOkResponse({ type: StatusDocumentDto })
+  @ApiErrors([400, 404])
   checkCallStatus(
     @CurrentOrganization() organization: Organization,
     @Param('requestId') requestId: string,
@@ -41,12 +50,16 @@ export class CampaignsController {
 
   @Get('status/:requestId/timeline')
   @ApiOperation({ operationId: 'callTimeline', summary: 'Calls started and ended per time bucket (default one minute), with outcomes' })
+  @ApiOkResponse({ type: TimelineDto })
+  @ApiErrors([400, 404])
   timeline(@CurrentOrganization() organization: Organization, @Param('requestId') requestId: string, @Query() query: TimelineQueryDto) {
     return this.campaigns.timeline(organization, requestId, query.bucketSeconds);
   }
 
   @Get('campaigns')
   @ApiOperation({ operationId: 'listCampaigns', summary: "The organization's campaigns, newest first, with summary counts" })
+  @ApiOkResponse({ type: CampaignListDto })
+  @ApiErrors([400])
   list(@CurrentOrganization() organization: Organization, @Query() query: PageQueryDto) {
     return this.campaigns.list(organization, query.page, query.perPage);
   }

@@ -1,5 +1,7 @@
 import { Controller, Get, Param, ParseIntPipe, Res, UseGuards } from '@nestjs/common';
-import { ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ApiKeyAuth } from '../common/api-docs.decorators';
+import { LeftMessageDto } from './campaign-status.dto';
 import { Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import { ApiKeyGuard, CurrentOrganization } from '../common/api-key.guard';
@@ -8,7 +10,7 @@ import { LeftMessagesService } from './left-messages.service';
 
 /** What a callee said at a record step (`seq` is the step's position in `callFlowSteps`), with the API key. */
 @ApiTags('calls')
-@ApiHeader({ name: 'x-credential-api-key', required: true })
+@ApiKeyAuth()
 @Controller('status/:requestId/calls/:callId/steps/:seq')
 @UseGuards(ApiKeyGuard)
 export class LeftMessagesController {
@@ -16,8 +18,8 @@ export class LeftMessagesController {
 
   @Get('recording.wav')
   @ApiOperation({ operationId: 'getLeftMessageAudio', summary: "A record step's recording as audio/wav, streamed through this API" })
-  @ApiProduces('audio/wav')
-  @ApiNotFoundResponse({ description: 'No message left at that step of this call' })
+  @ApiOkResponse({ description: 'The recording (as an attachment)', content: { 'audio/wav': { schema: { type: 'string', format: 'binary' } } } })
+  @ApiErrors([400, 404], { 400: 'seq is not an integer', 404: 'No message left at that step of this call' })
   async audio(
     @CurrentOrganization() organization: Organization,
     @Param('requestId') requestId: string,
@@ -34,7 +36,8 @@ export class LeftMessagesController {
 
   @Get('transcription.txt')
   @ApiOperation({ operationId: 'getLeftMessageTranscriptionText', summary: "A record step's transcription as plain text (404 until it is done)" })
-  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'The transcription', content: { 'text/plain': { schema: { type: 'string' } } } })
+  @ApiErrors([400, 404], { 400: 'seq is not an integer', 404: 'No message left at that step of this call, or its transcription is not done' })
   async transcriptionText(
     @CurrentOrganization() organization: Organization,
     @Param('requestId') requestId: string,
@@ -52,7 +55,8 @@ export class LeftMessagesController {
 
   @Get('transcription')
   @ApiOperation({ operationId: 'getLeftMessage', summary: "A record step's recording and transcription ({status: pending|done|failed, text}) as JSON" })
-  @ApiOkResponse({ description: '{requestId, callId, seq, path, recording: {id, durationSeconds, endedBy, status, file}, transcription}' })
+  @ApiOkResponse({ type: LeftMessageDto })
+  @ApiErrors([400, 404], { 400: 'seq is not an integer', 404: 'No message left at that step of this call' })
   async transcription(
     @CurrentOrganization() organization: Organization,
     @Param('requestId') requestId: string,

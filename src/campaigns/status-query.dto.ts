@@ -33,7 +33,7 @@ export class StatusQueryDto extends PageQueryDto {
 }
 
 export class TimelineQueryDto {
-  @ApiPropertyOptional({ example: 60, description: 'Width of one bucket in seconds (10 to 86400)' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 10, maximum: 86_400, default: 60, example: 60, description: 'Width of one bucket in seconds (10 to 86400)' })
   @IsOptional()
   @Type(() => Number)
   @IsInt({ message: 'must be an integer' })
@@ -43,6 +43,7 @@ export class TimelineQueryDto {
 }
 
 export class DryRunQueryDto {
+  @ApiPropertyOptional({ type: Boolean, default: false, description: 'true: only say what would happen to each destination; nothing is stored' })
   @IsOptional()
   @Transform(booleanFromText)
   @IsBoolean({ message: 'must be true or false' })

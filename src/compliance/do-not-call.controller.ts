@@ -1,5 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, NotFoundException, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
-import { ApiConsumes, ApiHeader, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ApiKeyAuth } from '../common/api-docs.decorators';
+import { DoNotCallAddedDto, DoNotCallListDto, DoNotCallRemovedDto } from './compliance-responses.dto';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, Matches } from 'class-validator';
 import { Request } from 'express';
 import { CountryCode } from 'libphonenumber-js';
@@ -22,20 +24,30 @@ export class AddDoNotCallDto {
   @IsArray({ message: 'must be an array of phone numbers' })
   phones: string[];
 
-  @ApiPropertyOptional({ example: 'SG' })
+  @ApiPropertyOptional({ type: String, example: 'SG', description: 'ISO 3166 country of numbers written in national format' })
   @IsOptional()
   @IsIn(COUNTRY_CODES, { message: COUNTRY_CODE_MESSAGE })
   defaultRegion?: CountryCode;
 }
 
 export class DoNotCallQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ example: '8889', description: 'Only numbers that contain these digits' })
   @IsOptional()
   @Matches(PHONE_DIGITS, { message: PHONE_DIGITS_MESSAGE })
   phone?: string;
 }
 
+/** Documentation of the multipart form of POST /organization/dnc/csv. */
+export class DoNotCallCsvFormDoc {
+  @ApiProperty({ type: 'string', format: 'binary', description: 'The CSV (a phone column)' })
+  file: unknown;
+
+  @ApiPropertyOptional({ example: 'SG', description: 'ISO 3166 country of numbers written in national format' })
+  defaultRegion?: string;
+}
+
 @ApiTags('organization')
-@ApiHeader({ name: 'x-credential-api-key', required: true })
+@ApiKeyAuth()
 @Controller('organization/dnc')
 @UseGuards(ApiKeyGuard)
 export class DoNotCallController {
@@ -46,6 +58,8 @@ export class DoNotCallController {
 
   @Get()
   @ApiOperation({ operationId: 'listDoNotCall', summary: 'The do-not-call list, newest first (filter: phone digits)' })
+  @ApiOkResponse({ type: DoNotCallListDto })
+  @ApiErrors([400])
   list(@CurrentOrganization() organization: Organization, @Query() query: DoNotCallQueryDto) {
     return this.doNotCall.list(organization.id, query.page, query.perPage, query.phone);
   }
@@ -54,6 +68,8 @@ export class DoNotCallController {
   @HttpCode(200)
   @UseGuards(JsonBodyGuard)
   @ApiOperation({ operationId: 'addDoNotCall', summary: 'Add numbers to the do-not-call list (normalized to E.164)' })
+  @ApiOkResponse({ type: DoNotCallAddedDto })
+  @ApiErrors([400, 413, 415])
   async add(@CurrentOrganization() organization: Organization, @Body() body: AddDoNotCallDto) {
     return { added: await this.doNotCall.add(organization.id, body.phones, body.defaultRegion, 'api') };
   }
@@ -61,6 +77,9 @@ export class DoNotCallController {
   @Post('csv')
   @HttpCode(200)
   @ApiConsumes('multipart/form-data')
+  @ApiBody({ type: DoNotCallCsvFormDoc })
+  @ApiOkResponse({ type: DoNotCallAddedDto })
+  @ApiErrors([400, 415])
   @ApiOperation({ operationId: 'importDoNotCall', summary: 'Add the numbers of a CSV file (a phone column, as in a debtor CSV)' })
   async importCsv(@CurrentOrganization() organization: Organization, @Req() request: Request) {
     const upload = await receiveMultipartUpload(request, { fileField: 'file', maxFileBytes: this.config.csvUpload.maxFileBytes, maxFieldBytes: 1024 });
@@ -78,6 +97,8 @@ export class DoNotCallController {
 
   @Delete(':phone')
   @ApiOperation({ operationId: 'removeDoNotCall', summary: 'Take a number (E.164) off the do-not-call list' })
+  @ApiOkResponse({ type: DoNotCallRemovedDto })
+  @ApiErrors([404], { 404: 'The number is not on the list' })
   async remove(@CurrentOrganization() organization: Organization, @Param('phone') phone: string) {
     if (!(await this.doNotCall.remove(organization.id, phone))) throw new NotFoundException(`${phone} is not on the do-not-call list`);
     return { removed: phone };

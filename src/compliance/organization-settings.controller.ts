@@ -1,5 +1,7 @@
 import { Body, Controller, Get, Put, UseGuards } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ApiKeyAuth } from '../common/api-docs.decorators';
+import { CallingHoursDto, OrganizationSettingsViewDto } from './compliance-responses.dto';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsInt, IsNumber, IsOptional, Max, Min, ValidateIf } from 'class-validator';
 import { Repository } from 'typeorm';
@@ -11,7 +13,7 @@ import { CallingHours, validateCallingHours } from './calling-hours';
 
 /** Every field optional: what is sent changes, what is left out stays; null removes a cap or window. */
 export class OrganizationSettingsDto {
-  @ApiPropertyOptional({ example: 3, nullable: true, description: 'Most calls started in any one second (carrier cap); null = no cap' })
+  @ApiPropertyOptional({ type: Number, example: 3, nullable: true, description: 'Most calls started in any one second (carrier cap); null = no cap' })
   @IsOptional()
   @ValidateIf((_, value) => value !== null)
   @IsNumber({}, { message: 'must be a number or null' })
@@ -19,7 +21,7 @@ export class OrganizationSettingsDto {
   @Max(1000, { message: 'must be at most 1000' })
   callsPerSecond?: number | null;
 
-  @ApiPropertyOptional({ example: 3, nullable: true, description: 'Most calls started to one number per day, across campaigns; null = no cap' })
+  @ApiPropertyOptional({ type: 'integer', example: 3, nullable: true, description: 'Most calls started to one number per day, across campaigns; null = no cap' })
   @IsOptional()
   @ValidateIf((_, value) => value !== null)
   @IsInt({ message: 'must be an integer or null' })
@@ -27,7 +29,7 @@ export class OrganizationSettingsDto {
   @Max(100, { message: 'must be at most 100' })
   maxCallsPerNumberPerDay?: number | null;
 
-  @ApiPropertyOptional({ example: { start: '09:00', end: '20:00', days: ['mon', 'tue', 'wed', 'thu', 'fri'] }, nullable: true, description: 'Calling hours of campaigns that set none; null = any time' })
+  @ApiPropertyOptional({ type: CallingHoursDto, example: { start: '09:00', end: '20:00', days: ['mon', 'tue', 'wed', 'thu', 'fri'] }, nullable: true, description: 'Calling hours of campaigns that set none; null = any time' })
   @IsOptional()
   callingHours?: unknown;
 }
@@ -39,7 +41,7 @@ export interface OrganizationSettingsView {
 }
 
 @ApiTags('organization')
-@ApiHeader({ name: 'x-credential-api-key', required: true })
+@ApiKeyAuth()
 @Controller('organization/settings')
 @UseGuards(ApiKeyGuard)
 export class OrganizationSettingsController {
@@ -47,6 +49,7 @@ export class OrganizationSettingsController {
 
   @Get()
   @ApiOperation({ operationId: 'getOrganizationSettings', summary: 'Call-rate cap, per-number daily cap and default calling hours' })
+  @ApiOkResponse({ type: OrganizationSettingsViewDto })
   get(@CurrentOrganization() organization: Organization): OrganizationSettingsView {
     return viewOf(organization);
   }
@@ -54,6 +57,8 @@ export class OrganizationSettingsController {
   @Put()
   @UseGuards(JsonBodyGuard)
   @ApiOperation({ operationId: 'updateOrganizationSettings', summary: 'Change any of the settings (null removes one)' })
+  @ApiOkResponse({ type: OrganizationSettingsViewDto })
+  @ApiErrors([400, 413, 415])
   async update(@CurrentOrganization() organization: Organization, @Body() body: OrganizationSettingsDto): Promise<OrganizationSettingsView> {
     const changes: Partial<Organization> = {};
     if (body.callsPerSecond !== undefined) changes.callsPerSecond = body.callsPerSecond;

@@ -1,5 +1,7 @@
 import { Body, ConflictException, Controller, Get, Inject, Put, UseGuards } from '@nestjs/common';
-import { ApiConflictResponse, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ApiKeyAuth } from '../common/api-docs.decorators';
+import { UsageDto } from './usage.dto';
 import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
 import { DataSource } from 'typeorm';
 import { ApiKeyGuard, CurrentOrganization } from '../common/api-key.guard';
@@ -22,7 +24,7 @@ export interface UsageView {
 }
 
 @ApiTags('organization')
-@ApiHeader({ name: 'x-credential-api-key', required: true })
+@ApiKeyAuth()
 @Controller('organization/usage')
 @UseGuards(ApiKeyGuard)
 export class OrganizationUsageController {
@@ -40,6 +42,8 @@ export class OrganizationUsageController {
 
   /** The organization's slots: free = limit - other apps' ongoing calls - ours. */
   @Get()
+  @ApiOperation({ operationId: 'getOrganizationUsage', summary: "The organization's slots: limit, other apps' ongoing calls, ours, free, queued backlog" })
+  @ApiOkResponse({ type: UsageDto })
   usage(@CurrentOrganization() organization: Organization): Promise<UsageView> {
     return this.view(organization);
   }
@@ -47,7 +51,9 @@ export class OrganizationUsageController {
   /** Other apps of the organization report how many calls they have going; freed slots are used at once. */
   @Put()
   @UseGuards(JsonBodyGuard)
-  @ApiConflictResponse({ description: "Other apps' calls are counted from the voice platform's account (MESSAGEBIRD_COUNT_EXTERNAL_CALLS or BIRD_COUNT_EXTERNAL_CALLS)" })
+  @ApiOperation({ operationId: 'reportExternalUsage', summary: "Other apps report how many calls they have going; freed slots are used at once" })
+  @ApiOkResponse({ type: UsageDto })
+  @ApiErrors([400, 409, 413, 415], { 409: "Other apps' calls are counted from the voice platform's account (MESSAGEBIRD_COUNT_EXTERNAL_CALLS or BIRD_COUNT_EXTERNAL_CALLS)" })
   async report(@CurrentOrganization() organization: Organization, @Body() body: UpdateUsageDto): Promise<UsageView> {
     const platform = this.countedFromPlatform;
     if (platform) {

@@ -36,7 +36,7 @@ export class CsvUploadFieldsDto {
   @IsBoolean({ message: 'must be true or false' })
   enableCallRecording?: boolean;
 
-  @ApiPropertyOptional({ example: 'SG', description: 'ISO 3166 country of numbers written in national format' })
+  @ApiPropertyOptional({ type: String, example: 'SG', description: 'ISO 3166 country of numbers written in national format' })
   @IsOptional()
   @IsIn(COUNTRY_CODES, { message: COUNTRY_CODE_MESSAGE })
   defaultRegion?: CountryCode;

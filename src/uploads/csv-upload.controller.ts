@@ -1,5 +1,7 @@
 import { Controller, HttpCode, Inject, Post, Req, UseGuards } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiExtraModels, ApiOkResponse, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiErrors, ApiKeyAuth } from '../common/api-docs.decorators';
+import { CsvDryRunDto, CsvStatusDocumentDto, CsvUploadErrorDto } from '../campaigns/campaign-status.dto';
 import { Request } from 'express';
 import { ApiKeyGuard, CurrentOrganization } from '../common/api-key.guard';
 import { FieldValidationException } from '../common/api-error';
@@ -13,7 +15,8 @@ import { receiveMultipartUpload } from '../common/multipart-upload';
 const MAX_FIELD_BYTES = 1024 * 1024;
 
 @ApiTags('calls')
-@ApiHeader({ name: 'x-credential-api-key', required: true })
+@ApiKeyAuth()
+@ApiExtraModels(CsvStatusDocumentDto, CsvDryRunDto)
 @Controller()
 @UseGuards(ApiKeyGuard)
 export class CsvUploadController {
@@ -26,6 +29,12 @@ export class CsvUploadController {
   @HttpCode(200)
   @ApiConsumes('multipart/form-data')
   @ApiBody({ type: CsvUploadFormDoc })
+  @ApiOkResponse({
+    description: 'The status document with the import report; with dryRun=true, what would happen to each row',
+    schema: { oneOf: [{ $ref: getSchemaPath(CsvStatusDocumentDto) }, { $ref: getSchemaPath(CsvDryRunDto) }] },
+  })
+  @ApiResponse({ status: 400, type: CsvUploadErrorDto, description: 'A field or the file is wrong; nothing was stored (row errors name line, column and value)' })
+  @ApiErrors([409, 415], { 409: 'The requestId was used before with a different upload' })
   @ApiOperation({ operationId: 'uploadDebtorsCsv', summary: 'Queue up one call per CSV row (debtor) with the given call flow' })
   async upload(@CurrentOrganization() organization: Organization, @Req() request: Request): Promise<CsvImportResult['view'] | CsvPreview> {
     const upload = await receiveMultipartUpload(request, { fileField: 'file', maxFileBytes: this.config.csvUpload.maxFileBytes, maxFieldBytes: MAX_FIELD_BYTES });

@@ -1,12 +1,13 @@
 import { Controller, Get, Logger, Param, Res, UseGuards } from '@nestjs/common';
-import { ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ApiKeyAuth } from '../../common/api-docs.decorators';
 import { Response } from 'express';
 import { ApiKeyGuard, CurrentOrganization } from '../../common/api-key.guard';
 import { Organization } from '../../organizations/organization.entity';
 import { CampaignExportService, exportFileName, FIXED_COLUMNS } from './campaign-export.service';
 
 @ApiTags('calls')
-@ApiHeader({ name: 'x-credential-api-key', required: true })
+@ApiKeyAuth()
 @Controller()
 @UseGuards(ApiKeyGuard)
 export class CampaignExportController {
@@ -24,10 +25,8 @@ export class CampaignExportController {
       '`property:<name>` when a name repeats a fixed column). A cell starting with = + - @ tab or CR is ' +
       "prefixed with ' (phone and caller excepted: they are validated E.164 numbers).",
   })
-  @ApiProduces('text/csv')
-  @ApiOkResponse({ description: 'The CSV file (as an attachment)', schema: { type: 'string' } })
-  @ApiUnauthorizedResponse({ description: 'Missing or unknown API key' })
-  @ApiNotFoundResponse({ description: 'No such call request for this organization' })
+  @ApiOkResponse({ description: 'The CSV file (as an attachment)', content: { 'text/csv': { schema: { type: 'string' } } } })
+  @ApiErrors([404], { 404: 'No such call request for this organization' })
   async exportCallStatus(
     @CurrentOrganization() organization: Organization,
     @Param('requestId') requestId: string,
