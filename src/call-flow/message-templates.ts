@@ -40,6 +40,11 @@ const SAME_CONTEXT_BLOCKS = new Set(['if', 'unless']);
 interface CompiledMessage {
   path: string;
   render: HandlebarsTemplateDelegate;
+  /**
+   * A template of text and bare placeholders only (`Dear {{name}}, {{amount}} is due`), as its parts in order:
+   * text as is, and the names whose values fill the gaps. Such a message can be checked without rendering it.
+   */
+  plainParts?: ({ text: string } | { name: string })[];
 }
 
 /** Every message template of one campaign's flow, compiled once and rendered per destination. */
@@ -60,7 +65,8 @@ export class FlowTemplates {
         const ast = handlebars.parse(message.msg);
         checkTemplate(ast as Node);
         collectPlaceholders(ast as Node, placeholders);
-        compiled[message.messageIndex] = { path, render: handlebars.compile(ast, COMPILE_OPTIONS) };
+        const plainParts = plainPartsOf(ast as Node);
+        compiled[message.messageIndex] = { path, render: handlebars.compile(ast, COMPILE_OPTIONS), ...(plainParts && { plainParts }) };
       } catch (error) {
         errors.push({ field: path, message: `is not a valid template: ${firstLine(error)}` });
       }
@@ -76,11 +82,48 @@ export class FlowTemplates {
    * whitespace only), each named by the message's path.
    */
   render(properties: Record<string, unknown>): { messages?: string[]; error?: FieldError } {
+    const refused = this.refusedProperties(properties);
+    if (refused) return { error: refused };
+    // Rendered against a copy without a prototype, so that a name reached another way (`{{@root.toString}}`,
+    // `{{#with this}}{{toString}}{{/with}}`) is missing in strict mode too instead of silently empty.
+    const context = Object.assign(Object.create(null) as Record<string, unknown>, properties);
+    const messages: string[] = [];
+    for (const message of this.messages) {
+      const rendered = renderMessage(message, context);
+      if (rendered.error) return { error: rendered.error };
+      messages.push(rendered.text);
+    }
+    return { messages };
+  }
+
+  /**
+   * What render() would refuse for one destination, without keeping its messages: what every submission
+   * checks for each destination. A message of text and bare placeholders is judged from its parts' lengths
+   * and whether each part has something to say, without building its text (the same verdict: a test
+   * compares the two); any other message is rendered.
+   */
+  check(properties: Record<string, unknown>): FieldError | undefined {
+    const refused = this.refusedProperties(properties);
+    if (refused) return refused;
+    let context: Record<string, unknown> | undefined;
+    for (const message of this.messages) {
+      const verdict = message.plainParts ? checkPlainMessage(message.path, message.plainParts, properties) : 'render';
+      if (verdict === 'render') {
+        context ??= Object.assign(Object.create(null) as Record<string, unknown>, properties);
+        const rendered = renderMessage(message, context);
+        if (rendered.error) return rendered.error;
+      } else if (verdict) return verdict;
+    }
+    return undefined;
+  }
+
+  /** A value that is not text, a number or a boolean; a reserved name; a missing placeholder. */
+  private refusedProperties(properties: Record<string, unknown>): FieldError | undefined {
     for (const name of Object.keys(properties)) {
       const value = properties[name];
-      if (RESERVED_PROPERTY_NAMES.has(name)) return { error: { field: `properties.${name}`, message: 'is a reserved name; rename it' } };
+      if (RESERVED_PROPERTY_NAMES.has(name)) return { field: `properties.${name}`, message: 'is a reserved name; rename it' };
       if (value !== null && value !== undefined && !isSpeakableValue(value)) {
-        return { error: { field: `properties.${name}`, message: `must be text, a number or true/false; got ${kindOf(value)}` } };
+        return { field: `properties.${name}`, message: `must be text, a number or true/false; got ${kindOf(value)}` };
       }
     }
     // A null or absent value would be spoken as nothing: both count as missing. Only the destination's
@@ -89,29 +132,63 @@ export class FlowTemplates {
     if (missing.length > 0) {
       const listed = missing.slice(0, MAX_MISSING_LISTED).join(', ');
       const more = missing.length > MAX_MISSING_LISTED ? ` and ${missing.length - MAX_MISSING_LISTED} more` : '';
-      return { error: { field: 'properties', message: `missing ${missing.length} placeholder(s) used by the call flow: ${listed}${more}` } };
+      return { field: 'properties', message: `missing ${missing.length} placeholder(s) used by the call flow: ${listed}${more}` };
     }
-    // Rendered against a copy without a prototype, so that a name reached another way (`{{@root.toString}}`,
-    // `{{#with this}}{{toString}}{{/with}}`) is missing in strict mode too instead of silently empty.
-    const context = Object.assign(Object.create(null) as Record<string, unknown>, properties);
-    const messages: string[] = [];
-    for (const message of this.messages) {
-      let text: string;
-      try {
-        text = message.render(context);
-      } catch (error) {
-        return { error: { field: 'properties', message: `cannot render ${message.path}: ${firstLine(error)}` } };
-      }
-      if (text.length > FLOW_LIMITS.maxMessageLength) {
-        return { error: { field: 'properties', message: `${message.path} renders to ${text.length} characters; at most ${FLOW_LIMITS.maxMessageLength} are allowed` } };
-      }
-      if (NOTHING_TO_SAY.test(text)) {
-        return { error: { field: 'properties', message: `${message.path} renders to ${text === '' ? 'empty text' : 'only whitespace'}: the callee would hear nothing` } };
-      }
-      messages.push(text);
-    }
-    return { messages };
+    return undefined;
   }
+}
+
+function renderMessage(message: CompiledMessage, context: Record<string, unknown>): { text: string; error?: undefined } | { error: FieldError } {
+  let text: string;
+  try {
+    text = message.render(context);
+  } catch (error) {
+    return { error: { field: 'properties', message: `cannot render ${message.path}: ${firstLine(error)}` } };
+  }
+  const refused = refusedText(message.path, text.length, text === '', NOTHING_TO_SAY.test(text));
+  return refused ? { error: refused } : { text };
+}
+
+/** A rendered message that is too long, or that says nothing. */
+function refusedText(path: string, length: number, empty: boolean, nothingToSay: boolean): FieldError | undefined {
+  if (length > FLOW_LIMITS.maxMessageLength) {
+    return { field: 'properties', message: `${path} renders to ${length} characters; at most ${FLOW_LIMITS.maxMessageLength} are allowed` };
+  }
+  if (nothingToSay) return { field: 'properties', message: `${path} renders to ${empty ? 'empty text' : 'only whitespace'}: the callee would hear nothing` };
+  return undefined;
+}
+
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * render()'s verdict on a plain message from its parts (their values already checked to be text, numbers or
+ * booleans, and present): its length is the sum of theirs, and it says nothing exactly when none of them
+ * says anything. 'render' where that could differ: a surrogate half in a part may pair with its neighbour's.
+ */
+function checkPlainMessage(path: string, parts: ({ text: string } | { name: string })[], properties: Record<string, unknown>): FieldError | undefined | 'render' {
+  let length = 0;
+  let nothingToSay = true;
+  for (const part of parts) {
+    const text = 'text' in part ? part.text : String(properties[part.name]);
+    if (SURROGATE.test(text)) return 'render';
+    length += text.length;
+    if (nothingToSay && !NOTHING_TO_SAY.test(text)) nothingToSay = false;
+  }
+  return refusedText(path, length, length === 0, nothingToSay);
+}
+
+/** The parts of a template made only of text and bare placeholders (`{{name}}`, `{{[Due Date]}}`); undefined for any other. */
+function plainPartsOf(program: Node): ({ text: string } | { name: string })[] | undefined {
+  const parts: ({ text: string } | { name: string })[] = [];
+  for (const node of program.body as Node[]) {
+    if (node.type === 'ContentStatement') parts.push({ text: node.value });
+    else if (node.type === 'CommentStatement') continue;
+    else if (node.type === 'MustacheStatement' && node.params.length === 0 && !node.hash && node.path.type === 'PathExpression' && !node.path.data && node.path.depth === 0 && node.path.parts.length === 1) {
+      // `{{lookup}}` was rewritten to `./lookup` by checkTemplate: still the property of that name.
+      parts.push({ name: node.path.parts[0] });
+    } else return undefined;
+  }
+  return parts;
 }
 
 /** The flow's messages in pre-order, i.e. in messageIndex order. Transfer and record steps have none. */

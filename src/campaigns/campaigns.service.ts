@@ -68,10 +68,10 @@ export class CampaignsService {
     const machine = dto.machineDetection === undefined ? { errors: [] } : validateMachineDetection(dto.machineDetection);
     const { flow, templates } = this.compileCallFlow(dto.callFlow, [...destinationErrors, ...retry.errors, ...hours.errors, ...machine.errors]);
 
-    // Rendered here to refuse what cannot be spoken; rendered again from the same properties when dialed.
+    // Checked here to refuse what cannot be spoken; rendered from the same properties when dialed.
     const renderErrors: FieldError[] = [];
     destinations.forEach((destination, i) => {
-      const { error } = templates.render(destination.properties);
+      const error = templates.check(destination.properties);
       if (error) renderErrors.push({ field: `destinations[${i}].${error.field}`, message: error.message });
     });
     if (renderErrors.length > 0) throw new FieldValidationException(renderErrors, 'Invalid destinations');
@@ -143,7 +143,7 @@ export class CampaignsService {
     const machine = dto.machineDetection === undefined ? { errors: [] } : validateMachineDetection(dto.machineDetection);
     const { templates } = this.compileCallFlow(dto.callFlow, [...retry.errors, ...hours.errors, ...machine.errors]);
     const renderable = destinations.filter((destination, i) => {
-      const { error } = templates.render(destination.properties);
+      const error = templates.check(destination.properties);
       if (error) errors.push({ field: `destinations[${indexes[i]}].${error.field}`, message: error.message });
       return !error;
     });

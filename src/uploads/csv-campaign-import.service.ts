@@ -209,7 +209,7 @@ async function* acceptedDestinations(
       tally.reject({ line: row.line, column: missing, value: null, message: `is empty or missing, and the call flow uses {{${missing}}}` });
       continue;
     }
-    const { error } = templates.render(row.properties);
+    const error = templates.check(row.properties);
     if (error) {
       tally.reject({ line: row.line, column: null, value: null, message: error.message });
       continue;
