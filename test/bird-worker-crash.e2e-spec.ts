@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { birdProcessEnv, newBirdDouble } from './support/bird-double/bird-test-app';
 import { until } from './support/polling';
-import { createOrganizationWithCli, freePort, ServiceProcess, ServiceProcesses } from './support/processes';
-import { createRedisNamespace, createTestDatabase, TEST_REDIS_URL, TestDatabase } from './support/test-environment';
+import { PlatformCluster } from './support/platform-cluster';
 
 /**
  * A worker placing calls on Bird is killed (SIGKILL) mid-campaign. Its calls go on at Bird; once their
@@ -25,45 +24,31 @@ const text = (phone: string) => (phone === A ? 'a'.repeat(900) : phone === B ? '
 jest.setTimeout(120_000);
 
 describe('a worker killed while its calls run on Bird', () => {
-  const processes = new ServiceProcesses();
   const double = newBirdDouble({ speed: 5, default: { ringMs: 500 } });
-  const namespace = createRedisNamespace();
-  let database: TestDatabase;
-  let env: Record<string, string>;
-  let api: ServiceProcess;
-  let org: { id: string; apiKey: string };
-
-  beforeAll(async () => {
-    await double.start();
-    database = await createTestDatabase();
-    const port = await freePort();
-    env = {
-      ...birdProcessEnv({ databaseUrl: database.url, redisUrl: TEST_REDIS_URL, queuePrefix: namespace.prefix, double, port }),
+  const cluster = new PlatformCluster({
+    double,
+    platformEnv: birdProcessEnv,
+    env: {
       // A placement that gets no answer stays in flight until the worker is killed.
       BIRD_REQUEST_TIMEOUT_MS: '30000',
       SLOT_LEASE_TTL_MS: String(LEASE_TTL_MS),
       RECONCILE_INTERVAL_MS: '500',
       LOG_LEVEL: 'warn',
-    };
-    api = await processes.start({ name: 'api', role: 'api', env, metricsToken: METRICS_TOKEN, port });
-    org = await createOrganizationWithCli({ DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: namespace.prefix }, 'Crash', 3);
-  }, 120_000);
-
-  afterAll(async () => {
-    await processes.stopAll();
-    await double.stop();
-    await namespace.clear();
-    await database?.drop();
+    },
+    organization: { name: 'Crash', maxConcurrentCalls: 3 },
+    metricsToken: METRICS_TOKEN,
   });
 
-  const http = (path: string, init: RequestInit = {}) =>
-    fetch(`${api.baseUrl}${path}`, { ...init, headers: { 'x-credential-api-key': org.apiKey, 'content-type': 'application/json', ...init.headers } });
+  beforeAll(() => cluster.start(), 120_000);
+  afterAll(() => cluster.stop());
+
+  const http = (path: string, init: RequestInit = {}) => cluster.http(path, init);
   const status = async () => (await (await http('/status/crash?perPage=100')).json()) as any;
   const placedTo = (phone: string) => [...double.calls.values()].filter((call) => call.to === phone);
 
   it('takes over the calls Bird placed, finishes their flows from the kept webhooks, and dials again only the one never placed', async () => {
     double.failNext({ method: 'POST', path: /\/calls$/, to: C, reply: 'hang' });
-    const first = await processes.start({ name: 'worker-1', role: 'worker', env, metricsToken: METRICS_TOKEN });
+    const first = await cluster.startWorker('worker-1');
     const destinations = [A, B, C, ...OTHERS].map((phone) => ({ phone, caller, properties: { text: text(phone) } }));
     expect((await http('/call', { method: 'POST', body: JSON.stringify({ requestId: 'crash', destinations, callFlow: flow }) })).status).toBe(200);
 
@@ -74,7 +59,7 @@ describe('a worker killed while its calls run on Bird', () => {
     });
     await first.kill('SIGKILL');
     const killedAt = Date.now();
-    await processes.start({ name: 'worker-2', role: 'worker', env, metricsToken: METRICS_TOKEN });
+    await cluster.startWorker('worker-2');
 
     // B finishes its say while nobody follows it: its call stays up at Bird, waiting for a command.
     await until('B said its message', async () => (placedTo(B)[0]?.commands.length === 1 && double.deliveries.some((d) => d.callId === placedTo(B)[0].id && d.body.includes('"command"')) ? true : undefined));
@@ -106,7 +91,6 @@ describe('a worker killed while its calls run on Bird', () => {
  * afterwards finishes them (the transcription lands `done` with its text, the recordings are stored).
  */
 describe('a worker killed right after its recorded call with a record step ended on Bird', () => {
-  const processes = new ServiceProcesses();
   // At speed 5: the transcription and the call's recording are ready 12 s after the recording/the call ended.
   const double = newBirdDouble({
     speed: 5,
@@ -114,11 +98,13 @@ describe('a worker killed right after its recorded call with a record step ended
     recordingProcessingMs: 60_000,
     default: { ringMs: 500, record: { seconds: 5, endedBy: 'key', transcript: 'I will pay on Friday' } },
   });
-  const namespace = createRedisNamespace();
-  let database: TestDatabase;
-  let env: Record<string, string>;
-  let api: ServiceProcess;
-  let org: { id: string; apiKey: string };
+  const cluster = new PlatformCluster({
+    double,
+    platformEnv: birdProcessEnv,
+    env: { BIRD_TRANSCRIPTION_POLL_MS: '500', SLOT_LEASE_TTL_MS: String(LEASE_TTL_MS), RECONCILE_INTERVAL_MS: '500', LOG_LEVEL: 'warn' },
+    organization: { name: 'Voicemail', maxConcurrentCalls: 2 },
+    metricsToken: METRICS_TOKEN,
+  });
   const phone = '+6540000011';
   const voicemailFlow = {
     steps: [
@@ -128,37 +114,17 @@ describe('a worker killed right after its recorded call with a record step ended
     ],
   };
 
-  beforeAll(async () => {
-    await double.start();
-    database = await createTestDatabase();
-    const port = await freePort();
-    env = {
-      ...birdProcessEnv({ databaseUrl: database.url, redisUrl: TEST_REDIS_URL, queuePrefix: namespace.prefix, double, port }),
-      BIRD_TRANSCRIPTION_POLL_MS: '500',
-      SLOT_LEASE_TTL_MS: String(LEASE_TTL_MS),
-      RECONCILE_INTERVAL_MS: '500',
-      LOG_LEVEL: 'warn',
-    };
-    api = await processes.start({ name: 'api', role: 'api', env, metricsToken: METRICS_TOKEN, port });
-    org = await createOrganizationWithCli({ DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: namespace.prefix }, 'Voicemail', 2);
-  }, 120_000);
-
-  afterAll(async () => {
-    await processes.stopAll();
-    await double.stop();
-    await namespace.clear();
-    await database?.drop();
-  });
+  beforeAll(() => cluster.start(), 120_000);
+  afterAll(() => cluster.stop());
 
   const status = async () =>
-    (await (await fetch(`${api.baseUrl}/status/voicemail-crash`, { headers: { 'x-credential-api-key': org.apiKey } })).json()) as any;
+    (await (await cluster.http('/status/voicemail-crash')).json()) as any;
   const reads = (pattern: RegExp) => double.requests.filter((r) => r.method === 'GET' && pattern.test(r.path)).length;
 
   it("another worker reads the pending transcription to its text and collects the call's recordings", async () => {
-    const first = await processes.start({ name: 'worker-1', role: 'worker', env, metricsToken: METRICS_TOKEN });
-    const submitted = await fetch(`${api.baseUrl}/call`, {
+    const first = await cluster.startWorker('worker-1');
+    const submitted = await cluster.http('/call', {
       method: 'POST',
-      headers: { 'x-credential-api-key': org.apiKey, 'content-type': 'application/json' },
       body: JSON.stringify({ requestId: 'voicemail-crash', destinations: [{ phone, caller, properties: {} }], callFlow: voicemailFlow, enableCallRecording: true }),
     });
     expect(submitted.status).toBe(200);
@@ -175,7 +141,7 @@ describe('a worker killed right after its recorded call with a record step ended
     expect(ended.recordings?.[0]?.status).not.toBe('done');
     expect(killedAt.transcriptionTexts).toBe(0);
 
-    await processes.start({ name: 'worker-2', role: 'worker', env, metricsToken: METRICS_TOKEN });
+    await cluster.startWorker('worker-2');
     const placed = [...double.calls.values()].find((c) => c.to === phone)!;
     const recordingId = ended.callFlowSteps[1].info.recording.id;
     const done = await until(
@@ -186,7 +152,7 @@ describe('a worker killed right after its recorded call with a record step ended
       },
       90_000,
     ).catch((error) => {
-      throw new Error(`${error.message}\n${processes.outputs()}`);
+      throw new Error(`${error.message}\n${cluster.processes.outputs()}`);
     });
 
     expect(done.callFlowSteps[1].info).toMatchObject({ recording: { id: recordingId, durationSeconds: 5, endedBy: 'key' }, transcription: { status: 'done', text: 'I will pay on Friday' } });

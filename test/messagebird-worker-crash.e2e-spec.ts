@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { MessageBirdDouble } from './support/messagebird-double/messagebird-double';
 import { messageBirdProcessEnv, TEST_ACCESS_KEY, TEST_SIGNING_KEY } from './support/messagebird-double/messagebird-test-app';
 import { until } from './support/polling';
-import { createOrganizationWithCli, freePort, ServiceProcess, ServiceProcesses } from './support/processes';
-import { createRedisNamespace, createTestDatabase, TEST_REDIS_URL, TestDatabase } from './support/test-environment';
+import { PlatformCluster } from './support/platform-cluster';
 
 /**
  * A worker placing calls on MessageBird is killed (SIGKILL) mid-campaign. Its calls go on at
@@ -29,46 +28,32 @@ const text = (phone: string) => (phone === A ? 'a'.repeat(900) : phone === B ? '
 jest.setTimeout(120_000);
 
 describe('a worker killed while its calls run on MessageBird', () => {
-  const processes = new ServiceProcesses();
   const double = new MessageBirdDouble({ accessKey: TEST_ACCESS_KEY, signingKey: TEST_SIGNING_KEY, script: { speed: 5, default: { ringMs: 500 } } });
-  const namespace = createRedisNamespace();
-  let database: TestDatabase;
-  let env: Record<string, string>;
-  let api: ServiceProcess;
-  let org: { id: string; apiKey: string };
-
-  beforeAll(async () => {
-    await double.start();
-    database = await createTestDatabase();
-    const port = await freePort();
-    env = {
-      ...messageBirdProcessEnv({ databaseUrl: database.url, redisUrl: TEST_REDIS_URL, queuePrefix: namespace.prefix, double, port }),
+  const cluster = new PlatformCluster({
+    double,
+    platformEnv: messageBirdProcessEnv,
+    env: {
       // A placement that gets no answer stays in flight until the worker is killed.
       MESSAGEBIRD_REQUEST_TIMEOUT_MS: '30000',
       SLOT_LEASE_TTL_MS: String(LEASE_TTL_MS),
       RECONCILE_INTERVAL_MS: '500',
       LOG_LEVEL: 'warn',
-    };
-    api = await processes.start({ name: 'api', role: 'api', env, metricsToken: METRICS_TOKEN, port });
-    org = await createOrganizationWithCli({ DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: namespace.prefix }, 'Crash', 3);
-  }, 120_000);
-
-  afterAll(async () => {
-    await processes.stopAll();
-    await double.stop();
-    await namespace.clear();
-    await database?.drop();
+    },
+    organization: { name: 'Crash', maxConcurrentCalls: 3 },
+    metricsToken: METRICS_TOKEN,
   });
 
-  const http = (path: string, init: RequestInit = {}) =>
-    fetch(`${api.baseUrl}${path}`, { ...init, headers: { 'x-credential-api-key': org.apiKey, 'content-type': 'application/json', ...init.headers } });
+  beforeAll(() => cluster.start(), 120_000);
+  afterAll(() => cluster.stop());
+
+  const http = (path: string, init: RequestInit = {}) => cluster.http(path, init);
   const status = async () => (await (await http('/status/crash?perPage=100')).json()) as any;
   const placedTo = (phone: string) => [...double.calls.values()].filter((call) => call.destination === phone.slice(1));
 
   it('takes over the calls MessageBird placed, settles them from its view, and dials again only the one it never placed', async () => {
     // C's placement reaches MessageBird but gets no answer and creates nothing: the worker dies with it in flight.
     double.failNext({ method: 'POST', path: /^\/calls$/, destination: C.slice(1), reply: 'hang' });
-    const first = await processes.start({ name: 'worker-1', role: 'worker', env, metricsToken: METRICS_TOKEN });
+    const first = await cluster.startWorker('worker-1');
     const destinations = [A, B, C, ...OTHERS].map((phone) => ({ phone, caller, properties: { text: text(phone) } }));
     expect((await http('/call', { method: 'POST', body: JSON.stringify({ requestId: 'crash', destinations, callFlow: flow }) })).status).toBe(200);
 
@@ -79,7 +64,7 @@ describe('a worker killed while its calls run on MessageBird', () => {
     });
     await first.kill('SIGKILL');
     const killedAt = Date.now();
-    await processes.start({ name: 'worker-2', role: 'worker', env, metricsToken: METRICS_TOKEN });
+    await cluster.startWorker('worker-2');
 
     // B ends at MessageBird while nobody follows it; A is still talking when it is taken over.
     await until('B over at MessageBird', async () => (placedTo(B)[0]?.status === 'ended' ? true : undefined));
