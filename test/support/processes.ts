@@ -1,3 +1,4 @@
+import { fetchWithContractCheck } from './contract';
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -202,7 +203,8 @@ export class CampaignApi {
   ) {}
 
   fetch(path: string, init: RequestInit = {}): Promise<Response> {
-    return fetch(`${this.api.baseUrl}${path}`, { ...init, headers: { 'x-credential-api-key': this.apiKey, 'content-type': 'application/json', ...init.headers } });
+    // Checked against openapi.json like the answers of the in-process test apps (test/support/contract.ts).
+    return fetchWithContractCheck(`${this.api.baseUrl}${path}`, { ...init, headers: { 'x-credential-api-key': this.apiKey, 'content-type': 'application/json', ...init.headers } });
   }
 
   /** The request's status and summary; undefined while the API cannot answer (e.g. PostgreSQL is down). */

@@ -6,6 +6,7 @@ import request from 'supertest';
 import { createHttpApp } from '../../src/app.factory';
 import { loadConfig, ResolvedConfig } from '../../src/config/app-config';
 import { OrganizationsService } from '../../src/organizations/organizations.service';
+import { withContractCheck } from './contract';
 import { createRedisNamespace, createTestDatabase, TEST_REDIS_URL } from './test-environment';
 
 export interface TestApp {
@@ -54,7 +55,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   };
   const app = await createHttpApp(config);
   await app.init();
-  const http = request(app.getHttpServer());
+  // Every answer the suites get through `http` is checked against openapi.json (test/support/contract.ts).
+  const http = withContractCheck(request(app.getHttpServer()));
   const organizations = app.get(OrganizationsService);
   let stopped = false;
 
