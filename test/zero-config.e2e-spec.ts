@@ -1,3 +1,4 @@
+import { fetchWithContractCheck } from './support/contract';
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
@@ -63,7 +64,7 @@ describe('zero-configuration start (dist/main.js, built by the test command)', (
   });
 
   const api = (path: string, apiKey: string, init: RequestInit = {}) =>
-    fetch(`${base}${path}`, { ...init, headers: { 'x-credential-api-key': apiKey, 'content-type': 'application/json', ...init.headers } });
+    fetchWithContractCheck(`${base}${path}`, { ...init, headers: { 'x-credential-api-key': apiKey, 'content-type': 'application/json', ...init.headers } });
 
   it('prints a default organization key once and runs the seed example on the simulator', async () => {
     const apiKey = output.match(/x-credential-api-key: (\S+)/)?.[1];
@@ -90,7 +91,7 @@ describe('zero-configuration start (dist/main.js, built by the test command)', (
       form.set('caller', '+6582674904');
       form.set('callFlow', JSON.stringify({ steps: [{ name: 'play', message: { msg: 'Hello {{name}}, you owe {{amount}}' } }] }));
       form.set('file', new Blob([csv], { type: 'text/csv' }), 'debtors.csv');
-      return fetch(`${base}/call/csv`, { method: 'POST', body: form, headers: { 'x-credential-api-key': apiKey } });
+      return fetchWithContractCheck(`${base}/call/csv`, { method: 'POST', body: form, headers: { 'x-credential-api-key': apiKey } });
     };
     const accepted = await upload('embedded-csv', `phone,name,amount\n${rows.join('\n')}\n`);
     expect(accepted.status).toBe(200);
