@@ -1,3 +1,4 @@
+import { fetchWithContractCheck } from './contract';
 import { createOrganizationWithCli, freePort, ServiceProcess, ServiceProcesses } from './processes';
 import { createRedisNamespace, createTestDatabase, TEST_REDIS_URL, TestDatabase } from './test-environment';
 
@@ -48,9 +49,9 @@ export class PlatformCluster<D extends Double> {
     return this.processes.start({ name, role: 'worker', env: this.env, metricsToken: this.options.metricsToken });
   }
 
-  /** A request to the API process with the organization's key. */
+  /** A request to the API process with the organization's key; the answer is checked against openapi.json. */
   http(path: string, init: RequestInit = {}): Promise<Response> {
-    return fetch(`${this.api.baseUrl}${path}`, { ...init, headers: { 'x-credential-api-key': this.org.apiKey, 'content-type': 'application/json', ...init.headers } });
+    return fetchWithContractCheck(`${this.api.baseUrl}${path}`, { ...init, headers: { 'x-credential-api-key': this.org.apiKey, 'content-type': 'application/json', ...init.headers } });
   }
 
   async stop(): Promise<void> {
