@@ -16,6 +16,7 @@ import { RedisModule } from './redis/redis.module';
 import { UploadsModule } from './uploads/uploads.module';
 import { VoiceHttpModule } from './voice/voice-http.module';
 import { VoicePlatformModule } from './voice/voice-platform.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({})
 export class AppModule {
@@ -37,6 +38,7 @@ export class AppModule {
         VoiceHttpModule.forConfig(config),
         VoicePlatformModule.forConfig(config),
         MetricsModule,
+        WebhooksModule.forConfig(config),
       ],
       controllers: [HealthController],
     };

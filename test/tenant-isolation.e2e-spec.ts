@@ -18,6 +18,8 @@ interface Ctx {
   callId: string;
   dncPhone: string;
   createdAtOfA?: string;
+  /** A's webhook endpoint (subscribed to an event its campaign never has: nothing is sent). */
+  endpointId: string;
 }
 type Send = (http: Http, c: Ctx) => ReturnType<Http['get']>;
 type Route =
@@ -69,6 +71,29 @@ const ROUTES: Record<string, Route> = {
   'GET /organization/dnc': { kind: 'own', status: 200, send: (h) => h.get('/organization/dnc'), check: (b, c) => expect(b.numbers.map((n: any) => n.phone)).not.toContain(c.dncPhone) },
   'POST /organization/dnc': { kind: 'own', status: 200, send: (h) => h.post('/organization/dnc').send({ phones: ['+6590000001'] }) },
   'POST /organization/dnc/csv': { kind: 'own', status: 200, send: (h) => h.post('/organization/dnc/csv').attach('file', Buffer.from('phone\n+6590000002\n'), 'dnc.csv') },
+  'POST /organization/webhook-endpoints': {
+    kind: 'own',
+    status: 201,
+    send: (h) => h.post('/organization/webhook-endpoints').send({ url: 'https://93.184.215.14/b', events: ['campaign.paused'] }),
+    check: (b, c) => expect(b.id).not.toBe(c.endpointId),
+  },
+  'GET /organization/webhook-endpoints': {
+    kind: 'own',
+    status: 200,
+    send: (h) => h.get('/organization/webhook-endpoints'),
+    check: (b, c) => expect(b.endpoints.map((e: any) => e.id)).not.toContain(c.endpointId),
+  },
+  'GET /organization/webhook-endpoints/:id': { kind: 'foreign', send: (h, c) => h.get(`/organization/webhook-endpoints/${c.endpointId}`) },
+  'PATCH /organization/webhook-endpoints/:id': { kind: 'foreign', send: (h, c) => h.patch(`/organization/webhook-endpoints/${c.endpointId}`).send({ description: 'B was here' }) },
+  'DELETE /organization/webhook-endpoints/:id': { kind: 'foreign', send: (h, c) => h.delete(`/organization/webhook-endpoints/${c.endpointId}`) },
+  'POST /organization/webhook-endpoints/:id/rotate-secret': { kind: 'foreign', send: (h, c) => h.post(`/organization/webhook-endpoints/${c.endpointId}/rotate-secret`) },
+  'GET /organization/webhook-endpoints/:id/deliveries': { kind: 'foreign', send: (h, c) => h.get(`/organization/webhook-endpoints/${c.endpointId}/deliveries`) },
+  'POST /organization/webhook-endpoints/:id/deliveries/:deliveryId/retry': {
+    kind: 'foreign',
+    send: (h, c) => h.post(`/organization/webhook-endpoints/${c.endpointId}/deliveries/00000000-0000-4000-8000-000000000000/retry`),
+  },
+  // B's own secret (A's is never shown again after its creation).
+  'POST /organization/status-callback-secret': { kind: 'own', status: 201, send: (h) => h.post('/organization/status-callback-secret') },
   'GET /health': { kind: 'public', why: 'load balancers probe it' },
   'GET /docs': { kind: 'public', why: 'OpenAPI (Swagger UI)' },
   'GET /docs/': { kind: 'public', why: 'OpenAPI (Swagger UI)' },
@@ -102,7 +127,7 @@ describe('tenant isolation: every route with another organization key', () => {
   let t: MessageBirdTestApp;
   let a: { id: string; apiKey: string };
   let b: { id: string; apiKey: string };
-  const ctx: Ctx = { requestId: 'shared-id', phone: '+6588893322', callId: '', dncPhone: '+6591112222' };
+  const ctx: Ctx = { requestId: 'shared-id', phone: '+6588893322', callId: '', dncPhone: '+6591112222', endpointId: '' };
 
   beforeAll(async () => {
     t = await startMessageBirdTestApp();
@@ -114,6 +139,9 @@ describe('tenant isolation: every route with another organization key', () => {
     ctx.createdAtOfA = created.body.createdAt;
     expect((await t.http.post('/organization/dnc').set(KEY, a.apiKey).send({ phones: [ctx.dncPhone] })).status).toBe(200);
     expect((await t.http.put('/organization/settings').set(KEY, a.apiKey).send({ callsPerSecond: 3 })).status).toBe(200);
+    const endpoint = await t.http.post('/organization/webhook-endpoints').set(KEY, a.apiKey).send({ url: 'https://93.184.215.14/a', events: ['campaign.paused'], description: 'A' });
+    expect(endpoint.status).toBe(201);
+    ctx.endpointId = endpoint.body.id;
   }, 60_000);
   afterAll(() => t?.close());
 
@@ -169,5 +197,7 @@ describe('tenant isolation: every route with another organization key', () => {
     expect(dnc.body.numbers.map((n: any) => n.phone)).toEqual([ctx.dncPhone]);
     const campaigns = await t.http.get('/campaigns').set(KEY, a.apiKey);
     expect(campaigns.body.campaigns.map((c: any) => c.requestId)).toEqual([`${ctx.requestId}-a`]);
+    const endpoints = await t.http.get('/organization/webhook-endpoints').set(KEY, a.apiKey);
+    expect(endpoints.body.endpoints).toEqual([expect.objectContaining({ id: ctx.endpointId, description: 'A', url: 'https://93.184.215.14/a', enabled: true })]);
   });
 });

@@ -94,6 +94,10 @@ export class CallRequest {
   @Column({ name: 'machine_detection', type: 'jsonb', nullable: true })
   machineDetection: MachineDetection | null;
 
+  /** Where this campaign's status callbacks also go (README "Status callbacks"); null: only the organization's endpoints. */
+  @Column({ name: 'status_callback_url', type: 'text', nullable: true })
+  statusCallbackUrl: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

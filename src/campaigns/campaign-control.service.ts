@@ -8,6 +8,12 @@ import { CallRequest } from './call-request.entity';
 import { Call } from './call.entity';
 import { CampaignView, toCampaignView, toDetailView } from './campaign-status.view';
 import { CampaignsService } from './campaigns.service';
+import { outboxCtes } from '../webhooks/webhook-events';
+
+/** CTEs writing `type`'s status callbacks for the campaign rows (id, organization_id) of CTE `changed`, in the statement that changed them. */
+function campaignEvent(type: string, changed: string): string {
+  return `webhook_source AS (SELECT organization_id, id AS call_request_id, NULL::uuid AS call_id, '${type}'::text AS type FROM ${changed})${outboxCtes('webhook_source')}`;
+}
 
 /** Calls that hold a slot and may be on the phone: what `hangup=true` ends. */
 const IN_PROGRESS = `call_state IN ('dialing', 'ringing', 'ongoing') AND NOT (call_state = 'dialing' AND dial_started_at IS NULL)`;
@@ -36,7 +42,13 @@ export class CampaignControlService {
     // Calls first, then the request: the dispatcher's claim locks in that order too (no deadlock).
     await this.db.transaction(async (tx) => {
       await tx.query(`UPDATE calls SET call_state = 'paused', updated_at = now() WHERE call_request_id = $1 AND call_state = 'queued'`, [request.id]);
-      await tx.query(`UPDATE call_requests SET status = 'paused', updated_at = now() WHERE id = $1 AND status IN ('submitted', 'onProgress')`, [request.id]);
+      await tx.query(
+        `WITH changed AS (
+           UPDATE call_requests SET status = 'paused', updated_at = now() WHERE id = $1 AND status IN ('submitted', 'onProgress') RETURNING id, organization_id
+         ), ${campaignEvent('campaign.paused', 'changed')}
+         SELECT 1`,
+        [request.id],
+      );
     });
     return this.viewOf(request.id);
   }
@@ -48,8 +60,11 @@ export class CampaignControlService {
     await this.db.transaction(async (tx) => {
       await tx.query(`UPDATE calls SET call_state = 'queued', updated_at = now() WHERE call_request_id = $1 AND call_state = 'paused'`, [request.id]);
       await tx.query(
-        `UPDATE call_requests SET status = CASE WHEN dialed_calls > 0 THEN 'onProgress' ELSE 'submitted' END, updated_at = now()
-         WHERE id = $1 AND status = 'paused'`,
+        `WITH changed AS (
+           UPDATE call_requests SET status = CASE WHEN dialed_calls > 0 THEN 'onProgress' ELSE 'submitted' END, updated_at = now()
+           WHERE id = $1 AND status = 'paused' RETURNING id, organization_id
+         ), ${campaignEvent('campaign.resumed', 'changed')}
+         SELECT 1`,
         [request.id],
       );
     });
@@ -95,21 +110,34 @@ export class CampaignControlService {
          UPDATE calls c SET call_state = 'ended', status = 'cancelled', call_status = 'cancelled', failure_reason = $3,
            ended_at = now(), dialed_at = NULL, next_attempt_at = NULL, attempts = c.attempts - t.was_claimed::int, updated_at = now()
          FROM target t WHERE c.id = t.id
-         RETURNING t.was_claimed
+         RETURNING c.id, c.organization_id, t.was_claimed
        ), tally AS (
          SELECT count(*)::int AS n, count(*) FILTER (WHERE NOT was_claimed)::int AS unclaimed FROM cancelled
-       )
-       UPDATE call_requests r SET
-         status = CASE WHEN $2::uuid IS NULL THEN 'cancelled' ELSE r.status END,
-         ended_calls = ended_calls + t.n, dialed_calls = dialed_calls + t.unclaimed, cancelled_calls = cancelled_calls + t.n,
-         completed_at = CASE WHEN ended_calls + t.n >= total_calls THEN now() ELSE completed_at END,
-         updated_at = now()
-       FROM tally t WHERE r.id = $1`,
+       ), prior AS (
+         SELECT status FROM call_requests WHERE id = $1
+       ), counted AS (
+         UPDATE call_requests r SET
+           status = CASE WHEN $2::uuid IS NULL THEN 'cancelled' ELSE r.status END,
+           ended_calls = ended_calls + t.n, dialed_calls = dialed_calls + t.unclaimed, cancelled_calls = cancelled_calls + t.n,
+           completed_at = CASE WHEN ended_calls + t.n >= total_calls THEN now() ELSE completed_at END,
+           updated_at = now()
+         FROM tally t WHERE r.id = $1
+         RETURNING r.id, r.organization_id, r.status
+       ), webhook_source AS (
+         SELECT organization_id, $1::uuid AS call_request_id, id AS call_id, 'call.completed' AS type FROM cancelled
+         UNION ALL
+         SELECT c.organization_id, c.id, NULL, 'campaign.cancelled' FROM counted c, prior p WHERE c.status = 'cancelled' AND p.status <> 'cancelled'
+       )${outboxCtes('webhook_source')}
+       SELECT 1`,
       [callRequestId, callId, reason],
     );
     // A campaign whose last calls were cancelled one by one is complete, like one whose calls all ended.
     await this.db.query(
-      `UPDATE call_requests SET status = 'completed' WHERE id = $1 AND status IN ('submitted', 'onProgress', 'paused') AND ended_calls >= total_calls`,
+      `WITH changed AS (
+         UPDATE call_requests SET status = 'completed' WHERE id = $1 AND status IN ('submitted', 'onProgress', 'paused') AND ended_calls >= total_calls
+         RETURNING id, organization_id
+       ), ${campaignEvent('campaign.completed', 'changed')}
+       SELECT 1`,
       [callRequestId],
     );
   }

@@ -29,6 +29,7 @@ import { CreateCallRequestDto } from './create-call-request.dto';
 import { StatusQueryDto } from './status-query.dto';
 import { StoreMethod, storeCalls } from './store-calls';
 import { validateDestinations } from './validate-destinations';
+import { statusCallbackUrlErrors, UrlPolicy } from '../webhooks/webhook-url-guard';
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -42,6 +43,7 @@ export class CampaignsService {
   readonly storeMethod: StoreMethod;
   private readonly byRequestId: EntityLookup<CallRequest>;
   private readonly byId: EntityLookup<CallRequest>;
+  private readonly callbackUrlPolicy: UrlPolicy;
 
   constructor(
     private readonly db: DataSource,
@@ -52,6 +54,7 @@ export class CampaignsService {
     private readonly clock: Clock,
     private readonly platform: VoicePlatformProfile,
   ) {
+    this.callbackUrlPolicy = config.webhooks;
     this.storeMethod = config.localMode ? 'batched-insert' : 'copy';
     this.byRequestId = new EntityLookup(db, CallRequest, 'organization_id = $1 AND request_id = $2');
     this.byId = new EntityLookup(db, CallRequest, 'id = $1');
@@ -66,7 +69,8 @@ export class CampaignsService {
     const retry = dto.retry === undefined ? { errors: [] } : validateRetryPolicy(dto.retry);
     const hours = dto.callingHours === undefined ? { errors: [] } : validateCallingHours(dto.callingHours, 'callingHours');
     const machine = dto.machineDetection === undefined ? { errors: [] } : validateMachineDetection(dto.machineDetection);
-    const { flow, templates } = this.compileCallFlow(dto.callFlow, [...destinationErrors, ...retry.errors, ...hours.errors, ...machine.errors]);
+    const callbackErrors = statusCallbackUrlErrors(dto.statusCallbackUrl, this.callbackUrlPolicy);
+    const { flow, templates } = this.compileCallFlow(dto.callFlow, [...destinationErrors, ...retry.errors, ...hours.errors, ...machine.errors, ...callbackErrors]);
 
     // Checked here to refuse what cannot be spoken; rendered from the same properties when dialed.
     const renderErrors: FieldError[] = [];
@@ -87,6 +91,7 @@ export class CampaignsService {
           ...(retry.value && { retry: retry.value }),
           ...(hours.value && { callingHours: hours.value }),
           ...(machine.value && { machineDetection: machine.value }),
+          ...(dto.statusCallbackUrl !== undefined && { statusCallbackUrl: dto.statusCallbackUrl }),
         }),
       )
       .digest('hex');
@@ -110,6 +115,7 @@ export class CampaignsService {
             retryPolicy: retry.value ?? null,
             callingHours: hours.value ?? null,
             machineDetection: machine.value ?? null,
+            statusCallbackUrl: dto.statusCallbackUrl ?? null,
             totalCalls: destinations.length,
           }),
         );
@@ -141,7 +147,7 @@ export class CampaignsService {
     const retry = dto.retry === undefined ? { errors: [] } : validateRetryPolicy(dto.retry);
     const hours = dto.callingHours === undefined ? { errors: [] } : validateCallingHours(dto.callingHours, 'callingHours');
     const machine = dto.machineDetection === undefined ? { errors: [] } : validateMachineDetection(dto.machineDetection);
-    const { templates } = this.compileCallFlow(dto.callFlow, [...retry.errors, ...hours.errors, ...machine.errors]);
+    const { templates } = this.compileCallFlow(dto.callFlow, [...retry.errors, ...hours.errors, ...machine.errors, ...statusCallbackUrlErrors(dto.statusCallbackUrl, this.callbackUrlPolicy)]);
     const renderable = destinations.filter((destination, i) => {
       const error = templates.check(destination.properties);
       if (error) errors.push({ field: `destinations[${indexes[i]}].${error.field}`, message: error.message });

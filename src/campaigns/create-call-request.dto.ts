@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsObject, IsOptional, IsString, Length } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsObject, IsOptional, IsString, Length, MaxLength } from 'class-validator';
 import { booleanFromText } from '../common/text-values';
 
 export const MAX_DESTINATIONS = 100_000;
@@ -57,6 +57,15 @@ export class CreateCallRequestDto {
   })
   @IsOptional()
   machineDetection?: unknown;
+
+  @ApiPropertyOptional({
+    example: 'https://crm.example.com/robocall/events',
+    description: "Also send this campaign's status callbacks (every event type) here, signed with the organization's status-callback secret (README \"Status callbacks\"); https:// only",
+  })
+  @IsOptional()
+  @MaxLength(2000, { message: 'must be at most 2000 characters' })
+  @IsString({ message: 'must be a URL' })
+  statusCallbackUrl?: string;
 
   @ApiProperty({ description: 'The call flow: steps of play / gather / transfer (see README)', example: { steps: [{ name: 'play', message: { msg: 'Hello {{name}}' } }] } })
   @IsObject({ message: 'must be an object with a "steps" array' })

@@ -1,5 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Max, Min, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, Min, validateSync } from 'class-validator';
 import { booleanFromText } from '../common/text-values';
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
@@ -93,6 +93,30 @@ class EnvironmentSchema {
 
   @IsOptional() @IsIn(['true', 'false'])
   LOG_REDACT_PII: 'true' | 'false' = 'false';
+
+  // Status callbacks (README "Status callbacks"). true: http:// and loopback receivers are allowed (tests, local use).
+  @IsOptional() @IsIn(['true', 'false'])
+  WEBHOOKS_ALLOW_INSECURE: 'true' | 'false' = 'false';
+
+  /** How often a worker looks for due deliveries. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(10)
+  WEBHOOKS_POLL_MS = 1_000;
+
+  /** Deliveries one worker process sends at once. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1)
+  WEBHOOKS_CONCURRENCY = 20;
+
+  /** A receiver that has not answered a 2xx within this long has failed the attempt. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100)
+  WEBHOOKS_TIMEOUT_MS = 10_000;
+
+  /** Waits before the 2nd, 3rd, … attempt, in ms, comma-separated (each ±10 % jitter). */
+  @IsOptional() @Matches(/^\d+(,\d+)*$/, { message: 'must be waits in ms, comma-separated' })
+  WEBHOOKS_RETRY_SCHEDULE_MS = '5000,300000,1800000,7200000,18000000,36000000,36000000';
+
+  /** An endpoint whose deliveries have failed for this long, without a success, is disabled. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1000)
+  WEBHOOKS_DISABLE_AFTER_MS = 5 * 24 * 3600 * 1000;
 
   // MessageBird (VOICE_PROVIDER=messagebird): see docs/messagebird.md.
   @IsOptional() @IsString()
@@ -226,6 +250,19 @@ export interface AppConfig {
   jsonBodyMaxBytes: number;
   /** Phone numbers in log lines are masked (`+65******22`). */
   logRedactPii: boolean;
+  /** Status callbacks (src/webhooks/). */
+  webhooks: WebhooksConfig;
+}
+
+export interface WebhooksConfig {
+  /** http:// receivers and loopback addresses are allowed (private and link-local ones never are). */
+  allowInsecure: boolean;
+  pollMs: number;
+  concurrency: number;
+  timeoutMs: number;
+  /** Waits before the 2nd, 3rd, … attempt; after the last, the delivery has failed. */
+  retryScheduleMs: number[];
+  disableAfterMs: number;
 }
 
 /** Reads and validates the environment; throws one readable error listing every bad variable. */
@@ -311,6 +348,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     rateLimit: { perSecond: parsed.RATE_LIMIT_PER_SECOND, burst: parsed.RATE_LIMIT_BURST },
     jsonBodyMaxBytes: parsed.JSON_BODY_MAX_BYTES,
     logRedactPii: parsed.LOG_REDACT_PII === 'true',
+    webhooks: {
+      allowInsecure: parsed.WEBHOOKS_ALLOW_INSECURE === 'true',
+      pollMs: parsed.WEBHOOKS_POLL_MS,
+      concurrency: parsed.WEBHOOKS_CONCURRENCY,
+      timeoutMs: parsed.WEBHOOKS_TIMEOUT_MS,
+      retryScheduleMs: parsed.WEBHOOKS_RETRY_SCHEDULE_MS.split(',').map(Number),
+      disableAfterMs: parsed.WEBHOOKS_DISABLE_AFTER_MS,
+    },
   };
 }
 

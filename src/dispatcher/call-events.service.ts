@@ -8,6 +8,7 @@ import { observeEventApplied } from '../metrics/metrics';
 import { LeaseKeeper } from './lease-keeper.service';
 import { CallSql } from './call-sql';
 import { isConnectionError } from '../database/pg-pool-errors';
+import { outboxCtes } from '../webhooks/webhook-events';
 
 const SHUTDOWN_DRAIN_MS = 5000;
 /** How long an event is retried while PostgreSQL cannot be reached. */
@@ -180,7 +181,9 @@ export class CallEventsService implements OnModuleInit, BeforeApplicationShutdow
 
   /**
    * A busy, unanswered or failed call whose campaign retries that outcome, with attempts left, is
-   * scheduled again (its attempt kept in attemptHistory); any other call ends once.
+   * scheduled again (its attempt kept in attemptHistory); any other call ends once. The same statement
+   * writes the status callbacks' outbox (call.completed, and campaign.completed for the last call) when
+   * anyone listens: the events are exactly as durable as the end they tell of.
    */
   private async endCall(callId: string, at: Date, outcome: CallOutcome, reason: string | null, slotReleased: boolean): Promise<void> {
     if (RETRIED_OUTCOMES.has(outcome) && (await this.retry(callId, at, outcome, reason, slotReleased))) return;
@@ -190,7 +193,7 @@ export class CallEventsService implements OnModuleInit, BeforeApplicationShutdow
            status = CASE WHEN $3 = 'cancelled' THEN 'cancelled' ELSE 'completed' END,
            ended_at = $2, failure_reason = $4, updated_at = now()
          WHERE id = $1 AND call_state <> 'ended'
-         RETURNING call_request_id, organization_id, lease_id, (dialed_at IS NOT NULL) AS was_dialed
+         RETURNING id, call_request_id, organization_id, lease_id, (dialed_at IS NOT NULL) AS was_dialed
        ), counted AS (
          UPDATE call_requests r SET
            ended_calls = ended_calls + 1,
@@ -204,7 +207,12 @@ export class CallEventsService implements OnModuleInit, BeforeApplicationShutdow
            completed_at = CASE WHEN ended_calls + 1 >= total_calls THEN now() ELSE completed_at END,
            updated_at = now()
          FROM ended e WHERE r.id = e.call_request_id
-       )
+         RETURNING r.id, r.organization_id, e.id AS call_id, (r.status = 'completed' AND r.ended_calls = r.total_calls) AS just_completed
+       ), webhook_source AS (
+         SELECT organization_id, id AS call_request_id, call_id, 'call.completed' AS type FROM counted
+         UNION ALL
+         SELECT organization_id, id, NULL, 'campaign.completed' FROM counted WHERE just_completed
+       )${outboxCtes('webhook_source')}
        SELECT organization_id, lease_id FROM ended`,
       [callId, at, outcome, reason],
     );

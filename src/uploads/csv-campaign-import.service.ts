@@ -19,6 +19,7 @@ import { Organization } from '../organizations/organization.entity';
 import { CsvUploadFields } from './csv-upload-fields';
 import { CsvUploadException } from './csv-upload.exception';
 import { SpooledFile } from '../common/multipart-upload';
+import { statusCallbackUrlErrors } from '../webhooks/webhook-url-guard';
 
 const UNIQUE_VIOLATION = '23505';
 const MAX_LISTED_ROW_ERRORS = 100;
@@ -45,7 +46,7 @@ export class CsvCampaignImportService {
   ) {}
 
   async import(organization: Organization, fields: CsvUploadFields, file: SpooledFile): Promise<CsvImportResult> {
-    const { flow, templates } = this.campaigns.compileCallFlow(fields.callFlow);
+    const { flow, templates } = this.campaigns.compileCallFlow(fields.callFlow, statusCallbackUrlErrors(fields.statusCallbackUrl, this.config.webhooks));
     const bodyHash = createHash('sha256')
       .update(
         canonicalJson({
@@ -60,6 +61,7 @@ export class CsvCampaignImportService {
           ...(fields.retry && { retry: fields.retry }),
           ...(fields.callingHours && { callingHours: fields.callingHours }),
           ...(fields.machineDetection && { machineDetection: fields.machineDetection }),
+          ...(fields.statusCallbackUrl !== undefined && { statusCallbackUrl: fields.statusCallbackUrl }),
           file: file.sha256,
         }),
       )
@@ -74,8 +76,8 @@ export class CsvCampaignImportService {
     try {
       await runner.startTransaction();
       const [inserted] = await runner.query(
-        `INSERT INTO call_requests (organization_id, request_id, body_hash, source, enable_call_recording, call_flow, retry_policy, calling_hours, machine_detection, total_calls)
-         VALUES ($1, $2, $3, 'csv', $4, $5, $6, $7, $8, 0) RETURNING id`,
+        `INSERT INTO call_requests (organization_id, request_id, body_hash, source, enable_call_recording, call_flow, retry_policy, calling_hours, machine_detection, status_callback_url, total_calls)
+         VALUES ($1, $2, $3, 'csv', $4, $5, $6, $7, $8, $9, 0) RETURNING id`,
         [
           organization.id,
           fields.requestId,
@@ -85,6 +87,7 @@ export class CsvCampaignImportService {
           fields.retry ? JSON.stringify(fields.retry) : null,
           fields.callingHours ? JSON.stringify(fields.callingHours) : null,
           fields.machineDetection ? JSON.stringify(fields.machineDetection) : null,
+          fields.statusCallbackUrl ?? null,
         ],
       );
       callRequestId = inserted.id;
@@ -123,7 +126,7 @@ export class CsvCampaignImportService {
 
   /** The dry run of an upload: every row read and checked, what the calling rules would do, nothing stored. */
   async preview(organization: Organization, fields: CsvUploadFields, file: SpooledFile) {
-    const { templates } = this.campaigns.compileCallFlow(fields.callFlow);
+    const { templates } = this.campaigns.compileCallFlow(fields.callFlow, statusCallbackUrlErrors(fields.statusCallbackUrl, this.config.webhooks));
     const tally = new ImportTally(false);
     const rows = readDebtorRows(createReadStream(file.path), this.readOptions(fields));
     const timing = await planCallingHours(fields.callingHours ?? organization.callingHours, this.clock.now());

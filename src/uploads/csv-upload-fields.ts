@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsOptional, IsString, Length, Matches, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, IsString, Length, Matches, MaxLength, validateSync } from 'class-validator';
 import { CountryCode } from 'libphonenumber-js';
 import { E164_PATTERN } from '../call-flow/normalize-call-flow';
 import { FieldValidationException } from '../common/api-error';
@@ -67,6 +67,12 @@ export class CsvUploadFieldsDto {
   @IsString({ message: 'must be the machine detection settings as JSON text' })
   machineDetection?: string;
 
+  @ApiPropertyOptional({ example: 'https://crm.example.com/robocall/events', description: "Also send this campaign's status callbacks here, as in POST /call" })
+  @IsOptional()
+  @MaxLength(2000, { message: 'must be at most 2000 characters' })
+  @IsString({ message: 'must be a URL' })
+  statusCallbackUrl?: string;
+
   @ApiPropertyOptional({ example: false, description: 'true: only say what would happen to each row; nothing is stored' })
   @IsOptional()
   @Transform(booleanFromText)
@@ -93,6 +99,7 @@ export interface CsvUploadFields {
   retry?: RetryPolicy;
   callingHours?: CallingHours;
   machineDetection?: MachineDetection;
+  statusCallbackUrl?: string;
   caller?: string;
   enableCallRecording: boolean;
   defaultRegion?: CountryCode;
@@ -132,6 +139,7 @@ export function parseCsvUploadFields(raw: Record<string, string>): CsvUploadFiel
     retry,
     callingHours,
     machineDetection,
+    statusCallbackUrl: dto.statusCallbackUrl,
     caller: dto.caller,
     enableCallRecording: dto.enableCallRecording ?? false,
     defaultRegion: dto.defaultRegion,
