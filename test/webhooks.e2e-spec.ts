@@ -1,4 +1,5 @@
 import { Clock } from '../src/common/clock';
+import { CALLEE_SCRIPTS, CALLEES, voicemailFlow } from './support/left-messages';
 import { startTestApp, TestApp } from './support/test-app';
 import { ReceivedWebhook, WebhookReceiver } from './support/webhook-receiver';
 
@@ -26,6 +27,7 @@ describe('status callbacks (Standard Webhooks)', () => {
 
   beforeAll(async () => {
     t = await startTestApp({
+      simulatorScript: { numbers: CALLEE_SCRIPTS },
       config: { webhooks: { allowInsecure: true, pollMs: 50, concurrency: 20, timeoutMs: 1_000, retryScheduleMs: [100, 150, 200, 250], disableAfterMs: 5 * DAY_MS } },
     });
   }, 30_000);
@@ -51,7 +53,7 @@ describe('status callbacks (Standard Webhooks)', () => {
     const key = await org();
     const r = await receiver();
     const created = await createEndpoint(key, { url: r.url, description: 'CRM' });
-    expect(created).toMatchObject({ url: r.url, description: 'CRM', enabled: true, events: ['call.completed', 'campaign.completed', 'campaign.paused', 'campaign.resumed', 'campaign.cancelled'] });
+    expect(created).toMatchObject({ url: r.url, description: 'CRM', enabled: true, events: ['call.completed', 'recording.ready', 'campaign.completed', 'campaign.paused', 'campaign.resumed', 'campaign.cancelled'] });
     expect(created.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
 
     const listed = await t.http.get('/organization/webhook-endpoints').set(KEY, key);
@@ -159,6 +161,23 @@ describe('status callbacks (Standard Webhooks)', () => {
     const cancelledCalls = r.unique().filter((e) => e.json.type === 'call.completed' && e.json.data.status === 'cancelled');
     expect(cancelledCalls.length).toBeGreaterThan(0);
   }, 40_000);
+
+  it('recording.ready: once for a call whose record step left a message, with its detail (the audio link), none for a silent callee', async () => {
+    const key = await org();
+    const r = await receiver();
+    const endpoint = await createEndpoint(key, { url: r.url, events: ['recording.ready'] });
+    const destinations = [CALLEES.spokeAndPressed, CALLEES.silent].map((phone) => ({ phone, caller: CALLER, properties: { name: 'Ann' } }));
+    expect((await t.http.post('/call').set(KEY, key).send({ requestId: 'left-messages', destinations, callFlow: voicemailFlow('en-US') })).status).toBe(200);
+    const status = await t.waitForStatus(key, 'left-messages');
+    await r.waitFor((x) => x.unique().length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // nothing more comes
+    expect(r.requests).toHaveLength(1);
+    verifiedAll(r.requests, endpoint.secret);
+    const { data } = r.requests[0].json;
+    const spoke = status.details.find((d: any) => d.destination === CALLEES.spokeAndPressed);
+    expect(data).toMatchObject({ requestId: 'left-messages', callId: spoke.callId, destination: CALLEES.spokeAndPressed });
+    expect(data.callFlowSteps[1].info.recording).toMatchObject({ durationSeconds: 7, file: `/status/left-messages/calls/${spoke.callId}/steps/1/recording.wav` });
+  }, 30_000);
 
   it('a 500 and a timeout are retried with the same webhook-id until a 2xx', async () => {
     const key = await org();

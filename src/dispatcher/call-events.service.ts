@@ -193,7 +193,7 @@ export class CallEventsService implements OnModuleInit, BeforeApplicationShutdow
            status = CASE WHEN $3 = 'cancelled' THEN 'cancelled' ELSE 'completed' END,
            ended_at = $2, failure_reason = $4, updated_at = now()
          WHERE id = $1 AND call_state <> 'ended'
-         RETURNING id, call_request_id, organization_id, lease_id, (dialed_at IS NOT NULL) AS was_dialed
+         RETURNING id, call_request_id, organization_id, lease_id, (dialed_at IS NOT NULL) AS was_dialed, left_message
        ), counted AS (
          UPDATE call_requests r SET
            ended_calls = ended_calls + 1,
@@ -207,9 +207,12 @@ export class CallEventsService implements OnModuleInit, BeforeApplicationShutdow
            completed_at = CASE WHEN ended_calls + 1 >= total_calls THEN now() ELSE completed_at END,
            updated_at = now()
          FROM ended e WHERE r.id = e.call_request_id
-         RETURNING r.id, r.organization_id, e.id AS call_id, (r.status = 'completed' AND r.ended_calls = r.total_calls) AS just_completed
+         RETURNING r.id, r.organization_id, e.id AS call_id, (r.status = 'completed' AND r.ended_calls = r.total_calls) AS just_completed,
+           (e.left_message AND NOT r.enable_call_recording) AS recording_ready
        ), webhook_source AS (
          SELECT organization_id, id AS call_request_id, call_id, 'call.completed' AS type FROM counted
+         UNION ALL
+         SELECT organization_id, id, call_id, 'recording.ready' FROM counted WHERE recording_ready
          UNION ALL
          SELECT organization_id, id, NULL, 'campaign.completed' FROM counted WHERE just_completed
        )${outboxCtes('webhook_source')}

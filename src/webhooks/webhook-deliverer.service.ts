@@ -226,7 +226,7 @@ export class WebhookDelivererService implements OnApplicationBootstrap, BeforeAp
     if (event.body) return event.body;
     const request = await this.db.getRepository(CallRequest).findOneBy({ id: event.call_request_id });
     let data: unknown;
-    if (event.type === 'call.completed') {
+    if (event.call_id) {
       const call = event.call_id ? await this.db.getRepository(Call).findOneBy({ id: event.call_id }) : null;
       data = request && call ? toDetailView(request.requestId, call) : { callId: event.call_id };
     } else {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 
 /** Every event a receiver can subscribe to (README "Status callbacks"). */
-export const WEBHOOK_EVENT_TYPES = ['call.completed', 'campaign.completed', 'campaign.paused', 'campaign.resumed', 'campaign.cancelled'] as const;
+export const WEBHOOK_EVENT_TYPES = ['call.completed', 'recording.ready', 'campaign.completed', 'campaign.paused', 'campaign.resumed', 'campaign.cancelled'] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** A new signing secret in the Standard Webhooks form: `whsec_` + Base64 of 32 random bytes. */
@@ -31,6 +31,18 @@ export function retryDelayMs(schedule: number[], attempt: number, random = Math.
   const base = schedule[attempt - 1];
   if (base === undefined) return null;
   return Math.round(base * (0.9 + 0.2 * random));
+}
+
+/**
+ * `recording.ready`, once per call, when every recording of the call can be fetched: at the call's end for a
+ * campaign without whole-call recording whose record step left a message; for a campaign with
+ * `enableCallRecording`, when the platform's whole-call recordings are stored, all settled and one done.
+ */
+export function recordingsReadySql(recordings: string, before: string): string {
+  const ready = (list: string) =>
+    `(jsonb_array_length(${list}) > 0 AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(${list}) x WHERE x ->> 'status' NOT IN ('done', 'failed'))
+      AND EXISTS (SELECT 1 FROM jsonb_array_elements(${list}) x WHERE x ->> 'status' = 'done'))`;
+  return `${ready(recordings)} AND NOT ${ready(`coalesce(${before}, '[]'::jsonb)`)}`;
 }
 
 /**

@@ -1367,7 +1367,7 @@ export interface components {
              *       "campaign.completed"
              *     ]
              */
-            events?: ("call.completed" | "campaign.completed" | "campaign.paused" | "campaign.resumed" | "campaign.cancelled")[];
+            events?: ("call.completed" | "recording.ready" | "campaign.completed" | "campaign.paused" | "campaign.resumed" | "campaign.cancelled")[];
             /** @example CRM sync */
             description?: string;
         };
@@ -1385,7 +1385,7 @@ export interface components {
              *       "campaign.completed"
              *     ]
              */
-            events: ("call.completed" | "campaign.completed" | "campaign.paused" | "campaign.resumed" | "campaign.cancelled")[];
+            events: ("call.completed" | "recording.ready" | "campaign.completed" | "campaign.paused" | "campaign.resumed" | "campaign.cancelled")[];
             /** @example CRM sync */
             description: string | null;
             /**
@@ -1426,7 +1426,7 @@ export interface components {
              *       "campaign.completed"
              *     ]
              */
-            events: ("call.completed" | "campaign.completed" | "campaign.paused" | "campaign.resumed" | "campaign.cancelled")[];
+            events: ("call.completed" | "recording.ready" | "campaign.completed" | "campaign.paused" | "campaign.resumed" | "campaign.cancelled")[];
             /** @example CRM sync */
             description: string | null;
             /**
@@ -1460,7 +1460,7 @@ export interface components {
              *       "call.completed"
              *     ]
              */
-            events?: ("call.completed" | "campaign.completed" | "campaign.paused" | "campaign.resumed" | "campaign.cancelled")[];
+            events?: ("call.completed" | "recording.ready" | "campaign.completed" | "campaign.paused" | "campaign.resumed" | "campaign.cancelled")[];
             /** @example CRM sync */
             description?: string | null;
             /**
@@ -1485,7 +1485,7 @@ export interface components {
              * @example call.completed
              * @enum {string}
              */
-            event: "call.completed" | "campaign.completed" | "campaign.paused" | "campaign.resumed" | "campaign.cancelled";
+            event: "call.completed" | "recording.ready" | "campaign.completed" | "campaign.paused" | "campaign.resumed" | "campaign.cancelled";
             /**
              * @description failed: every attempt of the schedule failed
              * @example delivered
