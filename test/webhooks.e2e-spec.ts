@@ -201,6 +201,31 @@ describe('status callbacks (Standard Webhooks)', () => {
     for (const delivery of deliveries) expect(delivery).toMatchObject({ status: 'delivered', attempts: 3, responseStatus: 200, error: null });
   }, 30_000);
 
+  it('a receiver that hangs slows neither dialing nor the API', async () => {
+    const [plain, hooked] = [await org(5), await org(5)];
+    const r = await receiver();
+    r.behaviour = () => ({ status: 200, delayMs: 5_000 }); // past the 1 s timeout: every attempt hangs until then
+    const endpoint = await createEndpoint(hooked, { url: r.url });
+    const makespan = async (key: string, requestId: string) => {
+      const started = Date.now();
+      expect((await t.http.post('/call').set(KEY, key).send(campaign(requestId, 60))).status).toBe(200);
+      await t.waitForStatus(key, requestId, 'completed', 30_000);
+      return Date.now() - started;
+    };
+    const without = await makespan(plain, 'no-callbacks');
+    const withHangingReceiver = await makespan(hooked, 'hanging-receiver');
+    const started = Date.now();
+    expect((await t.http.get('/campaigns').set(KEY, hooked)).status).toBe(200);
+    const apiMs = Date.now() - started;
+    expect(r.requests.length).toBeGreaterThan(0); // deliveries were hanging meanwhile
+    // Same limit, same calls: within noise of the run without callbacks.
+    expect(withHangingReceiver).toBeLessThan(without * 1.5 + 500);
+    expect(apiMs).toBeLessThan(500);
+    // Its retries would occupy the deliverer in the next test.
+    expect((await t.http.delete(`/organization/webhook-endpoints/${endpoint.id}`).set(KEY, hooked)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+  }, 60_000);
+
   // Last: moves the app's clock 5 days forward.
   it('a receiver that keeps failing: the delivery fails after the schedule, keeps 1 KB of the answer, is retried by hand; the endpoint is disabled after 5 days', async () => {
     const key = await org();
