@@ -141,6 +141,33 @@ describe('status callbacks (Standard Webhooks)', () => {
     expect(deliveries.body.deliveries[0]).toMatchObject({ status: 'delivered', attempts: 1, responseStatus: 200, responseBody: 'ok', nextAttemptAt: null, error: null });
   }, 40_000);
 
+  it("a CSV upload's statusCallbackUrl gets its campaign's events, signed with the status-callback secret", async () => {
+    const key = await org();
+    const r = await receiver();
+    const secret = (await t.http.post('/organization/status-callback-secret').set(KEY, key)).body.secret;
+    const csv = await t.http
+      .post('/call/csv')
+      .set(KEY, key)
+      .field('requestId', 'csv-callbacks')
+      .field('callFlow', JSON.stringify(campaign('x', 1).callFlow))
+      .field('statusCallbackUrl', r.url)
+      .attach('file', Buffer.from(`phone,caller,name\n${phoneOf(1)},${CALLER},A\n${phoneOf(2)},${CALLER},B\n`), 'a.csv');
+    expect(csv.status).toBe(200);
+    await t.waitForStatus(key, 'csv-callbacks');
+    await r.waitFor((x) => x.unique().length === 3);
+    verifiedAll(r.requests, secret);
+    expect(r.unique().map((e) => e.json.type).sort()).toEqual(['call.completed', 'call.completed', 'campaign.completed']);
+    // Resubmitting the same form is harmless; another URL under the same requestId is a different body (409).
+    const again = await t.http
+      .post('/call/csv')
+      .set(KEY, key)
+      .field('requestId', 'csv-callbacks')
+      .field('callFlow', JSON.stringify(campaign('x', 1).callFlow))
+      .field('statusCallbackUrl', `${r.url}/other`)
+      .attach('file', Buffer.from(`phone,caller,name\n${phoneOf(1)},${CALLER},A\n${phoneOf(2)},${CALLER},B\n`), 'a.csv');
+    expect(again.status).toBe(409);
+  }, 30_000);
+
   it('pause, resume and cancel are each told once, with the summary; cancelled calls complete too', async () => {
     const key = await org(1);
     const r = await receiver();
