@@ -5,6 +5,7 @@ import { byId, setText, show } from './dom.js';
 import { renderGauge } from './gauge.js';
 import type { Usage } from './types.js';
 import { UploadForm } from './upload.js';
+import { WebhooksView } from './webhooks.js';
 
 /** How often each part refreshes. The gauge faster than the issue's 2 s floor, the rest at it. */
 const GAUGE_MS = 1000;
@@ -116,7 +117,9 @@ const gaugePoller = new Poller(async () => {
 }, GAUGE_MS);
 const listPoller = new Poller(() => list.refresh(), LIST_MS);
 const detailPoller = new Poller(() => detail.refresh(), DETAIL_MS);
-const pollers = [gaugePoller, listPoller, detailPoller];
+const webhooks = new WebhooksView();
+const webhooksPoller = new Poller(() => webhooks.refresh(), LIST_MS);
+const pollers = [gaugePoller, listPoller, detailPoller, webhooksPoller];
 
 function startDashboard(key: string): void {
   setText(byId('key-hint'), key.length > 10 ? `${key.slice(0, 3)}…${key.slice(-4)}` : '…');

@@ -99,6 +99,11 @@ export const LABELS: Record<string, string> = {
   hangup: 'hang-up',
   api: 'API',
   csv: 'CSV',
+  delivered: 'delivered',
+  pending: 'pending',
+  enabled: 'enabled',
+  failing: 'failing',
+  disabled: 'disabled',
 };
 
 export const label = (value: string | null | undefined): string => (value ? (LABELS[value] ?? value) : '–');

@@ -149,3 +149,43 @@ export interface ErrorBody {
   errorCount?: number;
   importReport?: ImportReport;
 }
+
+/** GET /organization/webhook-endpoints (README "Status callbacks"). */
+export interface WebhookEndpoint {
+  id: string;
+  url: string;
+  events: string[];
+  description: string | null;
+  enabled: boolean;
+  disabledAt: string | null;
+  disabledReason: string | null;
+  failingSince: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface WebhookEndpointList {
+  endpoints: WebhookEndpoint[];
+}
+
+/** GET /organization/webhook-endpoints/{id}/deliveries */
+export interface WebhookDelivery {
+  id: string;
+  eventId: string;
+  event: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  responseStatus: number | null;
+  responseBody: string | null;
+  durationMs: number | null;
+  error: string | null;
+  lastAttemptAt: string | null;
+  nextAttemptAt: string | null;
+  deliveredAt: string | null;
+  createdAt: string;
+}
+
+export interface WebhookDeliveryList {
+  deliveries: WebhookDelivery[];
+  pagination: Pagination;
+}
