@@ -56,7 +56,14 @@ export function keptBody(raw: Buffer): string {
  * One POST, over a connection made only to a checked address, given up after `timeoutMs` (the whole
  * exchange); redirects are not followed (a 3xx is a failure). At most 1 KB of the answer is read.
  */
-export function postOnce(target: string, headers: Record<string, string>, body: string, timeoutMs: number, policy: UrlPolicy): Promise<AttemptResult> {
+export function postOnce(
+  target: string,
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs: number,
+  policy: UrlPolicy,
+  signal?: AbortSignal,
+): Promise<AttemptResult> {
   const started = performance.now();
   return new Promise((resolve) => {
     let settled = false;
@@ -75,6 +82,7 @@ export function postOnce(target: string, headers: Record<string, string>, body: 
         method: 'POST',
         headers: { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'user-agent': 'robocall-status-callbacks/1' },
         lookup: checkedLookup(policy, url.protocol === 'http:') as never,
+        signal,
       },
       (response) => {
         const chunks: Buffer[] = [];
@@ -109,6 +117,8 @@ export class WebhookDelivererService implements OnApplicationBootstrap, BeforeAp
   private stopping = false;
   private loop?: Promise<void>;
   private wake?: () => void;
+  /** Aborts the attempts still in flight at shutdown (their claims lapse; another worker sends them again). */
+  private readonly shutdown = new AbortController();
 
   constructor(
     private readonly db: DataSource,
@@ -126,7 +136,10 @@ export class WebhookDelivererService implements OnApplicationBootstrap, BeforeAp
     this.stopping = true;
     this.wake?.();
     await this.loop;
-    await Promise.race([Promise.all([...this.inFlight]), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_DRAIN_MS))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all([...this.inFlight]), new Promise((resolve) => (timer = setTimeout(resolve, SHUTDOWN_DRAIN_MS)))]);
+    clearTimeout(timer);
+    this.shutdown.abort();
   }
 
   private async run(): Promise<void> {
@@ -148,6 +161,7 @@ export class WebhookDelivererService implements OnApplicationBootstrap, BeforeAp
   }
 
   private pause(ms: number): Promise<void> {
+    if (this.stopping) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(resolve, ms);
       this.wake = () => {
@@ -200,7 +214,8 @@ export class WebhookDelivererService implements OnApplicationBootstrap, BeforeAp
     const refusal = await urlRefusal(target, this.settings);
     const result: AttemptResult = refusal
       ? { status: null, body: null, durationMs: 0, error: `refused: ${refusal}` }
-      : await postOnce(target, signedHeaders(delivery.event_id, new Date(), body, secrets), body, this.settings.timeoutMs, this.settings);
+      : await postOnce(target, signedHeaders(delivery.event_id, new Date(), body, secrets), body, this.settings.timeoutMs, this.settings, this.shutdown.signal);
+    if (this.shutdown.signal.aborted) return; // not an answer: the claim lapses and the delivery is sent again
     if (result.status !== null && result.status >= 200 && result.status < 300) await this.succeeded(delivery, attemptAt, result);
     else await this.failed(delivery, attemptAt, result);
   }

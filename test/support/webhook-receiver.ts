@@ -21,6 +21,8 @@ export type Behaviour = (hook: Omit<ReceivedWebhook, 'answered'>, seen: number) 
  */
 export class WebhookReceiver {
   readonly requests: ReceivedWebhook[] = [];
+  /** Answers still being delayed (cleared at close). */
+  private readonly delayed = new Set<NodeJS.Timeout>();
   behaviour: Behaviour = () => ({ status: 200 });
 
   private constructor(
@@ -46,7 +48,8 @@ export class WebhookReceiver {
         const answer = receiver.behaviour(hook, seen);
         const record = { ...hook, answered: answer.status };
         receiver.requests.push(record);
-        setTimeout(() => {
+        const timer = setTimeout(() => {
+          receiver.delayed.delete(timer);
           if (res.destroyed || req.socket.destroyed) {
             record.answered = 0;
             return;
@@ -54,6 +57,7 @@ export class WebhookReceiver {
           res.writeHead(answer.status, { 'content-type': 'text/plain' });
           res.end(answer.body ?? 'ok');
         }, answer.delayMs ?? 0);
+        receiver.delayed.add(timer);
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -82,6 +86,7 @@ export class WebhookReceiver {
   }
 
   close(): Promise<void> {
+    for (const timer of this.delayed) clearTimeout(timer);
     this.server.closeAllConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
