@@ -73,8 +73,14 @@ describe('dashboard: status callbacks', () => {
     expect(await row.textContent()).toContain('campaign.completed');
     expect(await row.textContent()).toContain('500');
 
-    // Disabled (here by hand), it says so.
-    expect((await t.http.patch(`/organization/webhook-endpoints/${bad.id}`).set(KEY, apiKey).send({ enabled: false })).status).toBe(200);
+    // Disabled (here by hand), it says so, and its pending delivery waits, suspended.
+    const patch = (enabled: boolean) => t.http.patch(`/organization/webhook-endpoints/${bad.id}`).set(KEY, apiKey).send({ enabled });
+    expect((await patch(false)).status).toBe(200);
     await eventually(async () => expect(await badRow.locator('[data-state]').getAttribute('data-state')).toBe('disabled'));
+    await eventually(async () => expect(await page.locator('#delivery-rows [data-status]').first().getAttribute('data-status')).toBe('suspended'));
+    // Enabled again, the suspended delivery is sent at once (not at its next attempt, a minute away).
+    expect((await patch(true)).status).toBe(200);
+    await broken.waitFor((r) => r.requests.length === 2, 5_000);
+    await eventually(async () => expect(await page.locator('#delivery-rows tr').first().textContent()).toMatch(/^campaign\.completedfailed2500/)); // its 2nd and last attempt (one retry in this schedule)
   }, 60_000);
 });

@@ -273,16 +273,22 @@ export class WebhookDelivererService implements OnApplicationBootstrap, BeforeAp
       [delivery.id, at, result.status, result.body, result.durationMs, delay === null ? null : new Date(at.getTime() + delay), result.error ?? `answered ${result.status}`],
     );
     if (!delivery.endpoint_id) return;
-    // Failing since the first failure after the last success; past the window, the endpoint is disabled.
+    // Failing since the first failure after the last success; past the window, the endpoint is disabled
+    // and its pending deliveries suspended (PATCH enabled: true sends them again).
     await this.db.query(
-      `UPDATE webhook_endpoints SET
+      `WITH changed AS (UPDATE webhook_endpoints SET
          failing_since = coalesce(failing_since, $2::timestamptz),
          enabled = enabled AND NOT coalesce($2::timestamptz - failing_since >= $3::float8 * interval '1 millisecond', false),
          disabled_at = CASE WHEN enabled AND coalesce($2::timestamptz - failing_since >= $3::float8 * interval '1 millisecond', false) THEN $2::timestamptz ELSE disabled_at END,
          disabled_reason = CASE WHEN enabled AND coalesce($2::timestamptz - failing_since >= $3::float8 * interval '1 millisecond', false)
            THEN 'every delivery failed since ' || to_char(failing_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') ELSE disabled_reason END,
          updated_at = now()
-       WHERE id = $1`,
+       WHERE id = $1
+       RETURNING enabled
+     ), suspended AS (
+       UPDATE webhook_deliveries SET status = 'suspended' WHERE endpoint_id = $1 AND status = 'pending' AND EXISTS (SELECT 1 FROM changed WHERE NOT enabled)
+     )
+     SELECT 1`,
       [delivery.endpoint_id, at, this.settings.disableAfterMs],
     );
   }

@@ -85,7 +85,12 @@ export class WebhookDeliveryDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid', description: 'The webhook-id header: the same on every attempt and every receiver of the event' }) eventId: string;
   @ApiProperty({ enum: WEBHOOK_EVENT_TYPES, example: 'call.completed' }) event: string;
-  @ApiProperty({ enum: ['pending', 'delivered', 'failed'], example: 'delivered', description: 'failed: every attempt of the schedule failed' }) status: string;
+  @ApiProperty({
+    enum: ['pending', 'delivered', 'failed', 'suspended'],
+    example: 'delivered',
+    description: 'failed: every attempt of the schedule failed; suspended: waits while its endpoint is disabled (sent again when it is enabled)',
+  })
+  status: string;
   @ApiProperty({ type: 'integer', example: 1 }) attempts: number;
   @ApiProperty({ type: 'integer', nullable: true, example: 200, description: "The last attempt's HTTP status; null: no answer (see error)" }) responseStatus: number | null;
   @ApiProperty({ type: String, nullable: true, description: "The last answer's first 1 KB" }) responseBody: string | null;

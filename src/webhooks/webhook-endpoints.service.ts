@@ -109,7 +109,8 @@ export class WebhookEndpointsService {
     await this.rowOf(organizationId, id);
     if (dto.url !== undefined) await this.checkUrl(dto.url);
     const [row] = await this.db.query<EndpointRow[]>(
-      `WITH changed AS (UPDATE webhook_endpoints SET
+      `WITH changed AS (
+       UPDATE webhook_endpoints SET
          url = coalesce($3, url),
          events = coalesce($4, events),
          description = CASE WHEN $5 THEN $6 ELSE description END,
@@ -118,8 +119,16 @@ export class WebhookEndpointsService {
          disabled_reason = CASE WHEN $7 IS NULL THEN disabled_reason WHEN $7 THEN NULL ELSE coalesce(disabled_reason, 'disabled by PATCH') END,
          failing_since = CASE WHEN $7 THEN NULL ELSE failing_since END,
          updated_at = now()
-       WHERE organization_id = $1 AND id = $2 RETURNING ${ENDPOINT_COLUMNS}) SELECT * FROM changed`,
-      [organizationId, id, dto.url ?? null, dto.events ?? null, dto.description !== undefined, dto.description ?? null, dto.enabled ?? null],
+       WHERE organization_id = $1 AND id = $2 RETURNING ${ENDPOINT_COLUMNS}
+     ), suspended_or_resumed AS (
+       -- Disabled: its pending deliveries wait as suspended; enabled again: they are due at once.
+       UPDATE webhook_deliveries d SET
+         status = CASE WHEN $7 THEN 'pending' ELSE 'suspended' END,
+         next_attempt_at = CASE WHEN $7 THEN $8::timestamptz ELSE d.next_attempt_at END
+       WHERE d.endpoint_id = $2 AND $7 IS NOT NULL AND d.status = CASE WHEN $7 THEN 'suspended' ELSE 'pending' END AND EXISTS (SELECT 1 FROM changed)
+     )
+     SELECT * FROM changed`,
+      [organizationId, id, dto.url ?? null, dto.events ?? null, dto.description !== undefined, dto.description ?? null, dto.enabled ?? null, this.clock.now()],
     );
     if (!row) throw this.notFound(id);
     return endpointView(row);

@@ -104,6 +104,7 @@ export const LABELS: Record<string, string> = {
   enabled: 'enabled',
   failing: 'failing',
   disabled: 'disabled',
+  suspended: 'suspended',
 };
 
 export const label = (value: string | null | undefined): string => (value ? (LABELS[value] ?? value) : '–');

@@ -173,7 +173,7 @@ export interface WebhookDelivery {
   id: string;
   eventId: string;
   event: string;
-  status: 'pending' | 'delivered' | 'failed';
+  status: 'pending' | 'delivered' | 'failed' | 'suspended';
   attempts: number;
   responseStatus: number | null;
   responseBody: string | null;

@@ -1487,11 +1487,11 @@ export interface components {
              */
             event: "call.completed" | "recording.ready" | "campaign.completed" | "campaign.paused" | "campaign.resumed" | "campaign.cancelled";
             /**
-             * @description failed: every attempt of the schedule failed
+             * @description failed: every attempt of the schedule failed; suspended: waits while its endpoint is disabled (sent again when it is enabled)
              * @example delivered
              * @enum {string}
              */
-            status: "pending" | "delivered" | "failed";
+            status: "pending" | "delivered" | "failed" | "suspended";
             /** @example 1 */
             attempts: number;
             /**
