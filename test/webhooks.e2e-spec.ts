@@ -28,7 +28,7 @@ describe('status callbacks (Standard Webhooks)', () => {
   beforeAll(async () => {
     t = await startTestApp({
       simulatorScript: { numbers: CALLEE_SCRIPTS },
-      config: { webhooks: { allowInsecure: true, pollMs: 50, concurrency: 20, timeoutMs: 1_000, retryScheduleMs: [100, 150, 200, 250], disableAfterMs: 5 * DAY_MS } },
+      config: { webhooks: { allowInsecure: true, pollMs: 50, concurrency: 20, timeoutMs: 1_000, retryScheduleMs: [100, 150, 200, 250], disableAfterMs: 5 * DAY_MS, retentionMs: 10 * DAY_MS, pruneEveryMs: 100 } },
     });
   }, 30_000);
   afterAll(async () => {
@@ -293,5 +293,31 @@ describe('status callbacks (Standard Webhooks)', () => {
     // Enabled again by hand, it gets a clean slate.
     const enabled = await t.http.patch(`/organization/webhook-endpoints/${endpoint.id}`).set(KEY, key).send({ enabled: true });
     expect(enabled.body).toMatchObject({ enabled: true, disabledAt: null, disabledReason: null, failingSince: null });
+  }, 30_000);
+
+  // After the test above (the clock is 5 days ahead): retention is 10 days in this app.
+  it('events past the retention, with all their deliveries done, are deleted; one still pending is kept', async () => {
+    const key = await org();
+    const [done, waiting] = [await receiver(), await receiver()];
+    waiting.behaviour = () => ({ status: 500 });
+    const kept = await createEndpoint(key, { url: done.url, events: ['campaign.completed'] });
+    const pending = await createEndpoint(key, { url: waiting.url, events: ['campaign.completed'] });
+    expect((await t.http.post('/call').set(KEY, key).send(campaign('pruned', 1))).status).toBe(200);
+    await done.waitFor((r) => r.unique().length === 1);
+    await waiting.waitFor((r) => r.requests.length === 5); // its schedule is over: failed, done too
+    const total = async (endpointId: string) => (await t.http.get(`/organization/webhook-endpoints/${endpointId}/deliveries`).set(KEY, key)).body.pagination.total;
+    expect(await total(kept.id)).toBe(1);
+    // A delivery of the same event waiting again (retried by hand while its receiver fails) keeps the event.
+    const [failed] = (await t.http.get(`/organization/webhook-endpoints/${pending.id}/deliveries`).set(KEY, key)).body.deliveries;
+    await new Promise((resolve) => setTimeout(resolve, 300)); // its failure is recorded
+    t.app.get(Clock).advance(6 * DAY_MS); // 11 days after the event
+    waiting.behaviour = () => ({ status: 500, delayMs: 800 }); // the manual retry stays in flight for a while
+    expect((await t.http.post(`/organization/webhook-endpoints/${pending.id}/deliveries/${failed.id}/retry`).set(KEY, key)).status).toBe(202);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(await total(kept.id)).toBe(1);
+    // Once that attempt is over (failed for good), the event goes, with both deliveries.
+    for (let i = 0; i < 100 && (await total(kept.id)) !== 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await total(kept.id)).toBe(0);
+    expect(await total(pending.id)).toBe(0);
   }, 30_000);
 });

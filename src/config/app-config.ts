@@ -118,6 +118,10 @@ class EnvironmentSchema {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1000)
   WEBHOOKS_DISABLE_AFTER_MS = 5 * 24 * 3600 * 1000;
 
+  /** Events older than this whose deliveries are all done (delivered or failed) are deleted, with their deliveries. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(60_000)
+  WEBHOOKS_RETENTION_MS = 30 * 24 * 3600 * 1000;
+
   // MessageBird (VOICE_PROVIDER=messagebird): see docs/messagebird.md.
   @IsOptional() @IsString()
   MESSAGEBIRD_ACCESS_KEY?: string;
@@ -263,6 +267,10 @@ export interface WebhooksConfig {
   /** Waits before the 2nd, 3rd, … attempt; after the last, the delivery has failed. */
   retryScheduleMs: number[];
   disableAfterMs: number;
+  /** How long finished events (and their deliveries) are kept. */
+  retentionMs: number;
+  /** How often a worker deletes what is past the retention (default 60 s; tests set less). */
+  pruneEveryMs?: number;
 }
 
 /** Reads and validates the environment; throws one readable error listing every bad variable. */
@@ -355,6 +363,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       timeoutMs: parsed.WEBHOOKS_TIMEOUT_MS,
       retryScheduleMs: parsed.WEBHOOKS_RETRY_SCHEDULE_MS.split(',').map(Number),
       disableAfterMs: parsed.WEBHOOKS_DISABLE_AFTER_MS,
+      retentionMs: parsed.WEBHOOKS_RETENTION_MS,
     },
   };
 }

@@ -16,6 +16,9 @@ export const RESPONSE_BODY_MAX_BYTES = 1024;
 /** A claimed delivery is due again after the timeout plus this margin: the claim of a worker that died lapses. */
 const CLAIM_MARGIN_MS = 30_000;
 const SHUTDOWN_DRAIN_MS = 2_000;
+const PRUNE_EVERY_MS = 60_000;
+/** Events deleted by one prune at most (the next one goes on). */
+const PRUNE_BATCH = 10_000;
 
 interface Claimed {
   id: string;
@@ -117,6 +120,7 @@ export class WebhookDelivererService implements OnApplicationBootstrap, BeforeAp
   private stopping = false;
   private loop?: Promise<void>;
   private wake?: () => void;
+  private lastPrune = 0;
   /** Aborts the attempts still in flight at shutdown (their claims lapse; another worker sends them again). */
   private readonly shutdown = new AbortController();
 
@@ -145,6 +149,10 @@ export class WebhookDelivererService implements OnApplicationBootstrap, BeforeAp
   private async run(): Promise<void> {
     while (!this.stopping) {
       try {
+        if (Date.now() - this.lastPrune >= (this.settings.pruneEveryMs ?? PRUNE_EVERY_MS)) {
+          this.lastPrune = Date.now();
+          await this.prune();
+        }
         const free = this.settings.concurrency - this.inFlight.size;
         if (free <= 0) {
           await Promise.race([...this.inFlight]);
@@ -176,6 +184,25 @@ export class WebhookDelivererService implements OnApplicationBootstrap, BeforeAp
       .catch((error) => this.logger.error(`webhook delivery ${delivery.id} failed unexpectedly: ${error?.stack ?? error}`))
       .finally(() => this.inFlight.delete(running));
     this.inFlight.add(running);
+  }
+
+  /** Deletes events past WEBHOOKS_RETENTION_MS whose deliveries are all done, with their deliveries. */
+  async prune(): Promise<number> {
+    const [{ n }] = await this.db.query<{ n: number }[]>(
+      `WITH old AS (
+         SELECT e.id FROM webhook_events e
+         WHERE e.created_at < $1
+           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id AND d.status IN ('pending', 'suspended'))
+         ORDER BY e.created_at
+         LIMIT $2
+         FOR UPDATE SKIP LOCKED
+       ), gone AS (
+         DELETE FROM webhook_events e USING old WHERE e.id = old.id RETURNING 1
+       )
+       SELECT count(*)::int AS n FROM gone`,
+      [new Date(this.clock.now().getTime() - this.settings.retentionMs), PRUNE_BATCH],
+    );
+    return n;
   }
 
   private claim(limit: number): Promise<Claimed[]> {
