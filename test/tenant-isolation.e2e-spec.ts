@@ -92,6 +92,11 @@ const ROUTES: Record<string, Route> = {
     kind: 'foreign',
     send: (h, c) => h.post(`/organization/webhook-endpoints/${c.endpointId}/deliveries/00000000-0000-4000-8000-000000000000/retry`),
   },
+  'GET /status/:requestId/status-callbacks': { kind: 'foreign', send: (h, c) => h.get(`/status/${enc(c.requestId)}-a/status-callbacks`) },
+  'POST /status/:requestId/status-callbacks/:deliveryId/retry': {
+    kind: 'foreign',
+    send: (h, c) => h.post(`/status/${enc(c.requestId)}-a/status-callbacks/00000000-0000-4000-8000-000000000000/retry`),
+  },
   // B's own secret (A's is never shown again after its creation).
   'POST /organization/status-callback-secret': { kind: 'own', status: 201, send: (h) => h.post('/organization/status-callback-secret') },
   'GET /health': { kind: 'public', why: 'load balancers probe it' },

@@ -139,6 +139,20 @@ describe('status callbacks (Standard Webhooks)', () => {
     expect(deliveries.status).toBe(200);
     expect(deliveries.body.pagination).toEqual({ page: 1, perPage: 5, total: size + 1, totalPages: 3 });
     expect(deliveries.body.deliveries[0]).toMatchObject({ status: 'delivered', attempts: 1, responseStatus: 200, responseBody: 'ok', nextAttemptAt: null, error: null });
+
+    // The campaign's own receiver: its deliveries, and one sent again by hand with the same id and body.
+    const own = await t.http.get('/status/callbacks/status-callbacks?perPage=100').set(KEY, key);
+    expect(own.status).toBe(200);
+    expect(own.body.pagination.total).toBe(size + 1);
+    expect(own.body.deliveries.every((d: any) => d.status === 'delivered')).toBe(true);
+    const again = own.body.deliveries[0];
+    expect((await t.http.post(`/status/callbacks/status-callbacks/${again.id}/retry`).set(KEY, key)).status).toBe(202);
+    await campaignReceiver.waitFor((r) => r.requests.length === size + 2);
+    const resent = campaignReceiver.requests[size + 1];
+    expect(resent.id).toBe(again.eventId);
+    expect(resent.body).toBe(campaignReceiver.requests.find((q) => q.id === again.eventId)!.body);
+    expect(campaignReceiver.unique()).toHaveLength(size + 1);
+    expect((await t.http.post(`/status/callbacks/status-callbacks/${endpoint.id}/retry`).set(KEY, key)).status).toBe(404);
   }, 40_000);
 
   it("a CSV upload's statusCallbackUrl gets its campaign's events, signed with the status-callback secret", async () => {

@@ -68,6 +68,7 @@ export class Webhooks1765000000000 implements MigrationInterface {
     await db.query(`CREATE INDEX ix_webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, created_at DESC)`);
     await db.query(`CREATE INDEX ix_webhook_deliveries_event ON webhook_deliveries (event_id)`);
     await db.query(`CREATE INDEX ix_webhook_events_created_at ON webhook_events (created_at)`);
+    await db.query(`CREATE INDEX ix_webhook_events_request ON webhook_events (call_request_id, created_at)`);
   }
 
   async down(db: QueryRunner): Promise<void> {

@@ -99,3 +99,29 @@ export class WebhookEndpointsController {
     return this.endpoints.rotateStatusCallbackSecret(organization.id);
   }
 }
+
+/** Deliveries to a campaign's own statusCallbackUrl (README "Status callbacks"). */
+@ApiTags('webhooks')
+@ApiKeyAuth()
+@Controller('status/:requestId/status-callbacks')
+@UseGuards(ApiKeyGuard)
+export class CampaignStatusCallbacksController {
+  constructor(private readonly endpoints: WebhookEndpointsService) {}
+
+  @Get()
+  @ApiOperation({ operationId: 'listStatusCallbackDeliveries', summary: "Deliveries to the campaign's statusCallbackUrl, newest first" })
+  @ApiOkResponse({ type: WebhookDeliveryListDto })
+  @ApiErrors([400, 404])
+  list(@CurrentOrganization() organization: Organization, @Param('requestId') requestId: string, @Query() query: WebhookDeliveriesQueryDto) {
+    return this.endpoints.campaignDeliveries(organization.id, requestId, query.page, query.perPage);
+  }
+
+  @Post(':deliveryId/retry')
+  @HttpCode(202)
+  @ApiOperation({ operationId: 'retryStatusCallbackDelivery', summary: "Send one delivery to the campaign's statusCallbackUrl again now (same webhook-id)" })
+  @ApiAcceptedResponse({ type: WebhookDeliveryDto })
+  @ApiErrors([404])
+  retry(@CurrentOrganization() organization: Organization, @Param('requestId') requestId: string, @Param('deliveryId') deliveryId: string) {
+    return this.endpoints.retryCampaignDelivery(organization.id, requestId, deliveryId);
+  }
+}

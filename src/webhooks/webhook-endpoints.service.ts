@@ -183,6 +183,45 @@ export class WebhookEndpointsService {
     return deliveryView(row);
   }
 
+  /** Deliveries to a campaign's own statusCallbackUrl, newest first. */
+  async campaignDeliveries(organizationId: string, requestId: string, page: number, perPage: number) {
+    const callRequestId = await this.campaignOf(organizationId, requestId);
+    const [{ total }] = await this.db.query<{ total: number }[]>(
+      `SELECT count(*)::int AS total FROM webhook_events e JOIN webhook_deliveries d ON d.event_id = e.id AND d.url IS NOT NULL WHERE e.call_request_id = $1`,
+      [callRequestId],
+    );
+    const rows = await this.db.query<DeliveryRow[]>(
+      `SELECT ${DELIVERY_COLUMNS} FROM webhook_events e JOIN webhook_deliveries d ON d.event_id = e.id AND d.url IS NOT NULL
+       WHERE e.call_request_id = $1 ORDER BY d.created_at DESC, d.id DESC LIMIT $2 OFFSET $3`,
+      [callRequestId, perPage, (page - 1) * perPage],
+    );
+    return { deliveries: rows.map(deliveryView), pagination: { page, perPage, total, totalPages: Math.ceil(total / perPage) } };
+  }
+
+  /** Sends one delivery to the campaign's statusCallbackUrl again now (same webhook-id). */
+  async retryCampaignDelivery(organizationId: string, requestId: string, deliveryId: string) {
+    const callRequestId = await this.campaignOf(organizationId, requestId);
+    const missing = new NotFoundException(`No status callback delivery "${deliveryId}" of call request "${requestId}"`);
+    if (!UUID.test(deliveryId)) throw missing;
+    const [row] = await this.db.query<DeliveryRow[]>(
+      `WITH retried AS (
+         UPDATE webhook_deliveries d SET status = 'pending', next_attempt_at = $3
+         FROM webhook_events e WHERE d.id = $2 AND d.url IS NOT NULL AND e.id = d.event_id AND e.call_request_id = $1
+         RETURNING d.*
+       )
+       SELECT ${DELIVERY_COLUMNS} FROM retried d JOIN webhook_events e ON e.id = d.event_id`,
+      [callRequestId, deliveryId, this.clock.now()],
+    );
+    if (!row) throw missing;
+    return deliveryView(row);
+  }
+
+  private async campaignOf(organizationId: string, requestId: string): Promise<string> {
+    const [row] = await this.db.query<{ id: string }[]>(`SELECT id FROM call_requests WHERE organization_id = $1 AND request_id = $2`, [organizationId, requestId]);
+    if (!row) throw new NotFoundException(`No call request "${requestId}"`);
+    return row.id;
+  }
+
   /** Creates or replaces the secret that signs deliveries to campaigns' statusCallbackUrl. */
   async rotateStatusCallbackSecret(organizationId: string) {
     const [row] = await this.db.query<{ secret: string; created_at: Date }[]>(

@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ResolvedConfig } from '../config/app-config';
 import { OrganizationsModule } from '../organizations/organizations.module';
 import { WebhookDelivererService } from './webhook-deliverer.service';
-import { WebhookEndpointsController } from './webhook-endpoints.controller';
+import { CampaignStatusCallbacksController, WebhookEndpointsController } from './webhook-endpoints.controller';
 import { WebhookEndpointsService } from './webhook-endpoints.service';
 
 /**
@@ -15,7 +15,7 @@ export class WebhooksModule {
     return {
       module: WebhooksModule,
       imports: [OrganizationsModule],
-      controllers: [WebhookEndpointsController],
+      controllers: [WebhookEndpointsController, CampaignStatusCallbacksController],
       providers: [WebhookEndpointsService, ...(config.role !== 'api' ? [WebhookDelivererService] : [])],
     };
   }
