@@ -182,6 +182,35 @@ describe('status callbacks (Standard Webhooks)', () => {
     expect(again.status).toBe(409);
   }, 30_000);
 
+  it('destinations on the do-not-call list complete too (suppressed), at submission and at dial time; so does a campaign of them only', async () => {
+    const key = await org(1);
+    const r = await receiver();
+    await createEndpoint(key, { url: r.url });
+    const dnc = (phones: string[]) => t.http.post('/organization/dnc').set(KEY, key).send({ phones });
+    expect((await dnc([phoneOf(0)])).status).toBe(200);
+    // All suppressed at submission: the campaign is complete at once.
+    expect((await t.http.post('/call').set(KEY, key).send(campaign('all-suppressed', 1))).status).toBe(200);
+    await r.waitFor((x) => x.unique().length === 2);
+    expect(r.unique().map((e) => [e.json.type, e.json.data.status])).toEqual(
+      expect.arrayContaining([
+        ['call.completed', 'suppressed'],
+        ['campaign.completed', 'completed'],
+      ]),
+    );
+    // Listed after submission, while the campaign is paused: suppressed when its turn to be dialed comes.
+    const size = 30;
+    expect((await t.http.post('/call').set(KEY, key).send(campaign('late-dnc', size))).status).toBe(200);
+    expect((await t.http.post('/status/late-dnc/pause').set(KEY, key)).status).toBe(200);
+    expect((await dnc([phoneOf(size - 1)])).status).toBe(200);
+    expect((await t.http.post('/status/late-dnc/resume').set(KEY, key)).status).toBe(200);
+    await t.waitForStatus(key, 'late-dnc');
+    await r.waitFor((x) => x.unique().filter((e) => e.json.data.requestId === 'late-dnc' && e.json.type !== 'campaign.paused' && e.json.type !== 'campaign.resumed').length === size + 1);
+    const late = r.unique().filter((e) => e.json.data.requestId === 'late-dnc');
+    expect(late.filter((e) => e.json.type === 'call.completed')).toHaveLength(size);
+    expect(late.find((e) => e.json.data.destination === phoneOf(size - 1))!.json.data.status).toBe('suppressed');
+    expect(late.filter((e) => e.json.type === 'campaign.completed')).toHaveLength(1);
+  }, 30_000);
+
   it('pause, resume and cancel are each told once, with the summary; cancelled calls complete too', async () => {
     const key = await org(1);
     const r = await receiver();

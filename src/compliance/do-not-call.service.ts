@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { outboxCtes } from '../webhooks/webhook-events';
 import { parse } from 'csv-parse';
 import { createReadStream } from 'node:fs';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
@@ -125,12 +126,21 @@ export async function suppressListedDestinations(runner: QueryRunner, organizati
        UPDATE calls c SET call_state = 'ended', status = 'suppressed', failure_reason = $3, ended_at = now(), updated_at = now()
        FROM do_not_call d
        WHERE c.call_request_id = $2 AND d.organization_id = $1 AND d.phone = c.phone AND c.call_state IN ('queued', 'scheduled')
-       RETURNING 1
-     ), tally AS (SELECT count(*)::int AS n FROM suppressed)
-     UPDATE call_requests r SET suppressed_calls = suppressed_calls + t.n, ended_calls = ended_calls + t.n, dialed_calls = dialed_calls + t.n,
-       status = CASE WHEN ended_calls + t.n >= total_calls THEN 'completed' ELSE status END,
-       completed_at = CASE WHEN ended_calls + t.n >= total_calls THEN now() ELSE completed_at END
-     FROM tally t WHERE r.id = $2 AND t.n > 0`,
+       RETURNING c.id
+     ), tally AS (SELECT count(*)::int AS n FROM suppressed
+     ), counted AS (
+       UPDATE call_requests r SET suppressed_calls = suppressed_calls + t.n, ended_calls = ended_calls + t.n, dialed_calls = dialed_calls + t.n,
+         status = CASE WHEN ended_calls + t.n >= total_calls THEN 'completed' ELSE status END,
+         completed_at = CASE WHEN ended_calls + t.n >= total_calls THEN now() ELSE completed_at END
+       FROM tally t WHERE r.id = $2 AND t.n > 0
+       RETURNING r.status
+     ), webhook_source AS (
+       -- Status callbacks: each suppressed destination's call.completed, and campaign.completed when none is left to dial.
+       SELECT $1::uuid AS organization_id, $2::uuid AS call_request_id, id AS call_id, 'call.completed'::text AS type FROM suppressed
+       UNION ALL
+       SELECT $1::uuid, $2::uuid, NULL, 'campaign.completed' FROM counted WHERE status = 'completed'
+     )${outboxCtes('webhook_source')}
+     SELECT 1`,
     [organizationId, callRequestId, SUPPRESSED_REASON],
   );
 }

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { outboxCtes } from '../webhooks/webhook-events';
 import { CallFlow } from '../call-flow/call-flow.types';
 import { FlowTemplatesCache } from '../call-flow/flow-templates-cache';
 import { MachineDetection } from '../voice/machine-detection';
@@ -155,13 +156,19 @@ export class DialService {
          UPDATE calls c SET call_state = 'ended', status = 'suppressed', failure_reason = $3, ended_at = now(), updated_at = now()
          WHERE c.id = $1 AND c.call_state = 'dialing' AND c.lease_id = $2 AND c.dial_started_at IS NULL
            AND EXISTS (SELECT 1 FROM do_not_call d WHERE d.organization_id = c.organization_id AND d.phone = c.phone)
-         RETURNING c.call_request_id
+         RETURNING c.id, c.call_request_id
        ), counted AS (
          UPDATE call_requests r SET suppressed_calls = suppressed_calls + 1, ended_calls = ended_calls + 1,
            status = CASE WHEN ended_calls + 1 >= total_calls AND status <> 'cancelled' THEN 'completed' ELSE status END,
            completed_at = CASE WHEN ended_calls + 1 >= total_calls THEN now() ELSE completed_at END, updated_at = now()
          FROM suppressed s WHERE r.id = s.call_request_id
-       )
+         RETURNING r.id, r.organization_id, s.id AS call_id, (r.status = 'completed' AND r.ended_calls = r.total_calls) AS just_completed
+       ), webhook_source AS (
+         -- Status callbacks, as when a call ends (CallEventsService.endCall).
+         SELECT organization_id, id AS call_request_id, call_id, 'call.completed'::text AS type FROM counted
+         UNION ALL
+         SELECT organization_id, id, NULL, 'campaign.completed' FROM counted WHERE just_completed
+       )${outboxCtes('webhook_source')}
        SELECT 1 FROM suppressed`,
       [callId, leaseId, SUPPRESSED_REASON],
     );
