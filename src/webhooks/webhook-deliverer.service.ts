@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import http from 'node:http';
 import https from 'node:https';
 import { performance } from 'node:perf_hooks';
-import { DataSource } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import { CallRequest } from '../campaigns/call-request.entity';
 import { Call } from '../campaigns/call.entity';
 import { toCampaignView, toDetailView } from '../campaigns/campaign-status.view';
@@ -16,6 +16,8 @@ export const RESPONSE_BODY_MAX_BYTES = 1024;
 /** A claimed delivery is due again after the timeout plus this margin: the claim of a worker that died lapses. */
 const CLAIM_MARGIN_MS = 30_000;
 const SHUTDOWN_DRAIN_MS = 2_000;
+/** Successes within this window are recorded by one statement. */
+const SUCCESS_FLUSH_MS = 20;
 const PRUNE_EVERY_MS = 60_000;
 /** Events deleted by one prune at most (the next one goes on). */
 const PRUNE_BATCH = 10_000;
@@ -27,6 +29,22 @@ interface Claimed {
   endpoint_id: string | null;
   url: string | null;
   attempts: number;
+}
+
+interface Prepared extends Claimed {
+  target: string;
+  body: string;
+  secrets: string[];
+  /** Its endpoint was failing when claimed: a success clears that. */
+  endpointFailing: boolean;
+}
+
+interface PendingSuccess {
+  delivery: Prepared;
+  at: Date;
+  result: AttemptResult;
+  resolve: () => void;
+  reject: (error: unknown) => void;
 }
 
 interface EventRow {
@@ -121,6 +139,8 @@ export class WebhookDelivererService implements OnApplicationBootstrap, BeforeAp
   private loop?: Promise<void>;
   private wake?: () => void;
   private lastPrune = 0;
+  private readonly successes: PendingSuccess[] = [];
+  private flushTimer?: NodeJS.Timeout;
   /** Aborts the attempts still in flight at shutdown (their claims lapse; another worker sends them again). */
   private readonly shutdown = new AbortController();
 
@@ -159,7 +179,7 @@ export class WebhookDelivererService implements OnApplicationBootstrap, BeforeAp
           continue;
         }
         const claimed = await this.claim(free);
-        for (const delivery of claimed) this.start(delivery);
+        if (claimed.length > 0) for (const delivery of await this.prepare(claimed)) this.start(delivery);
         if (claimed.length < free) await this.pause(this.settings.pollMs);
       } catch (error) {
         if (!this.stopping) this.logger.warn(`webhook poll failed: ${(error as Error).message}`);
@@ -179,7 +199,7 @@ export class WebhookDelivererService implements OnApplicationBootstrap, BeforeAp
     });
   }
 
-  private start(delivery: Claimed): void {
+  private start(delivery: Prepared): void {
     const running: Promise<void> = this.deliver(delivery)
       .catch((error) => this.logger.error(`webhook delivery ${delivery.id} failed unexpectedly: ${error?.stack ?? error}`))
       .finally(() => this.inFlight.delete(running));
@@ -226,22 +246,52 @@ export class WebhookDelivererService implements OnApplicationBootstrap, BeforeAp
     );
   }
 
-  /** One attempt of one delivery, and its outcome recorded. */
-  async deliver(delivery: Claimed): Promise<void> {
-    const [event] = await this.db.query<EventRow[]>(
-      `SELECT e.type, e.body, e.call_request_id, e.call_id, e.created_at, w.url AS endpoint_url, w.secret, w.previous_secret, w.previous_secret_until
-       FROM webhook_events e LEFT JOIN webhook_endpoints w ON w.id = $2 WHERE e.id = $1`,
-      [delivery.event_id, delivery.endpoint_id],
+  /**
+   * What a claimed batch needs to be sent, read in one query: each delivery's event, its endpoint's URL and
+   * secrets (or the organization's status-callback secret), and the bodies of events sent for the first time,
+   * built and written in two more queries for the whole batch (a fast receiver must not cost the database a
+   * handful of queries per delivery: the call path shares it).
+   */
+  private async prepare(claimed: Claimed[]): Promise<Prepared[]> {
+    const rows = await this.db.query<(EventRow & { id: string; event_id: string; campaign_secret: string | null; endpoint_failing: boolean })[]>(
+      `SELECT d.id, d.event_id, e.type, e.body, e.call_request_id, e.call_id, e.created_at,
+         w.url AS endpoint_url, w.secret, w.previous_secret, w.previous_secret_until, (w.failing_since IS NOT NULL) AS endpoint_failing,
+         s.secret AS campaign_secret
+       FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id
+         LEFT JOIN webhook_endpoints w ON w.id = d.endpoint_id
+         LEFT JOIN status_callback_secrets s ON s.organization_id = d.organization_id AND d.url IS NOT NULL
+       WHERE d.id = ANY ($1::uuid[])`,
+      [claimed.map((c) => c.id)],
     );
-    const target = delivery.url ?? event?.endpoint_url;
-    if (!event || !target) return; // the endpoint was deleted meanwhile (its deliveries with it)
-    const body = await this.bodyOf(delivery.event_id, event);
-    const secrets = delivery.endpoint_id ? this.endpointSecrets(event) : [await this.statusCallbackSecret(delivery.organization_id)];
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    const bodies = await this.bodiesOf(rows);
+    const prepared: Prepared[] = [];
+    for (const delivery of claimed) {
+      const row = byId.get(delivery.id);
+      const target = delivery.url ?? row?.endpoint_url;
+      if (!row || !target) continue; // the endpoint was deleted meanwhile (its deliveries with it)
+      const secrets = delivery.endpoint_id
+        ? this.endpointSecrets(row)
+        : [row.campaign_secret ?? (await this.statusCallbackSecret(delivery.organization_id))];
+      prepared.push({ ...delivery, target, body: bodies.get(row.event_id)!, secrets, endpointFailing: row.endpoint_failing });
+    }
+    return prepared;
+  }
+
+  /** One attempt of one delivery, and its outcome recorded. */
+  private async deliver(delivery: Prepared): Promise<void> {
     const attemptAt = this.clock.now();
-    const refusal = await urlRefusal(target, this.settings);
+    const refusal = await urlRefusal(delivery.target, this.settings);
     const result: AttemptResult = refusal
       ? { status: null, body: null, durationMs: 0, error: `refused: ${refusal}` }
-      : await postOnce(target, signedHeaders(delivery.event_id, new Date(), body, secrets), body, this.settings.timeoutMs, this.settings, this.shutdown.signal);
+      : await postOnce(
+          delivery.target,
+          signedHeaders(delivery.event_id, new Date(), delivery.body, delivery.secrets),
+          delivery.body,
+          this.settings.timeoutMs,
+          this.settings,
+          this.shutdown.signal,
+        );
     if (this.shutdown.signal.aborted) return; // not an answer: the claim lapses and the delivery is sent again
     if (result.status !== null && result.status >= 200 && result.status < 300) await this.succeeded(delivery, attemptAt, result);
     else await this.failed(delivery, attemptAt, result);
@@ -260,34 +310,71 @@ export class WebhookDelivererService implements OnApplicationBootstrap, BeforeAp
   }
 
   /**
-   * The event's body, written once at its first attempt and sent unchanged after (every attempt and every
+   * Each event's body, written once at its first attempt and sent unchanged after (every attempt and every
    * receiver): `{type, timestamp, data}`, `data` being the call's detail as in GET /status, or the campaign
    * as in GET /campaigns, as they are at that first attempt.
    */
-  private async bodyOf(eventId: string, event: EventRow): Promise<string> {
-    if (event.body) return event.body;
-    const request = await this.db.getRepository(CallRequest).findOneBy({ id: event.call_request_id });
-    let data: unknown;
-    if (event.call_id) {
-      const call = event.call_id ? await this.db.getRepository(Call).findOneBy({ id: event.call_id }) : null;
-      data = request && call ? toDetailView(request.requestId, call) : { callId: event.call_id };
-    } else {
-      data = request ? toCampaignView(request) : {};
-    }
-    const body = JSON.stringify({ type: event.type, timestamp: event.created_at.toISOString(), data });
-    const [row] = await this.db.query<{ body: string }[]>(`WITH written AS (UPDATE webhook_events SET body = coalesce(body, $2) WHERE id = $1 RETURNING body) SELECT body FROM written`, [eventId, body]);
-    return row?.body ?? body;
+  private async bodiesOf(rows: (EventRow & { event_id: string })[]): Promise<Map<string, string>> {
+    const bodies = new Map<string, string>();
+    const missing = new Map<string, EventRow & { event_id: string }>();
+    for (const row of rows) (row.body ? bodies.set(row.event_id, row.body) : missing.set(row.event_id, row));
+    if (missing.size === 0) return bodies;
+    const events = [...missing.values()];
+    const requestIds = [...new Set(events.map((e) => e.call_request_id))];
+    const callIds = [...new Set(events.flatMap((e) => (e.call_id ? [e.call_id] : [])))];
+    const requests = new Map((await this.db.getRepository(CallRequest).findBy({ id: In(requestIds) })).map((r) => [r.id, r]));
+    const calls = new Map((callIds.length > 0 ? await this.db.getRepository(Call).findBy({ id: In(callIds) }) : []).map((c) => [c.id, c]));
+    const built = events.map((event) => {
+      const request = requests.get(event.call_request_id);
+      const call = event.call_id ? calls.get(event.call_id) : undefined;
+      const data = event.call_id ? (request && call ? toDetailView(request.requestId, call) : { callId: event.call_id }) : request ? toCampaignView(request) : {};
+      return { id: event.event_id, body: JSON.stringify({ type: event.type, timestamp: event.created_at.toISOString(), data }) };
+    });
+    // Another worker may have written one first (a lapsed claim): its body wins, so that every attempt sends the same.
+    const written = await this.db.query<{ id: string; body: string }[]>(
+      `WITH written AS (
+         UPDATE webhook_events e SET body = coalesce(e.body, v.body) FROM unnest($1::uuid[], $2::text[]) AS v(id, body) WHERE e.id = v.id
+         RETURNING e.id, e.body
+       )
+       SELECT id, body FROM written`,
+      [built.map((b) => b.id), built.map((b) => b.body)],
+    );
+    for (const { id, body } of built) bodies.set(id, body);
+    for (const { id, body } of written) bodies.set(id, body);
+    return bodies;
   }
 
-  private async succeeded(delivery: Claimed, at: Date, result: AttemptResult): Promise<void> {
-    await this.db.query(
-      `UPDATE webhook_deliveries SET status = 'delivered', delivered_at = $2, last_attempt_at = $2, next_attempt_at = NULL,
-         response_status = $3, response_body = $4, duration_ms = $5, last_error = NULL
-       WHERE id = $1`,
-      [delivery.id, at, result.status, result.body, result.durationMs],
-    );
-    if (delivery.endpoint_id) {
-      await this.db.query(`UPDATE webhook_endpoints SET failing_since = NULL, updated_at = now() WHERE id = $1 AND failing_since IS NOT NULL`, [delivery.endpoint_id]);
+  /** Successes are recorded together, one statement per short window, not one per delivery. */
+  private succeeded(delivery: Prepared, at: Date, result: AttemptResult): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.successes.push({ delivery, at, result, resolve, reject });
+      this.flushTimer ??= setTimeout(() => void this.flushSuccesses(), SUCCESS_FLUSH_MS);
+    });
+  }
+
+  private async flushSuccesses(): Promise<void> {
+    this.flushTimer = undefined;
+    const batch = this.successes.splice(0);
+    if (batch.length === 0) return;
+    const rows = batch.map(({ delivery, at, result }) => ({ id: delivery.id, at: at.toISOString(), status: result.status, body: result.body, duration: result.durationMs }));
+    const recovered = [...new Set(batch.filter((s) => s.delivery.endpoint_id && s.delivery.endpointFailing).map((s) => s.delivery.endpoint_id!))];
+    try {
+      await this.db.query(
+        `WITH r AS (
+           SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, at timestamptz, status int, body text, duration int)
+         ), delivered AS (
+           UPDATE webhook_deliveries d SET status = 'delivered', delivered_at = r.at, last_attempt_at = r.at, next_attempt_at = NULL,
+             response_status = r.status, response_body = r.body, duration_ms = r.duration, last_error = NULL
+           FROM r WHERE d.id = r.id
+         ), recovered AS (
+           UPDATE webhook_endpoints SET failing_since = NULL, updated_at = now() WHERE id = ANY ($2::uuid[]) AND failing_since IS NOT NULL
+         )
+         SELECT 1`,
+        [JSON.stringify(rows), recovered],
+      );
+      for (const success of batch) success.resolve();
+    } catch (error) {
+      for (const success of batch) success.reject(error);
     }
   }
 
