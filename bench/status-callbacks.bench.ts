@@ -69,7 +69,8 @@ async function run(receiverDelayMs: number | null): Promise<Run> {
   const env = (): Record<string, string> => ({
     WEBHOOKS_ALLOW_INSECURE: 'true',
     WEBHOOKS_POLL_MS: '200',
-    ...(receiverDelayMs !== null && receiverDelayMs >= 1000 && { WEBHOOKS_CONCURRENCY: String(SLOW_RECEIVER_CONCURRENCY) }),
+    ...(receiverDelayMs !== null &&
+      receiverDelayMs >= 1000 && { WEBHOOKS_CONCURRENCY: String(SLOW_RECEIVER_CONCURRENCY), WEBHOOKS_CONCURRENCY_PER_ENDPOINT: String(SLOW_RECEIVER_CONCURRENCY) }),
   });
   try {
     return await withService({ maxConcurrentCalls: LIMIT, simulatorScript: { msPerChar: CALL_MS / MESSAGE_CHARS, default: { ringMs: 0 } }, simulatorSpeed: 1, env }, async (service) => {

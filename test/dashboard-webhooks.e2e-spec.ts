@@ -19,7 +19,7 @@ describe('dashboard: status callbacks', () => {
   beforeAll(async () => {
     ensureDashboardClientBuilt();
     t = await startTestApp({
-      config: { webhooks: { allowInsecure: true, pollMs: 50, concurrency: 10, timeoutMs: 1_000, retryScheduleMs: [60_000], disableAfterMs: 5 * 24 * 3600 * 1000, retentionMs: 30 * 24 * 3600 * 1000 } },
+      config: { webhooks: { allowInsecure: true, pollMs: 50, concurrency: 10, concurrencyPerEndpoint: 5, timeoutMs: 1_000, retryScheduleMs: [60_000], disableAfterMs: 5 * 24 * 3600 * 1000, retentionMs: 30 * 24 * 3600 * 1000 } },
     });
     base = await listen(t.app);
     browser = await launchChromium();

@@ -28,7 +28,7 @@ describe('status callbacks (Standard Webhooks)', () => {
   beforeAll(async () => {
     t = await startTestApp({
       simulatorScript: { numbers: CALLEE_SCRIPTS },
-      config: { webhooks: { allowInsecure: true, pollMs: 50, concurrency: 20, timeoutMs: 1_000, retryScheduleMs: [100, 150, 200, 250], disableAfterMs: 5 * DAY_MS, retentionMs: 10 * DAY_MS, pruneEveryMs: 100 } },
+      config: { webhooks: { allowInsecure: true, pollMs: 50, concurrency: 20, concurrencyPerEndpoint: 5, timeoutMs: 1_000, retryScheduleMs: [100, 150, 200, 250], disableAfterMs: 5 * DAY_MS, retentionMs: 10 * DAY_MS, pruneEveryMs: 100 } },
     });
   }, 30_000);
   afterAll(async () => {
@@ -293,6 +293,26 @@ describe('status callbacks (Standard Webhooks)', () => {
     expect(apiMs).toBeLessThan(500);
     // Its retries would occupy the deliverer in the next test.
     expect((await t.http.delete(`/organization/webhook-endpoints/${endpoint.id}`).set(KEY, hooked)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+  }, 60_000);
+
+  it("a receiver that hangs holds at most its share of the deliverer: another organization's events go on", async () => {
+    const [slowKey, fastKey] = [await org(10), await org(10)];
+    const [slow, fast] = [await receiver(), await receiver()];
+    slow.behaviour = () => ({ status: 200, delayMs: 5_000 }); // each attempt holds a slot for the 1 s timeout
+    const slowEndpoint = await createEndpoint(slowKey, { url: slow.url, events: ['call.completed'] });
+    await createEndpoint(fastKey, { url: fast.url, events: ['call.completed'] });
+    expect((await t.http.post('/call').set(KEY, slowKey).send(campaign('backlog', 60))).status).toBe(200);
+    await t.waitForStatus(slowKey, 'backlog');
+    await slow.waitFor((r) => r.requests.length >= 5);
+    // 60 events, 5 at a time: 12 s for the slow endpoint's first attempts; the other organization's arrive meanwhile.
+    const started = Date.now();
+    expect((await t.http.post('/call').set(KEY, fastKey).send(campaign('beside-backlog', 10))).status).toBe(200);
+    await fast.waitFor((r) => r.unique().length === 10, 5_000);
+    const fastMs = Date.now() - started;
+    expect(fastMs).toBeLessThan(3_000);
+    expect(slow.requests.length).toBeLessThan(60);
+    expect((await t.http.delete(`/organization/webhook-endpoints/${slowEndpoint.id}`).set(KEY, slowKey)).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 1_200));
   }, 60_000);
 

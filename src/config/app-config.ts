@@ -104,7 +104,11 @@ class EnvironmentSchema {
 
   /** Deliveries one worker process sends at once. */
   @IsOptional() @Transform(toInt) @IsInt() @Min(1)
-  WEBHOOKS_CONCURRENCY = 20;
+  WEBHOOKS_CONCURRENCY = 50;
+
+  /** Of those, at most this many to one receiver (endpoint or campaign URL): a slow one cannot take them all. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1)
+  WEBHOOKS_CONCURRENCY_PER_ENDPOINT = 10;
 
   /** A receiver that has not answered a 2xx within this long has failed the attempt. */
   @IsOptional() @Transform(toInt) @IsInt() @Min(100)
@@ -263,6 +267,8 @@ export interface WebhooksConfig {
   allowInsecure: boolean;
   pollMs: number;
   concurrency: number;
+  /** Attempts in flight to one receiver at most (per process). */
+  concurrencyPerEndpoint: number;
   timeoutMs: number;
   /** Waits before the 2nd, 3rd, … attempt; after the last, the delivery has failed. */
   retryScheduleMs: number[];
@@ -360,6 +366,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       allowInsecure: parsed.WEBHOOKS_ALLOW_INSECURE === 'true',
       pollMs: parsed.WEBHOOKS_POLL_MS,
       concurrency: parsed.WEBHOOKS_CONCURRENCY,
+      concurrencyPerEndpoint: parsed.WEBHOOKS_CONCURRENCY_PER_ENDPOINT,
       timeoutMs: parsed.WEBHOOKS_TIMEOUT_MS,
       retryScheduleMs: parsed.WEBHOOKS_RETRY_SCHEDULE_MS.split(',').map(Number),
       disableAfterMs: parsed.WEBHOOKS_DISABLE_AFTER_MS,

@@ -135,6 +135,8 @@ export class WebhookDelivererService implements OnApplicationBootstrap, BeforeAp
   private readonly logger = new Logger(WebhookDelivererService.name);
   private readonly settings: WebhooksConfig;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Attempts in flight per receiver (endpoint id, or a campaign's URL). */
+  private readonly inFlightByTarget = new Map<string, number>();
   private stopping = false;
   private loop?: Promise<void>;
   private wake?: () => void;
@@ -180,12 +182,18 @@ export class WebhookDelivererService implements OnApplicationBootstrap, BeforeAp
         }
         const claimed = await this.claim(free);
         if (claimed.length > 0) for (const delivery of await this.prepare(claimed)) this.start(delivery);
-        if (claimed.length < free) await this.pause(this.settings.pollMs);
+        // Fewer than asked: nothing else is due, or only for receivers at their cap (their attempts wake us).
+        if (claimed.length < free) await Promise.race([this.pause(this.settings.pollMs), ...(claimed.length > 0 || this.inFlight.size > 0 ? [this.anyDone()] : [])]);
       } catch (error) {
         if (!this.stopping) this.logger.warn(`webhook poll failed: ${(error as Error).message}`);
         await this.pause(this.settings.pollMs);
       }
     }
+  }
+
+  /** Settles when one of the attempts in flight is over. */
+  private anyDone(): Promise<void> {
+    return Promise.race([...this.inFlight]).then(() => undefined);
   }
 
   private pause(ms: number): Promise<void> {
@@ -200,9 +208,16 @@ export class WebhookDelivererService implements OnApplicationBootstrap, BeforeAp
   }
 
   private start(delivery: Prepared): void {
+    const target = delivery.endpoint_id ?? delivery.url!;
+    this.inFlightByTarget.set(target, (this.inFlightByTarget.get(target) ?? 0) + 1);
     const running: Promise<void> = this.deliver(delivery)
       .catch((error) => this.logger.error(`webhook delivery ${delivery.id} failed unexpectedly: ${error?.stack ?? error}`))
-      .finally(() => this.inFlight.delete(running));
+      .finally(() => {
+        this.inFlight.delete(running);
+        const left = (this.inFlightByTarget.get(target) ?? 1) - 1;
+        if (left > 0) this.inFlightByTarget.set(target, left);
+        else this.inFlightByTarget.delete(target);
+      });
     this.inFlight.add(running);
   }
 
@@ -225,13 +240,32 @@ export class WebhookDelivererService implements OnApplicationBootstrap, BeforeAp
     return n;
   }
 
+  /**
+   * Claims up to `limit` due deliveries, oldest first, at most WEBHOOKS_CONCURRENCY_PER_ENDPOINT in flight
+   * per receiver in this process: a receiver at its cap is skipped, so a slow or dead one (or one with a
+   * huge backlog) never holds every slot while other organizations' events wait.
+   */
   private claim(limit: number): Promise<Claimed[]> {
     const now = this.clock.now();
+    const cap = this.settings.concurrencyPerEndpoint;
+    const busy = Object.fromEntries(this.inFlightByTarget);
+    const full = [...this.inFlightByTarget].filter(([, n]) => n >= cap).map(([target]) => target);
     return this.db.query(
-      `WITH due AS (
-         SELECT d.id FROM webhook_deliveries d
+      `WITH candidates AS (
+         SELECT d.id, d.next_attempt_at, coalesce(d.endpoint_id::text, d.url) AS target FROM webhook_deliveries d
          WHERE d.status = 'pending' AND d.next_attempt_at <= $1
            AND (d.endpoint_id IS NULL OR EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.id = d.endpoint_id AND w.enabled))
+           AND NOT (coalesce(d.endpoint_id::text, d.url) = ANY ($4::text[]))
+         ORDER BY d.next_attempt_at
+         LIMIT $2 * 20
+       ), fair AS (
+         SELECT id FROM (
+           SELECT id, next_attempt_at, target, row_number() OVER (PARTITION BY target ORDER BY next_attempt_at, id) AS n FROM candidates
+         ) ranked
+         WHERE n <= $5 - coalesce(($6::jsonb ->> target)::int, 0)
+       ), due AS (
+         SELECT d.id FROM webhook_deliveries d
+         WHERE d.id IN (SELECT id FROM fair) AND d.status = 'pending'
          ORDER BY d.next_attempt_at
          LIMIT $2
          FOR UPDATE SKIP LOCKED
@@ -242,7 +276,7 @@ export class WebhookDelivererService implements OnApplicationBootstrap, BeforeAp
          RETURNING d.id, d.event_id, d.organization_id, d.endpoint_id, d.url, d.attempts
        )
        SELECT * FROM claimed`,
-      [now, limit, new Date(now.getTime() + this.settings.timeoutMs + CLAIM_MARGIN_MS)],
+      [now, limit, new Date(now.getTime() + this.settings.timeoutMs + CLAIM_MARGIN_MS), full, cap, JSON.stringify(busy)],
     );
   }
 
