@@ -7,6 +7,7 @@ import { runCsvUpload } from './csv-upload.bench';
 import { runDispatch } from './dispatch.bench';
 import { runLoad } from './load.bench';
 import { runLoadFloor } from './load-floor.bench';
+import { runStatusCallbacks } from './status-callbacks.bench';
 import { runStatusPaging } from './status-paging.bench';
 import { runSubmission } from './submission.bench';
 import { runSoak } from './soak.bench';
@@ -29,6 +30,7 @@ const SCENARIOS: Record<string, () => Promise<ScenarioResult>> = {
   'csv-upload': runCsvUpload,
   'webhook-intake': runWebhookIntake,
   'bird-webhook-intake': runBirdWebhookIntake,
+  'status-callbacks': runStatusCallbacks,
   load: runLoad,
   'load-floor': runLoadFloor,
   soak: runSoak,
