@@ -4,6 +4,7 @@ import { Organization } from '../organizations/organization.entity';
 import { STORE_RECORDINGS_SQL } from '../voice/call-recordings';
 import { CallRecordingsSource } from '../voice/voice-provider';
 import { toRecordingView } from './campaign-status.view';
+import { findOrganizationCall } from './organization-call';
 
 export type CallRecording = ReturnType<typeof toRecordingView>;
 
@@ -32,13 +33,8 @@ export class CallRecordingsService {
   }
 
   private async providerCallId(organization: Organization, requestId: string, callId: string): Promise<string | null> {
-    if (!/^[0-9a-f-]{36}$/i.test(callId)) throw new NotFoundException(`No call ${callId} in call request ${requestId}`);
-    const rows: { provider_call_id: string | null }[] = await this.db.query(
-      `SELECT c.provider_call_id FROM calls c JOIN call_requests r ON r.id = c.call_request_id
-       WHERE r.organization_id = $1 AND r.request_id = $2 AND c.id = $3`,
-      [organization.id, requestId, callId],
-    );
-    if (rows.length === 0) throw new NotFoundException(`No call ${callId} in call request ${requestId}`);
-    return rows[0].provider_call_id;
+    const call = await findOrganizationCall(this.db, organization.id, requestId, callId);
+    if (!call) throw new NotFoundException(`No call ${callId} in call request ${requestId}`);
+    return call.providerCallId;
   }
 }
