@@ -1,16 +1,18 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiResponse, ApiSecurity } from '@nestjs/swagger';
+import { ApiResponse, ApiSecurity, getSchemaPath } from '@nestjs/swagger';
+import type { ResponseObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { ApiErrorDto } from './api-error.dto';
 
 /** Name of the API-key security scheme (the header the contract names). */
 export const API_KEY_SCHEME = 'x-credential-api-key';
 
 /** The error statuses an operation may answer, each described once for the whole document. */
-export type ErrorStatus = 400 | 401 | 404 | 409 | 413 | 415 | 429 | 500 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 503;
 
 const ERROR_DESCRIPTIONS: Record<ErrorStatus, string> = {
   400: 'Bad request: a field is missing or wrong (`errors` names each, `errorCount` counts them), or the body is malformed',
-  401: 'Missing or unknown API key',
+  401: 'Missing, unknown or revoked API key',
+  403: 'The API key has scope read: only GET routes are open to it',
   404: 'No such resource for this organization (another organization’s is indistinguishable from none)',
   409: 'Conflict with the current state',
   413: 'Body larger than the limit',
@@ -19,6 +21,11 @@ const ERROR_DESCRIPTIONS: Record<ErrorStatus, string> = {
   500: 'Internal error (logged with its stack)',
   503: 'PostgreSQL or Redis does not answer',
 };
+
+/** An error status as the document's response object, for statuses added after the decorators (the 403 of read keys). */
+export function errorResponse(status: ErrorStatus): ResponseObject {
+  return { description: ERROR_DESCRIPTIONS[status], content: { 'application/json': { schema: { $ref: getSchemaPath(ApiErrorDto) } } } };
+}
 
 /**
  * Documents each error status with the API's one error shape. `descriptions` overrides the general text

@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { API_KEY_SCHEME } from '../common/api-docs.decorators';
+import { API_KEY_SCHEME, errorResponse } from '../common/api-docs.decorators';
+import { needsWriteScope } from '../common/api-key.guard';
 
 /**
  * The OpenAPI document of the HTTP API, built from the controllers' decorators and the DTO / response
@@ -27,11 +28,19 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('health', 'Liveness of the service and its stores')
     .build();
   const document = SwaggerModule.createDocument(app, config);
-  // Operations without the API key say so (security: []), so a reader never takes them for forgotten ones.
   for (const item of Object.values(document.paths)) {
-    for (const operation of Object.values(item)) {
-      if (typeof operation === 'object' && operation !== null && 'responses' in operation && !operation.security) operation.security = [];
+    for (const [method, operation] of Object.entries(item)) {
+      if (typeof operation !== 'object' || operation === null || !('responses' in operation)) continue;
+      // Operations without the API key say so (security: []), so a reader never takes them for forgotten ones.
+      if (!operation.security) operation.security = [];
+      // ApiKeyGuard refuses a read key on every method that may change something.
+      else if (needsWriteScope(method)) operation.responses = withStatus(operation.responses, '403', errorResponse(403));
     }
   }
   return document;
+}
+
+/** The responses with one more status, in status order (as the decorators write them). */
+function withStatus<T>(responses: Record<string, T>, status: string, response: T): Record<string, T> {
+  return Object.fromEntries(Object.entries({ ...responses, [status]: response }).sort(([a], [b]) => a.localeCompare(b)));
 }

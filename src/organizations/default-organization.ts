@@ -1,5 +1,6 @@
 import { INestApplicationContext, Logger } from '@nestjs/common';
 import { ResolvedConfig } from '../config/app-config';
+import { ApiKeysService } from './api-keys.service';
 import { OrganizationsService } from './organizations.service';
 
 /**
@@ -8,10 +9,12 @@ import { OrganizationsService } from './organizations.service';
  */
 export async function ensureDefaultOrganization(app: INestApplicationContext, config: ResolvedConfig): Promise<void> {
   const organizations = app.get(OrganizationsService);
+  const apiKeys = app.get(ApiKeysService);
   const logger = new Logger('Bootstrap');
   const { apiKey, maxConcurrentCalls } = config.bootstrap;
   if (apiKey) {
-    if (!(await organizations.findByApiKey(apiKey))) {
+    // A key that was revoked stays revoked: it is not issued again.
+    if (!(await apiKeys.exists(apiKey))) {
       await organizations.create('Default organization', maxConcurrentCalls, apiKey);
       logger.log(`Created the default organization for BOOTSTRAP_API_KEY (${maxConcurrentCalls} concurrent calls)`);
     }

@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import type { CallingHours } from '../compliance/calling-hours';
 
 @Entity({ name: 'organizations' })
@@ -8,11 +8,6 @@ export class Organization {
 
   @Column({ type: 'text' })
   name: string;
-
-  /** sha256 of the API key; the key itself is shown once and never stored. */
-  @Index('uq_organizations_api_key_hash', { unique: true })
-  @Column({ name: 'api_key_hash', type: 'text' })
-  apiKeyHash: string;
 
   @Column({ name: 'max_concurrent_calls', type: 'int' })
   maxConcurrentCalls: number;
