@@ -63,16 +63,17 @@ describe('API keys: several per organization, named, scoped, revocable', () => {
     await t.http.get('/organization/usage').set(KEY, reader).expect(200);
     await t.http.get('/organization/settings').set(KEY, reader).expect(200);
 
-    const writes = [
-      t.http.post('/call').set(KEY, reader).send(campaign('by-reader')),
-      t.http.post('/status/read-scope/pause').set(KEY, reader),
-      t.http.delete('/call/read-scope').set(KEY, reader),
-      t.http.put('/organization/usage').set(KEY, reader).send({ externalOngoingCalls: 1 }),
-      t.http.post('/organization/api-keys').set(KEY, reader).send({ name: 'escalate', scope: 'write' }),
-      t.http.delete(`/organization/api-keys/${(await list(orgKey))[0].id}`).set(KEY, reader),
+    const writes: [string, Promise<{ status: number; body: unknown }>][] = [
+      ['POST /call', t.http.post('/call').set(KEY, reader).send(campaign('by-reader'))],
+      ['pause', t.http.post('/status/read-scope/pause').set(KEY, reader)],
+      ['DELETE /call', t.http.delete('/call/read-scope').set(KEY, reader)],
+      ['PUT usage', t.http.put('/organization/usage').set(KEY, reader).send({ externalOngoingCalls: 1 })],
+      ['create key', t.http.post('/organization/api-keys').set(KEY, reader).send({ name: 'escalate', scope: 'write' })],
+      ['revoke key', t.http.delete(`/organization/api-keys/${(await list(orgKey))[0].id}`).set(KEY, reader)],
     ];
-    for (const response of await Promise.all(writes)) {
-      expect({ url: response.req.path, status: response.status }).toEqual({ url: response.req.path, status: 403 });
+    for (const [what, sent] of writes) {
+      const response = await sent;
+      expect({ what, status: response.status }).toEqual({ what, status: 403 });
       expect(response.body).toEqual({ status: 'forbidden', message: expect.stringContaining('"dashboard-viewer" has scope read') });
     }
     // Nothing was changed by the refused writes.

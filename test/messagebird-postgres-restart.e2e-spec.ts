@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { MessageBirdDouble } from './support/messagebird-double/messagebird-double';
 import { messageBirdProcessEnv, TEST_ACCESS_KEY, TEST_SIGNING_KEY } from './support/messagebird-double/messagebird-test-app';
+import { fetchWithContractCheck } from './support/contract';
 import { until } from './support/polling';
 import { PrivatePostgres, startPrivatePostgres } from './support/private-postgres';
 import { createOrganizationWithCli, freePort, ServiceProcess, ServiceProcesses } from './support/processes';
@@ -55,8 +56,14 @@ describe('PostgreSQL restarted while calls run on MessageBird', () => {
     await postgres?.destroy();
   });
 
+  // Undefined while the API process cannot be reached; an answer that breaks the contract still fails the test.
   const http = (path: string, init: RequestInit = {}) =>
-    fetch(`${api.baseUrl}${path}`, { ...init, headers: { 'x-credential-api-key': org.apiKey, 'content-type': 'application/json', ...init.headers } }).catch(() => undefined);
+    fetchWithContractCheck(`${api.baseUrl}${path}`, { ...init, headers: { 'x-credential-api-key': org.apiKey, 'content-type': 'application/json', ...init.headers } }).catch(
+      (error: Error) => {
+        if (error instanceof TypeError) return undefined;
+        throw error;
+      },
+    );
   const status = async (): Promise<any> => {
     const response = await http('/status/outage?perPage=1000');
     return response?.ok ? response.json() : undefined;

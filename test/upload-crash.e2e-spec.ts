@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { writeDebtorCsv } from '../bench/support/debtor-csv';
 import { uploadMultipart } from '../bench/support/multipart-upload';
+import { fetchWithContractCheck } from './support/contract';
 import { until } from './support/polling';
 import { createOrganizationWithCli, ServiceProcess, ServiceProcesses, serviceProcessEnv } from './support/processes';
 import { createRedisNamespace, createTestDatabase, TEST_REDIS_URL, TestDatabase } from './support/test-environment';
@@ -180,12 +181,12 @@ describe('API process killed during a CSV upload', () => {
     const afterRetry = spools();
     const storedAfterRetry = await stored();
     const running = await until('calls of the retried upload ended', async () => {
-      const response = await fetch(`${api3.baseUrl}/status/${requestId}?perPage=1`, { headers: { 'x-credential-api-key': org.apiKey } });
+      const response = await fetchWithContractCheck(`${api3.baseUrl}/status/${requestId}?perPage=1`, { headers: { 'x-credential-api-key': org.apiKey } });
       const body: any = await response.json();
       return body.summary?.ended >= 50 ? body : (await new Promise((r) => setTimeout(r, 100)), undefined);
     }, 30_000);
     // Stop dialing the remaining ~300,000 calls.
-    await fetch(`${api3.baseUrl}/status/${requestId}/cancel`, { method: 'POST', headers: { 'x-credential-api-key': org.apiKey } });
+    await fetchWithContractCheck(`${api3.baseUrl}/status/${requestId}/cancel`, { method: 'POST', headers: { 'x-credential-api-key': org.apiKey } });
 
     console.log(
       `upload crash: ${ROWS} rows, ${fileBytes} bytes; kill 1 mid-body with ${spooledAtKill1} bytes spooled (client: ${(clientSaw1 as Error).message}), ` +
