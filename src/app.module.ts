@@ -8,6 +8,7 @@ import { ConfigModule } from './config/config.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { typeormOptions } from './database/typeorm-options';
 import { DispatcherModule } from './dispatcher/dispatcher.module';
+import { FunnelModule } from './funnel/funnel.module';
 import { HealthController } from './health/health.controller';
 import { MetricsModule } from './metrics/metrics.module';
 import { OrganizationsModule } from './organizations/organizations.module';
@@ -31,6 +32,7 @@ export class AppModule {
         SecurityModule,
         OrganizationsModule,
         CampaignsModule,
+        FunnelModule,
         ComplianceModule,
         UploadsModule,
         DashboardModule,

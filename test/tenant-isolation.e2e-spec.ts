@@ -43,6 +43,7 @@ const ROUTES: Record<string, Route> = {
   'GET /status/:requestId': { kind: 'foreign', send: (h, c) => h.get(`/status/${enc(c.requestId)}-a`) },
   'GET /status/:requestId/timeline': { kind: 'foreign', send: (h, c) => h.get(`/status/${enc(c.requestId)}-a/timeline`) },
   'GET /status/:requestId/export.csv': { kind: 'foreign', send: (h, c) => h.get(`/status/${enc(c.requestId)}-a/export.csv`) },
+  'GET /status/:requestId/funnel': { kind: 'foreign', send: (h, c) => h.get(`/status/${enc(c.requestId)}-a/funnel`) },
   'POST /status/:requestId/pause': { kind: 'foreign', send: (h, c) => h.post(`/status/${enc(c.requestId)}-a/pause`) },
   'POST /status/:requestId/resume': { kind: 'foreign', send: (h, c) => h.post(`/status/${enc(c.requestId)}-a/resume`) },
   'POST /status/:requestId/cancel': { kind: 'foreign', send: (h, c) => h.post(`/status/${enc(c.requestId)}-a/cancel?hangup=true`) },

@@ -47,6 +47,8 @@ export interface StepRecord {
     userPressedDigits: string;
     transfer_status: string | null;
     message?: string;
+    /** A gather whose callee chose an opt-out branch (the number went on the do-not-call list). */
+    optOut?: boolean;
     /** Record steps that captured audio. */
     recording?: StepRecordingRecord;
     /** Record steps with `transcribe` that captured audio. */

@@ -66,6 +66,7 @@ export class StepInfoDto {
   @ApiProperty({ example: '1', description: 'The accepted key of a gather, empty otherwise' }) userPressedDigits: string;
   @ApiProperty({ enum: TRANSFER_STATUSES, nullable: true, example: null, description: 'Transfer steps only' }) transfer_status: string | null;
   @ApiPropertyOptional({ example: 'thanks Alex', description: 'The rendered text of a play or gather' }) message?: string;
+  @ApiPropertyOptional({ type: Boolean, example: true, description: 'A gather whose callee chose an opt-out branch (the number is on the do-not-call list)' }) optOut?: boolean;
   @ApiPropertyOptional({ type: StepRecordingDto, description: 'Record steps that captured audio' }) recording?: StepRecordingDto;
   @ApiPropertyOptional({ type: StepTranscriptionDto, description: 'Record steps with `transcribe` that captured audio' }) transcription?: StepTranscriptionDto;
 }

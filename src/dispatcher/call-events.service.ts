@@ -9,6 +9,7 @@ import { LeaseKeeper } from './lease-keeper.service';
 import { CallSql } from './call-sql';
 import { isConnectionError } from '../database/pg-pool-errors';
 import { outboxCtes } from '../webhooks/webhook-events';
+import { funnelUpsertCte } from '../funnel/funnel-counters';
 
 const SHUTDOWN_DRAIN_MS = 5000;
 /** How long an event is retried while PostgreSQL cannot be reached. */
@@ -127,6 +128,7 @@ export class CallEventsService implements OnModuleInit, BeforeApplicationShutdow
         userPressedDigits: (finished && event.userPressedDigits) || '',
         transfer_status: (finished && event.transferStatus) || null,
         ...(event.message !== undefined && { message: event.message }),
+        ...(finished && event.optOut && { optOut: true }),
         ...(recording && { recording: { ...recording, status: 'done' as const } }),
         ...(recording && finished && event.transcriptionPending && { transcription: { status: 'pending' as const, text: null } }),
       },
@@ -134,16 +136,23 @@ export class CallEventsService implements OnModuleInit, BeforeApplicationShutdow
     const leg = finished && event.leg ? JSON.stringify([event.leg]) : '[]';
     if (finished && event.optOut) await this.optOut(event.callId);
     if (recording) await this.countLeftMessage(event.callId);
+    // The funnel moves in the same statement, by what the write changed at seq (nothing for a replay).
     await this.sql.progress(
-      `UPDATE calls SET
-         steps = CASE
-           WHEN jsonb_array_length(steps) = $2 THEN steps || jsonb_build_array($3::jsonb)
-           WHEN $4 AND jsonb_array_length(steps) > $2 AND steps -> $2 -> 'info' ->> 'status' = 'in_progress'
-             THEN jsonb_set(steps, ARRAY[$2::text], ($3::jsonb) || jsonb_build_object('startedAt', steps -> $2 -> 'startedAt'))
-           ELSE steps END,
-         monitor_data = monitor_data || $5::jsonb,
-         updated_at = now()
-       WHERE id = $1`,
+      `WITH old AS (
+         SELECT id, call_request_id, steps -> ($2::int) AS step FROM calls WHERE id = $1 FOR UPDATE
+       ), written AS (
+         UPDATE calls c SET
+           steps = CASE
+             WHEN jsonb_array_length(c.steps) = $2 THEN c.steps || jsonb_build_array($3::jsonb)
+             WHEN $4 AND jsonb_array_length(c.steps) > $2 AND c.steps -> $2 -> 'info' ->> 'status' = 'in_progress'
+               THEN jsonb_set(c.steps, ARRAY[$2::text], ($3::jsonb) || jsonb_build_object('startedAt', c.steps -> $2 -> 'startedAt'))
+             ELSE c.steps END,
+           monitor_data = c.monitor_data || $5::jsonb,
+           updated_at = now()
+         FROM old WHERE c.id = old.id
+         RETURNING c.call_request_id, c.steps -> ($2::int) AS step
+       ), ${funnelUpsertCte('funnel', `SELECT call_request_id, step, 1 AS delta FROM written UNION ALL SELECT old.call_request_id, old.step, -1 FROM old JOIN written ON true`)}
+       SELECT 1`,
       [event.callId, event.seq, JSON.stringify(record), finished, leg],
     );
   }
@@ -164,9 +173,15 @@ export class CallEventsService implements OnModuleInit, BeforeApplicationShutdow
   private async recordTranscription(event: Extract<VoiceEvent, { type: 'transcription' }>): Promise<void> {
     const transcription = { status: event.status, text: event.status === 'done' ? (event.text ?? '') : null };
     await this.sql.progress(
-      `UPDATE calls SET steps = jsonb_set(steps, ARRAY[$2::text, 'info', 'transcription'], $4::jsonb), updated_at = now()
-       WHERE id = $1 AND steps -> ($2::int) -> 'info' -> 'recording' ->> 'id' = $3
-         AND coalesce(steps -> ($2::int) -> 'info' -> 'transcription' ->> 'status', 'pending') = 'pending'`,
+      `WITH old AS (
+         SELECT id, call_request_id, steps -> ($2::int) AS step FROM calls WHERE id = $1 FOR UPDATE
+       ), written AS (
+         UPDATE calls c SET steps = jsonb_set(c.steps, ARRAY[$2::text, 'info', 'transcription'], $4::jsonb), updated_at = now()
+         FROM old WHERE c.id = old.id AND c.steps -> ($2::int) -> 'info' -> 'recording' ->> 'id' = $3
+           AND coalesce(c.steps -> ($2::int) -> 'info' -> 'transcription' ->> 'status', 'pending') = 'pending'
+         RETURNING c.call_request_id, c.steps -> ($2::int) AS step
+       ), ${funnelUpsertCte('funnel', `SELECT call_request_id, step, 1 AS delta FROM written UNION ALL SELECT old.call_request_id, old.step, -1 FROM old JOIN written ON true`)}
+       SELECT 1`,
       [event.callId, event.seq, event.recordingId, JSON.stringify(transcription)],
     );
   }
@@ -232,18 +247,21 @@ export class CallEventsService implements OnModuleInit, BeforeApplicationShutdow
     );
     const delayMs = call && retryDelayMs(call.retry_policy, outcome, call.attempts, Math.random());
     if (!call || delayMs === null) return false;
+    // The cleared steps leave the funnel in the same statement: it counts each call's current attempt.
     const retried = await this.sql.progress(
-      `WITH retried AS (
+      `WITH old AS (
+         SELECT id, call_request_id, steps FROM calls WHERE id = $1 AND call_state IN ('dialing', 'ringing', 'ongoing') FOR UPDATE
+       ), retried AS (
          UPDATE calls c SET call_state = 'scheduled', status = 'scheduled', next_attempt_at = $2, call_status = NULL,
            attempt_history = c.attempt_history || jsonb_build_array(jsonb_build_object(
              'attempt', c.attempts, 'outcome', $3::text, 'dialedAt', c.dialed_at, 'endedAt', $4::timestamptz, 'reason', $5::text)),
            lease_id = NULL, dial_started_at = NULL, dialed_at = NULL, answered_at = NULL, provider_call_id = NULL,
            failure_reason = NULL, steps = '[]', updated_at = now()
-         WHERE c.id = $1 AND c.call_state IN ('dialing', 'ringing', 'ongoing')
+         FROM old WHERE c.id = old.id AND c.call_state IN ('dialing', 'ringing', 'ongoing')
          RETURNING c.call_request_id
        ), uncounted AS (
          UPDATE call_requests r SET dialed_calls = dialed_calls - 1, updated_at = now() FROM retried q WHERE r.id = q.call_request_id
-       )
+       ), ${funnelUpsertCte('funnel', `SELECT old.call_request_id, s.step, -1 AS delta FROM old JOIN retried ON true CROSS JOIN LATERAL jsonb_array_elements(old.steps) AS s(step)`)}
        SELECT 1 FROM retried`,
       [callId, new Date(this.clock.now().getTime() + delayMs), outcome, at, reason],
     );

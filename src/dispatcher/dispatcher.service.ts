@@ -169,6 +169,11 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
            status = CASE WHEN r.status = 'submitted' THEN 'onProgress' ELSE r.status END, updated_at = now()
          FROM (SELECT call_request_id, count(*)::int AS n FROM claimed GROUP BY call_request_id) k
          WHERE r.id = k.call_request_id
+       ), rated AS (
+         -- Calls dialed per minute per campaign: the dial rate behind GET /status/{requestId}/funnel's ETA.
+         INSERT INTO campaign_dial_minutes AS m (call_request_id, minute, dialed)
+         SELECT call_request_id, date_trunc('minute', now()), count(*)::int FROM claimed GROUP BY call_request_id ORDER BY call_request_id
+         ON CONFLICT (call_request_id, minute) DO UPDATE SET dialed = m.dialed + EXCLUDED.dialed
        )
        SELECT id, lease_id FROM claimed ORDER BY seq`,
       [organizationId, leases.length, leases],

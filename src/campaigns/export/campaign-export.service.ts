@@ -6,6 +6,7 @@ import { Organization } from '../../organizations/organization.entity';
 import { CallRequest } from '../call-request.entity';
 import { stepRecordingFile } from '../campaign-status.view';
 import { csvCell, csvLine, phoneCell, UTF8_BOM } from './csv-cells';
+import { ExportCondition, exportCondition, ExportQueryDto } from './export-filters';
 
 /** Calls read per query: one keyset page of the unique index (call_request_id, destination_index). */
 export const EXPORT_PAGE_SIZE = 1000;
@@ -59,6 +60,8 @@ export interface ExportRow {
 /** A campaign found for its organization, with the property names that become columns. */
 export interface PreparedExport {
   request: CallRequest;
+  /** The filters (a funnel box), as a condition on `calls c` whose parameters follow readPage's own. */
+  filter?: ExportCondition;
   propertyKeys: string[];
   header: string[];
 }
@@ -123,12 +126,13 @@ export class CampaignExportService {
   ) {}
 
   /** Everything that can fail with a proper error response, done before the first byte is sent. */
-  async prepare(organization: Organization, requestId: string): Promise<PreparedExport> {
+  async prepare(organization: Organization, requestId: string, filters: ExportQueryDto = {}): Promise<PreparedExport> {
     const request = await this.requests.findOneBy({ organizationId: organization.id, requestId });
     // The same answer as GET /status: another organization's campaign is indistinguishable from none.
     if (!request) throw new NotFoundException(`No call request "${requestId}"`);
+    const filter = exportCondition(filters, request.callFlow, 5);
     const propertyKeys = await this.propertyKeys(request.id);
-    return { request, propertyKeys, header: [...FIXED_COLUMNS, ...propertyHeaders(propertyKeys)] };
+    return { request, filter, propertyKeys, header: [...FIXED_COLUMNS, ...propertyHeaders(propertyKeys)] };
   }
 
   /**
@@ -151,7 +155,13 @@ export class CampaignExportService {
    * digitsPressed and transferStatus are derived from the steps in SQL, so the steps (with every
    * rendered message) never leave the database.
    */
-  async readPage(callRequestId: string, afterIndex: number, propertyKeys: string[], limit = EXPORT_PAGE_SIZE): Promise<ExportRow[]> {
+  async readPage(
+    callRequestId: string,
+    afterIndex: number,
+    propertyKeys: string[],
+    limit = EXPORT_PAGE_SIZE,
+    filter: ExportCondition = { sql: 'true', params: [] },
+  ): Promise<ExportRow[]> {
     return this.db.query(
       `SELECT c.id, c.destination_index, c.phone, c.caller, c.status, c.call_state, c.call_status, c.attempts,
               c.dialed_at, c.answered_at, c.ended_at, c.failure_reason,
@@ -172,10 +182,10 @@ export class CampaignExportService {
              FROM jsonb_array_elements(c.steps) WITH ORDINALITY AS s(step, n)
             WHERE c.left_message AND s.step -> 'info' ? 'recording'
             ORDER BY s.n DESC LIMIT 1) m ON true
-        WHERE c.call_request_id = $1 AND c.destination_index > $2
+        WHERE c.call_request_id = $1 AND c.destination_index > $2 AND (${filter.sql})
         ORDER BY c.destination_index
         LIMIT $3`,
-      [callRequestId, afterIndex, limit, propertyKeys],
+      [callRequestId, afterIndex, limit, propertyKeys, ...filter.params],
     );
   }
 
@@ -189,7 +199,7 @@ export class CampaignExportService {
     if (!(await sink.write(UTF8_BOM + csvLine(prepared.header.map(csvCell))))) return 'aborted';
     let afterIndex = -1;
     for (;;) {
-      const rows = await this.readPage(prepared.request.id, afterIndex, prepared.propertyKeys);
+      const rows = await this.readPage(prepared.request.id, afterIndex, prepared.propertyKeys, EXPORT_PAGE_SIZE, prepared.filter);
       if (sink.closed) return 'aborted';
       if (rows.length === 0) break;
       if (!(await sink.write(rows.map((row) => toCsvLine(row, prepared.request.requestId)).join('')))) return 'aborted';

@@ -183,7 +183,7 @@ export interface paths {
         };
         /**
          * Every destination of a call request and its result, as a CSV file
-         * @description UTF-8 with a byte order mark, CRLF line ends (RFC 4180), a header row, one row per destination in destination order. Columns: destinationIndex, phone, caller, status, call_state, call_status, attempts, dialedAt, answeredAt, endedAt, failureReason, digitsPressed, transferStatus, messageSeconds, messageFile, messageTranscription, then one per property name (sorted; `property:<name>` when a name repeats a fixed column). A cell starting with = + - @ tab or CR is prefixed with ' (phone and caller excepted: they are validated E.164 numbers).
+         * @description UTF-8 with a byte order mark, CRLF line ends (RFC 4180), a header row, one row per destination in destination order. Columns: destinationIndex, phone, caller, status, call_state, call_status, attempts, dialedAt, answeredAt, endedAt, failureReason, digitsPressed, transferStatus, messageSeconds, messageFile, messageTranscription, then one per property name (sorted; `property:<name>` when a name repeats a fixed column). A cell starting with = + - @ tab or CR is prefixed with ' (phone and caller excepted: they are validated E.164 numbers). Filters (all optional, combined with AND) export one box of GET /status/{requestId}/funnel, whose boxes carry their ready-made links: `step` (a step path) with `key`, `outcome`, `transfer`, `recorded` or `transcribed`; `optedOut`; `callStatus`; `status`; `leftMessage`.
          */
         get: operations["exportCallStatus"];
         put?: never;
@@ -271,6 +271,26 @@ export interface paths {
         };
         /** One recording as audio/wav (`<recordingId>.wav`), streamed from the voice platform through this API */
         get: operations["getCallRecording"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/status/{requestId}/funnel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The campaign as a funnel over its call flow, with an ETA for its queued calls
+         * @description Counts of the whole campaign, then every step of its flow in flow order: how many calls reached it, how it finished (info.status), and per kind of step the keys pressed (and no input) and opt-outs of a gather, the transfers answered or not, the messages recorded and transcribed. Each box carries `export`, the link of GET /status/{requestId}/export.csv that lists exactly its destinations. Counters move with each step result (a retried call counts its current attempt only), so this costs the same for any number of calls. `eta`: when the last queued call should be dialed at the dial rate of the last 5 minutes, inside the calling hours; null with `etaReason` when it cannot be told.
+         */
+        get: operations["campaignFunnel"];
         put?: never;
         post?: never;
         delete?: never;
@@ -690,6 +710,11 @@ export interface components {
              * @example thanks Alex
              */
             message?: string;
+            /**
+             * @description A gather whose callee chose an opt-out branch (the number is on the do-not-call list)
+             * @example true
+             */
+            optOut?: boolean;
             /** @description Record steps that captured audio */
             recording?: components["schemas"]["StepRecordingDto"];
             /** @description Record steps with `transcribe` that captured audio */
@@ -1054,6 +1079,223 @@ export interface components {
              */
             callId: string;
             recordings: components["schemas"]["CallRecordingDto"][];
+        };
+        FunnelBoxDto: {
+            /** @example 42 */
+            count: number;
+            /**
+             * @description GET this (relative to the API, with the API key) for the CSV of exactly these destinations; null when the box moves too fast to export (queued, in progress)
+             * @example /status/request_10/export.csv?step=steps%5B1%5D&key=1
+             */
+            export: string | null;
+        };
+        FunnelTotalsDto: {
+            /** @description Every destination */
+            total: components["schemas"]["FunnelBoxDto"];
+            /** @description Not dialed yet (queued, paused or scheduled) */
+            queued: components["schemas"]["FunnelBoxDto"];
+            /** @description Between dialing and ended */
+            inProgress: components["schemas"]["FunnelBoxDto"];
+            /** @description Ended, whatever the outcome */
+            ended: components["schemas"]["FunnelBoxDto"];
+            answered: components["schemas"]["FunnelBoxDto"];
+            busy: components["schemas"]["FunnelBoxDto"];
+            no_answer: components["schemas"]["FunnelBoxDto"];
+            failed: components["schemas"]["FunnelBoxDto"];
+            cancelled: components["schemas"]["FunnelBoxDto"];
+            /** @description Never dialed: on the do-not-call list */
+            suppressed: components["schemas"]["FunnelBoxDto"];
+            /** @description Left a message at a record step */
+            leftMessage: components["schemas"]["FunnelBoxDto"];
+            /** @description Chose an opt-out branch at a gather */
+            optedOut: components["schemas"]["FunnelBoxDto"];
+        };
+        FunnelWindowDto: {
+            /**
+             * Format: date-time
+             * @example 2026-11-20T09:30:00.000Z
+             */
+            opens: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-20T17:00:00.000Z
+             */
+            closes: string;
+        };
+        FunnelEtaBasisDto: {
+            /**
+             * @description Calls not dialed yet (totals.queued)
+             * @example 1200
+             */
+            queued: number;
+            /**
+             * @description Calls of this campaign dialed per minute, over the last `rateWindowSeconds`
+             * @example 48.5
+             */
+            dialRatePerMinute: number;
+            /**
+             * @description How long the dial rate was measured over (at most 5 minutes; less for a campaign that began dialing lately)
+             * @example 300
+             */
+            rateWindowSeconds: number;
+            /**
+             * @description The organization's concurrent-call limit
+             * @example 10
+             */
+            slotLimit: number;
+            /**
+             * @description Slots free now: the limit less other apps' calls and this organization's ongoing calls
+             * @example 0
+             */
+            freeSlots: number;
+            /**
+             * @description Whether the calling hours (the campaign’s, else the organization’s, in their own time zone) are open now; null: none apply
+             * @example true
+             */
+            callingHoursOpen: boolean | null;
+            /** @description The calling-hours window open now, or the next one; null without calling hours */
+            nextWindow: components["schemas"]["FunnelWindowDto"] | null;
+        };
+        FunnelBranchOfDto: {
+            /**
+             * @description The gather whose branch holds the step
+             * @example steps[1]
+             */
+            step: string;
+            /** @example 0 */
+            branchIndex: number;
+            /** @example 1 */
+            digit: string | null;
+            /** @example false */
+            default: boolean;
+        };
+        FunnelOutcomesDto: {
+            success_ok: components["schemas"]["FunnelBoxDto"];
+            no_input: components["schemas"]["FunnelBoxDto"];
+            failed: components["schemas"]["FunnelBoxDto"];
+            /** @description The call ended during the step */
+            interrupted: components["schemas"]["FunnelBoxDto"];
+        };
+        FunnelKeyDto: {
+            /** @example 42 */
+            count: number;
+            /**
+             * @description GET this (relative to the API, with the API key) for the CSV of exactly these destinations; null when the box moves too fast to export (queued, in progress)
+             * @example /status/request_10/export.csv?step=steps%5B1%5D&key=1
+             */
+            export: string | null;
+            /**
+             * @description The accepted key; empty: no input
+             * @example 1
+             */
+            key: string;
+            /**
+             * @description The branch this key follows (no input: the default branch, if any)
+             * @example 0
+             */
+            branchIndex: number | null;
+            /**
+             * @description That branch opts the callee out
+             * @example false
+             */
+            optOut: boolean;
+        };
+        FunnelGatherDto: {
+            /** @description One per branch digit in branch order, then no input (key "") */
+            keys: components["schemas"]["FunnelKeyDto"][];
+            /** @description Chose an opt-out branch here */
+            optedOut: components["schemas"]["FunnelBoxDto"];
+        };
+        FunnelTransferDto: {
+            answered: components["schemas"]["FunnelBoxDto"];
+            /** @description Busy, no answer or failed */
+            notAnswered: components["schemas"]["FunnelBoxDto"];
+            busy: components["schemas"]["FunnelBoxDto"];
+            no_answer: components["schemas"]["FunnelBoxDto"];
+            failed: components["schemas"]["FunnelBoxDto"];
+        };
+        FunnelRecordDto: {
+            /** @description Left a message (a recording with sound) */
+            recorded: components["schemas"]["FunnelBoxDto"];
+            /** @description Its transcription is done (steps with transcribe) */
+            transcribed: components["schemas"]["FunnelBoxDto"];
+        };
+        FunnelStepDto: {
+            /**
+             * @description Where the step sits in the flow, as `path` in callFlowSteps (e.g. steps[1].branches[0].steps[0])
+             * @example steps[1]
+             */
+            path: string;
+            /**
+             * @example gather
+             * @enum {string}
+             */
+            stepName: "play" | "gather" | "transfer" | "record";
+            /**
+             * @description How many gathers deep (0: a top-level step)
+             * @example 0
+             */
+            depth: number;
+            /** @description The branch the step is in; null at the top level */
+            branchOf: components["schemas"]["FunnelBranchOfDto"] | null;
+            /**
+             * @description Play and gather: the message template
+             * @example Press 1 to pay now
+             */
+            message?: string;
+            /**
+             * @description Transfer: where to
+             * @example +6588893322
+             */
+            destination?: string;
+            /** @description Calls whose current attempt reached the step */
+            reached: components["schemas"]["FunnelBoxDto"];
+            /**
+             * @description Reached it and not finished yet
+             * @example 0
+             */
+            inProgress: number;
+            /** @description Finished, by info.status */
+            outcomes: components["schemas"]["FunnelOutcomesDto"];
+            /** @description Gather steps */
+            gather?: components["schemas"]["FunnelGatherDto"];
+            /** @description Transfer steps */
+            transfer?: components["schemas"]["FunnelTransferDto"];
+            /** @description Record steps */
+            record?: components["schemas"]["FunnelRecordDto"];
+        };
+        CampaignFunnelDto: {
+            /** @example request_10 */
+            requestId: string;
+            /**
+             * @example onProgress
+             * @enum {string}
+             */
+            status: "submitted" | "onProgress" | "paused" | "completed" | "cancelled";
+            /**
+             * Format: date-time
+             * @description When these counts were read
+             * @example 2026-11-20T09:30:00.000Z
+             */
+            at: string;
+            /** @description The whole campaign, from its counters */
+            totals: components["schemas"]["FunnelTotalsDto"];
+            /**
+             * Format: date-time
+             * @description When the last queued call should be dialed; null: see etaReason
+             * @example 2026-11-20T09:55:00.000Z
+             */
+            eta: string | null;
+            /**
+             * @description Why there is no ETA; null when there is one
+             * @example null
+             * @enum {string|null}
+             */
+            etaReason: "paused" | "cancelled" | "completed" | "nothing-queued" | "no-free-slots" | "outside-calling-hours" | "no-recent-dials" | "calling-hours-never-open" | "beyond-horizon" | null;
+            /** @description What the ETA was computed from */
+            etaBasis: components["schemas"]["FunnelEtaBasisDto"];
+            /** @description Every step of the flow, in flow order (pre-order: a gather, then its branches’ steps, then the next step) */
+            steps: components["schemas"]["FunnelStepDto"][];
         };
         DoNotCallEntryDto: {
             /** @example +6588893322 */
@@ -1645,8 +1887,17 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The API key has scope read: only GET routes are open to it */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1740,7 +1991,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown or revoked API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1809,7 +2060,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown or revoked API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1876,7 +2127,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown or revoked API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1925,8 +2176,17 @@ export interface operations {
                     "application/json": components["schemas"]["CampaignViewDto"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The API key has scope read: only GET routes are open to it */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1992,8 +2252,17 @@ export interface operations {
                     "application/json": components["schemas"]["CampaignViewDto"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The API key has scope read: only GET routes are open to it */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2071,8 +2340,17 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The API key has scope read: only GET routes are open to it */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2150,8 +2428,17 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The API key has scope read: only GET routes are open to it */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2230,8 +2517,17 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The API key has scope read: only GET routes are open to it */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2279,7 +2575,28 @@ export interface operations {
     };
     exportCallStatus: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Only destinations whose call reached this step (its `path` in callFlowSteps and in the funnel) */
+                step?: string;
+                /** @description With `step` (a gather): only those whose accepted key there was this one; empty (`key=`): no input */
+                key?: string;
+                /** @description With `step`: only those whose step finished with this info.status */
+                outcome?: "success_ok" | "no_input" | "failed" | "interrupted";
+                /** @description With `step` (a transfer): only those whose transfer ended so */
+                transfer?: "answered" | "busy" | "no_answer" | "failed";
+                /** @description With `step` (a record step): only those who left a message there */
+                recorded?: "true";
+                /** @description With `step` (a record step): only those whose message there was transcribed */
+                transcribed?: "true";
+                /** @description Only those who chose an opt-out branch (at `step`, a gather, when given) */
+                optedOut?: "true";
+                /** @description Only those whose call ended with this outcome (call_status) */
+                callStatus?: "answered" | "busy" | "no_answer" | "failed" | "cancelled";
+                /** @description Only those with this status */
+                status?: "queued" | "scheduled" | "onProgress" | "completed" | "cancelled" | "suppressed";
+                /** @description true: only those that left a message at a record step; false: only those that did not */
+                leftMessage?: boolean;
+            };
             header?: never;
             path: {
                 requestId: string;
@@ -2297,7 +2614,16 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description A filter is wrong, or does not fit the campaign’s call flow (`errors` names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2366,7 +2692,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown or revoked API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2435,7 +2761,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown or revoked API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2503,7 +2829,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown or revoked API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2561,7 +2887,7 @@ export interface operations {
                     "application/json": components["schemas"]["CallRecordingsDto"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown or revoked API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2621,7 +2947,7 @@ export interface operations {
                     "audio/wav": string;
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown or revoked API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2631,6 +2957,63 @@ export interface operations {
                 };
             };
             /** @description No such recording of this call */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Too many requests for this API key (see the Retry-After header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Internal error (logged with its stack) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+        };
+    };
+    campaignFunnel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                requestId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignFunnelDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No such call request for this organization */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2690,7 +3073,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown or revoked API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2749,8 +3132,17 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The API key has scope read: only GET routes are open to it */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2826,8 +3218,17 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The API key has scope read: only GET routes are open to it */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2883,8 +3284,17 @@ export interface operations {
                     "application/json": components["schemas"]["DoNotCallRemovedDto"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The API key has scope read: only GET routes are open to it */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2938,7 +3348,7 @@ export interface operations {
                     "application/json": components["schemas"]["OrganizationSettingsViewDto"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown or revoked API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2997,8 +3407,17 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The API key has scope read: only GET routes are open to it */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3075,8 +3494,17 @@ export interface operations {
                     "application/json": components["schemas"]["CsvUploadErrorDto"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The API key has scope read: only GET routes are open to it */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3139,7 +3567,7 @@ export interface operations {
                     "application/json": components["schemas"]["UsageDto"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown or revoked API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3198,8 +3626,17 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The API key has scope read: only GET routes are open to it */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3271,7 +3708,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpointListDto"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown or revoked API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3330,8 +3767,17 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The API key has scope read: only GET routes are open to it */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3396,7 +3842,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpointDto"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown or revoked API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3453,8 +3899,17 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpointDeletedDto"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The API key has scope read: only GET routes are open to it */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3523,8 +3978,17 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The API key has scope read: only GET routes are open to it */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3598,8 +4062,17 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpointWithSecretDto"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The API key has scope read: only GET routes are open to it */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3667,7 +4140,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown or revoked API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3725,8 +4198,17 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookDeliveryDto"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The API key has scope read: only GET routes are open to it */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3789,8 +4271,17 @@ export interface operations {
                     "application/json": components["schemas"]["StatusCallbackSecretDto"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The API key has scope read: only GET routes are open to it */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3849,7 +4340,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown or revoked API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3907,8 +4398,17 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookDeliveryDto"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The API key has scope read: only GET routes are open to it */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
