@@ -91,3 +91,18 @@ export function dispositionFilename(header: string | null, fallback: string): st
   const plain = /filename\s*=\s*([^;\s]+)/.exec(header);
   return plain ? plain[1] : fallback;
 }
+
+/** Saves a fetched file (an export) under the server's file name, through a short-lived blob: link. */
+export async function saveDownload(response: Response, fallback: string): Promise<void> {
+  const blob = await response.blob();
+  const name = dispositionFilename(response.headers.get('content-disposition'), fallback);
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  link.hidden = true;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}

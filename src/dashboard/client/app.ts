@@ -1,4 +1,5 @@
 import { ApiError, forgetKey, getJson, NetworkError, storedKey, storeKey, UnauthorizedError } from './api.js';
+import { FlowBuilder } from './builder.js';
 import { CampaignListView } from './campaigns.js';
 import { DetailView } from './detail.js';
 import { byId, setText, show } from './dom.js';
@@ -106,11 +107,16 @@ const detail = new DetailView(() => {
   detailPoller.now();
   listPoller.now();
 }, handleError);
-new UploadForm((requestId) => {
+const upload = new UploadForm((requestId) => {
   list.firstPage();
   listPoller.now();
   detail.open(requestId);
 }, handleError);
+const builder = new FlowBuilder(
+  handleError,
+  (flow) => upload.useSavedFlow(flow),
+  (flows) => upload.setSavedFlows(flows),
+);
 
 const gaugePoller = new Poller(async () => {
   renderGauge(byId('slots'), await getJson<Usage>('/organization/usage'));
@@ -127,6 +133,10 @@ function startDashboard(key: string): void {
   show(byId('session'), true);
   show(byId('dashboard'), true);
   for (const poller of pollers) poller.start();
+  // The saved flows, once per sign-in (and again after each save); a server without them leaves the list empty.
+  builder.refreshList().catch((error) => {
+    if (!(error instanceof ApiError && error.httpStatus === 404)) handleError(error);
+  });
 }
 
 /** Back to the key prompt, with a message saying why (a refused key); the key is forgotten. */

@@ -1,4 +1,5 @@
-import { ApiError, apiFetch, dispositionFilename, getJson, statusPath } from './api.js';
+import { ApiError, apiFetch, getJson, saveDownload, statusPath } from './api.js';
+import { FunnelView } from './funnel.js';
 import { bucketFor, bucketLabel, TimelineChart } from './chart.js';
 import { CampaignControls } from './controls.js';
 import { badge, byId, formatCount, formatDuration, formatTime, h, label, pager, renderIfChanged, setText, show } from './dom.js';
@@ -31,6 +32,7 @@ export class DetailView {
   /** Rows whose steps the operator expanded, kept open across refreshes. */
   private readonly expanded = new Set<string>();
   private readonly controls: CampaignControls;
+  private readonly funnel: FunnelView;
 
   constructor(
     private readonly onChange: () => void,
@@ -41,6 +43,7 @@ export class DetailView {
       this.timelineFinal = false;
       this.onChange();
     }, onError);
+    this.funnel = new FunnelView(onError);
     byId('detail-close').addEventListener('click', () => this.close());
     byId('export-csv').addEventListener('click', () => void this.exportCsv());
     byId('detail-filters').addEventListener('submit', (event) => event.preventDefault());
@@ -65,6 +68,7 @@ export class DetailView {
       this.finalQuery = null;
       this.timelineFinal = false;
       this.expanded.clear();
+      this.funnel.reset(requestId);
       this.controls.update(null);
       this.chart.destroy();
       byId('call-rows').replaceChildren();
@@ -102,6 +106,7 @@ export class DetailView {
     }
     if (requestId !== this.requestId || query !== this.query()) return; // the operator moved on meanwhile
     this.render(doc);
+    await this.funnel.refresh(requestId);
     // Over when every call has ended: completed, or cancelled once its calls in progress ended too.
     const finished = doc.completedAt !== null;
     if (finished) this.finalQuery = query;
@@ -282,14 +287,7 @@ export class DetailView {
     setText(button, 'Exporting…');
     try {
       const response = await apiFetch(statusPath(requestId, '/export.csv'));
-      const blob = await response.blob();
-      const name = dispositionFilename(response.headers.get('content-disposition'), `${requestId.replace(/[^\w.-]/g, '_')}-results.csv`);
-      const url = URL.createObjectURL(blob);
-      const link = h('a', { href: url, download: name, hidden: true });
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      await saveDownload(response, `${requestId.replace(/[^\w.-]/g, '_')}-results.csv`);
     } catch (error) {
       this.onError(error);
     } finally {

@@ -189,3 +189,107 @@ export interface WebhookDeliveryList {
   deliveries: WebhookDelivery[];
   pagination: Pagination;
 }
+
+/** A saved call flow (POST/GET/PUT /call-flows; README "Saved call flows"). */
+export interface SavedFlow {
+  id: string;
+  title: string;
+  version: number;
+  callFlow: unknown;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface SavedFlowList {
+  items: SavedFlow[];
+  pagination?: Partial<Pagination> & Record<string, unknown>;
+}
+
+/** One step of POST /call-flows/preview's answer, in the order it would run. */
+export interface PreviewStep {
+  seq: number;
+  /** `callFlow.steps[1].branches[0].callFlow.steps[0]`, as validation errors name it. */
+  path: string;
+  stepName: string;
+  text?: string;
+  voice?: { language?: string; gender?: string; pitch?: number; rate?: number };
+  prompts?: { attempt: number; text: string; key: string; result: 'follow' | 'reprompt' | 'hangup' }[];
+  maxRetries?: number;
+  key?: string;
+  branch?: { index: number; path: string; digit?: string; default: boolean; optOut: boolean } | null;
+  optOut?: boolean;
+  transfer?: { destination: string; status: string };
+  record?: { maxLength: number; timeout: number; endKey: string; beep: boolean; transcribe: boolean; transcribeLocale: string };
+}
+
+export interface PreviewAnswer {
+  platform?: string;
+  steps: PreviewStep[];
+  outcome?: { endedBy: 'end_of_flow' | 'transferred' | 'no_branch'; description: string; optOut: boolean; transferredTo?: string; keysUsed: number; unusedKeys: string[] };
+}
+
+/** POST /call?dryRun=true and POST /call/csv with dryRun=true. */
+export interface DryRunAnswer {
+  dryRun: true;
+  requestId: string;
+  requestIdInUse: boolean;
+  destinations: number;
+  wouldDialNow: number;
+  scheduled: number;
+  suppressed: number;
+  rejected: number;
+  errors: (FieldError & Partial<RowError>)[];
+  errorCount: number;
+}
+
+/** GET /status/{requestId}/funnel: a box is a count and the link of the CSV of exactly its destinations. */
+export interface FunnelBox {
+  count: number;
+  /** Relative to the API, fetched with the key; null when the box moves too fast to export (queued, in progress). */
+  export: string | null;
+}
+
+export interface FunnelKey extends FunnelBox {
+  key: string;
+  branchIndex: number | null;
+  optOut: boolean;
+}
+
+export interface FunnelStep {
+  path: string;
+  stepName: string;
+  depth: number;
+  branchOf: { step: string; branchIndex: number; digit: string | null; default: boolean } | null;
+  message?: string;
+  destination?: string;
+  reached: FunnelBox;
+  inProgress: number;
+  outcomes: Record<'success_ok' | 'no_input' | 'failed' | 'interrupted', FunnelBox>;
+  gather?: { keys: FunnelKey[]; optedOut: FunnelBox };
+  transfer?: Record<'answered' | 'notAnswered' | 'busy' | 'no_answer' | 'failed', FunnelBox>;
+  record?: { recorded: FunnelBox; transcribed: FunnelBox };
+}
+
+export type FunnelTotals = Record<
+  'total' | 'queued' | 'inProgress' | 'ended' | 'answered' | 'busy' | 'no_answer' | 'failed' | 'cancelled' | 'suppressed' | 'leftMessage' | 'optedOut',
+  FunnelBox
+>;
+
+export interface Funnel {
+  requestId: string;
+  status: string;
+  at: string;
+  totals: FunnelTotals;
+  eta: string | null;
+  etaReason: string | null;
+  etaBasis: {
+    queued: number;
+    dialRatePerMinute: number;
+    rateWindowSeconds: number;
+    slotLimit: number;
+    freeSlots: number;
+    callingHoursOpen: boolean | null;
+    nextWindow: { opens: string; closes: string } | null;
+  };
+  steps: FunnelStep[];
+}

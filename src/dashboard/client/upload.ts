@@ -1,6 +1,6 @@
 import { ApiError, apiFetch, UnauthorizedError } from './api.js';
 import { byId, formatCount, h, setText, show } from './dom.js';
-import type { ErrorBody, FieldError, ImportReport, RowError } from './types.js';
+import type { DryRunAnswer, ErrorBody, FieldError, ImportReport, RowError, SavedFlow } from './types.js';
 
 /** A flow that fits examples/debtors.csv (columns name, amount, Due Date): greet, ask, and pay or talk to an agent. */
 const EXAMPLE_FLOW = {
@@ -23,7 +23,16 @@ interface UploadAnswer {
   importReport?: ImportReport;
 }
 
-/** The CSV upload form: POST /call/csv as multipart form data, then the import report with its row errors. */
+const PHONE_HEADERS = ['phone', 'phone_number', 'msisdn', 'number'];
+const RETRY_OUTCOMES = ['busy', 'no_answer', 'failed', 'machine'] as const;
+
+/**
+ * Starting a campaign: POST /call/csv as multipart form data, with the flow pasted as JSON or a saved flow
+ * (callFlowId, callFlowVersion), the destinations from a CSV file or pasted numbers (sent as a CSV the page
+ * writes, so numbers are read exactly as in an upload), calling hours, retries and answering-machine handling;
+ * "Dry run" asks what would happen (dryRun=true) and shows it; "Start campaign" submits; then the import
+ * report with its row errors.
+ */
 export class UploadForm {
   private readonly form = byId<HTMLFormElement>('upload-form');
   private readonly panel = byId('upload');
@@ -39,8 +48,53 @@ export class UploadForm {
     byId('upload-cancel').addEventListener('click', () => this.setOpen(false));
     this.form.addEventListener('submit', (event) => {
       event.preventDefault();
-      void this.submit();
+      void this.submit(false);
     });
+    byId('upload-dry-run').addEventListener('click', () => {
+      if (this.form.reportValidity()) void this.submit(true);
+    });
+    for (const radio of this.form.querySelectorAll<HTMLInputElement>('input[name="flowSource"], input[name="destinationsSource"]')) {
+      radio.addEventListener('change', () => this.applyChoices());
+    }
+    const zones = (Intl as { supportedValuesOf?: (key: string) => string[] }).supportedValuesOf?.('timeZone') ?? [];
+    byId('timezones').replaceChildren(...zones.map((zone) => h('option', { value: zone })));
+    this.applyChoices();
+  }
+
+  /** The saved flows offered (GET /call-flows, refreshed by the builder). */
+  setSavedFlows(flows: SavedFlow[]): void {
+    const select = byId<HTMLSelectElement>('upload-saved-flow');
+    const current = select.value;
+    select.replaceChildren(
+      ...(flows.length === 0 ? [h('option', { value: '' }, 'No saved flow yet: build one in Call flows')] : []),
+      ...flows.map((flow) => h('option', { value: flow.id, selected: flow.id === current }, `${flow.title} · v${flow.version}`)),
+    );
+  }
+
+  /** Opens the form with a saved flow (and its version) chosen: the builder's "Start a campaign with it". */
+  useSavedFlow(flow: SavedFlow): void {
+    const select = byId<HTMLSelectElement>('upload-saved-flow');
+    if (![...select.options].some((option) => option.value === flow.id)) select.append(h('option', { value: flow.id }, `${flow.title} · v${flow.version}`));
+    select.value = flow.id;
+    byId<HTMLInputElement>('upload-flow-version').value = String(flow.version);
+    byId<HTMLInputElement>('upload-flow-source-saved').checked = true;
+    this.applyChoices();
+    this.setOpen(true);
+    this.panel.scrollIntoView({ block: 'start' });
+  }
+
+  /** Shows the fields of the chosen flow and destination sources; only shown fields are required. */
+  private applyChoices(): void {
+    const saved = byId<HTMLInputElement>('upload-flow-source-saved').checked;
+    const paste = byId<HTMLInputElement>('upload-source-paste').checked;
+    show(byId('upload-saved-field'), saved);
+    show(byId('upload-flow-field'), !saved);
+    byId<HTMLTextAreaElement>('upload-flow').required = !saved;
+    byId<HTMLSelectElement>('upload-saved-flow').required = saved;
+    show(byId('upload-file-field'), !paste);
+    show(byId('upload-numbers-field'), paste);
+    byId<HTMLInputElement>('upload-file').required = !paste;
+    byId<HTMLTextAreaElement>('upload-numbers').required = paste;
   }
 
   setOpen(open: boolean): void {
@@ -49,49 +103,117 @@ export class UploadForm {
     if (open && !byId<HTMLInputElement>('upload-request-id').value) byId<HTMLInputElement>('upload-request-id').value = suggestedRequestId();
   }
 
-  private async submit(): Promise<void> {
-    const file = byId<HTMLInputElement>('upload-file').files?.[0];
+  /** The form as POST /call/csv takes it; null (with the reason shown) when something cannot be sent. */
+  private formData(dryRun: boolean): FormData | null {
     const requestId = byId<HTMLInputElement>('upload-request-id').value.trim();
-    const callFlow = byId<HTMLTextAreaElement>('upload-flow').value;
-    if (!file || !requestId) return;
-    try {
-      JSON.parse(callFlow);
-    } catch (error) {
-      this.showError(`The call flow is not valid JSON: ${(error as Error).message}`, []);
-      return;
+    const saved = byId<HTMLInputElement>('upload-flow-source-saved').checked;
+    const paste = byId<HTMLInputElement>('upload-source-paste').checked;
+    const file = paste ? pastedCsv(byId<HTMLTextAreaElement>('upload-numbers').value) : byId<HTMLInputElement>('upload-file').files?.[0];
+    if (!file || !requestId) {
+      if (paste && !file) this.showError('Paste at least one number.', []);
+      return null;
     }
     // Only the fields given: the API refuses unknown fields and checks present ones (an empty caller is not a caller).
     const data = new FormData();
     data.append('requestId', requestId);
-    data.append('callFlow', callFlow);
+    if (saved) {
+      const id = byId<HTMLSelectElement>('upload-saved-flow').value;
+      if (!id) {
+        this.showError('Choose a saved flow (or paste one as JSON).', []);
+        return null;
+      }
+      data.append('callFlowId', id);
+      const version = byId<HTMLInputElement>('upload-flow-version').value.trim();
+      if (version) data.append('callFlowVersion', version);
+    } else {
+      const callFlow = byId<HTMLTextAreaElement>('upload-flow').value;
+      try {
+        JSON.parse(callFlow);
+      } catch (error) {
+        this.showError(`The call flow is not valid JSON: ${(error as Error).message}`, []);
+        return null;
+      }
+      data.append('callFlow', callFlow);
+    }
     const caller = byId<HTMLInputElement>('upload-caller').value.trim();
     const region = byId<HTMLInputElement>('upload-region').value.trim().toUpperCase();
     if (caller) data.append('caller', caller);
     if (region) data.append('defaultRegion', region);
     // Auto (the empty choice) sends no field: the API then reads a UTF-16 byte-order mark, else UTF-8.
     const encoding = byId<HTMLSelectElement>('upload-encoding').value;
-    if (encoding) data.append('encoding', encoding);
+    if (encoding && !paste) data.append('encoding', encoding);
     if (byId<HTMLInputElement>('upload-skip').checked) data.append('skipInvalidRows', 'true');
+    const hours = callingHours();
+    if (hours) data.append('callingHours', JSON.stringify(hours));
+    const retry = retryPolicy();
+    if (retry) data.append('retry', JSON.stringify(retry));
+    const machine = machineDetection();
+    if (machine) data.append('machineDetection', JSON.stringify(machine));
+    if (dryRun) data.append('dryRun', 'true');
     data.append('file', file, file.name);
+    return data;
+  }
 
-    const button = byId<HTMLButtonElement>('upload-submit');
-    button.disabled = true;
-    setText(button, 'Uploading…');
+  private async submit(dryRun: boolean): Promise<void> {
+    const data = this.formData(dryRun);
+    if (!data) return;
+    const requestId = String(data.get('requestId'));
+    const button = byId<HTMLButtonElement>(dryRun ? 'upload-dry-run' : 'upload-submit');
+    const idle = button.textContent ?? '';
+    for (const b of [byId<HTMLButtonElement>('upload-dry-run'), byId<HTMLButtonElement>('upload-submit')]) b.disabled = true;
+    setText(button, dryRun ? 'Checking…' : 'Starting…');
     show(this.result, false);
     try {
       const response = await apiFetch('/call/csv', { method: 'POST', body: data });
+      if (dryRun) {
+        this.showDryRun((await response.json()) as DryRunAnswer);
+        return;
+      }
       const answer = (await response.json()) as UploadAnswer;
       this.showReport(answer);
       byId<HTMLInputElement>('upload-request-id').value = '';
-      this.onUploaded(answer.requestId);
+      this.onUploaded(answer.requestId ?? requestId);
     } catch (error) {
       if (error instanceof UnauthorizedError) this.onUnauthorized(error);
       else if (error instanceof ApiError) this.showApiError(error);
       else this.showError(`The upload failed: ${(error as Error).message}`, []);
     } finally {
-      button.disabled = false;
-      setText(button, 'Upload and queue calls');
+      for (const b of [byId<HTMLButtonElement>('upload-dry-run'), byId<HTMLButtonElement>('upload-submit')]) b.disabled = false;
+      setText(button, idle);
     }
+  }
+
+  /** What would happen now: dial now, scheduled, suppressed, rejected (with the rows' errors); nothing was stored. */
+  private showDryRun(answer: DryRunAnswer): void {
+    const count = (name: string, value: number, text: string, cls = '') => h('span', { 'data-dry-run': name, class: cls }, `${formatCount(value)} ${text}`);
+    const children: Node[] = [
+      h('p', { class: 'ok-text' }, `Dry run of “${answer.requestId}”: nothing was stored and nobody was called.`),
+      h(
+        'p',
+        { class: 'import-counts dry-run-counts' },
+        count('destinations', answer.destinations, answer.destinations === 1 ? 'destination' : 'destinations'),
+        ' · ',
+        count('wouldDialNow', answer.wouldDialNow, 'dial now'),
+        ' · ',
+        count('scheduled', answer.scheduled, 'scheduled for their calling hours'),
+        ' · ',
+        count('suppressed', answer.suppressed, 'on the do-not-call list'),
+        ' · ',
+        count('rejected', answer.rejected, 'rejected', answer.rejected > 0 ? 'error-text' : ''),
+      ),
+    ];
+    if (answer.requestIdInUse) children.push(h('p', { class: 'error-text small', 'data-dry-run': 'requestIdInUse' }, 'A campaign with this request ID exists already: starting answers its state, or a 409 if anything differs.'));
+    const rowErrors = answer.errors.filter((e) => typeof e.line === 'number') as RowError[];
+    const otherErrors = answer.errors.filter((e) => typeof e.line !== 'number');
+    if (rowErrors.length > 0) children.push(h('p', { class: 'small' }, 'These rows would be left out:'), rowErrorTable(rowErrors));
+    if (otherErrors.length > 0) children.push(h('ul', { class: 'field-errors' }, ...otherErrors.map((e) => h('li', {}, h('code', {}, e.field), `: ${e.message}`))));
+    if (answer.errorCount > answer.errors.length) children.push(h('p', { class: 'muted small' }, `The first ${answer.errors.length} of ${formatCount(answer.errorCount)} errors are shown.`));
+    if (answer.rejected > 0 && !byId<HTMLInputElement>('upload-skip').checked) {
+      children.push(h('p', { class: 'small' }, 'Starting refuses the whole list while a row is invalid: fix the rows, or tick “Skip invalid rows”.'));
+    }
+    this.result.className = 'upload-result ok dry-run';
+    this.result.replaceChildren(...children);
+    show(this.result, true);
   }
 
   private showReport(answer: UploadAnswer): void {
@@ -166,4 +288,55 @@ function suggestedRequestId(): string {
   const now = new Date();
   const pad = (n: number) => String(n).padStart(2, '0');
   return `csv-${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}-${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}`;
+}
+
+/** Pasted numbers as a CSV file: text with a phone header is taken as CSV as it is, else one number a line under a `phone` header. */
+function pastedCsv(text: string): File | null {
+  const lines = text.split(/\r\n|\r|\n/).map((line) => line.trim()).filter((line) => line !== '');
+  if (lines.length === 0) return null;
+  const header = lines[0].split(/[,;\t]/).map((name) => name.trim().replace(/^"|"$/g, '').toLowerCase());
+  const csv = header.some((name) => PHONE_HEADERS.includes(name)) ? lines.join('\n') : ['phone', ...lines.map((line) => line.replace(/[,;\t].*$/, ''))].join('\n');
+  return new File([`${csv}\n`], 'pasted-numbers.csv', { type: 'text/csv' });
+}
+
+function numberValue(id: string): number | undefined {
+  const text = byId<HTMLInputElement>(id).value.trim();
+  return text === '' ? undefined : Number(text);
+}
+
+/** `callingHours` as POST /call takes it, when its box is ticked (README "Calling hours"). */
+function callingHours(): object | null {
+  if (!byId<HTMLInputElement>('upload-hours-on').checked) return null;
+  const days = [...byId('upload-hours-days').querySelectorAll<HTMLInputElement>('input:checked')].map((box) => box.value);
+  const timezone = byId<HTMLInputElement>('upload-hours-timezone').value.trim();
+  return {
+    start: byId<HTMLInputElement>('upload-hours-start').value,
+    end: byId<HTMLInputElement>('upload-hours-end').value,
+    days,
+    ...(timezone && { timezone }),
+  };
+}
+
+/** `retry` with the rules filled in (an empty one takes the API's default), when its box is ticked. */
+function retryPolicy(): object | null {
+  if (!byId<HTMLInputElement>('upload-retry-on').checked) return null;
+  const policy: Record<string, unknown> = {};
+  for (const outcome of RETRY_OUTCOMES) {
+    const maxAttempts = numberValue(`upload-retry-${outcome}-attempts`);
+    const delaySeconds = numberValue(`upload-retry-${outcome}-delay`);
+    if (maxAttempts !== undefined || delaySeconds !== undefined) {
+      policy[outcome] = { ...(maxAttempts !== undefined && { maxAttempts }), ...(delaySeconds !== undefined && { delaySeconds }) };
+    }
+  }
+  const backoff = byId<HTMLSelectElement>('upload-retry-backoff').value;
+  if (backoff) policy.backoff = backoff;
+  return policy;
+}
+
+/** `machineDetection`, unless the deployment's default is kept. */
+function machineDetection(): object | null {
+  const ifMachine = byId<HTMLSelectElement>('upload-amd').value;
+  const machineTimeout = numberValue('upload-amd-timeout');
+  if (!ifMachine && machineTimeout === undefined) return null;
+  return { ...(ifMachine && { ifMachine }), ...(machineTimeout !== undefined && { machineTimeout }) };
 }
