@@ -102,11 +102,15 @@ const list = new CampaignListView(
   (requestId) => detail.open(requestId),
   () => listPoller.now(),
 );
-const detail = new DetailView(() => {
-  list.select(detail.requestId);
-  detailPoller.now();
-  listPoller.now();
-}, handleError);
+const detail = new DetailView(
+  () => {
+    list.select(detail.requestId);
+    detailPoller.now();
+    listPoller.now();
+  },
+  handleError,
+  (id) => builder.savedFlows().find((flow) => flow.id === id)?.title,
+);
 const upload = new UploadForm((requestId) => {
   list.firstPage();
   listPoller.now();

@@ -37,6 +37,8 @@ export class DetailView {
   constructor(
     private readonly onChange: () => void,
     private readonly onError: (error: unknown) => void,
+    /** The title of a saved flow, when the list of saved flows has it. */
+    private readonly flowTitle: (id: string) => string | undefined = () => undefined,
   ) {
     this.controls = new CampaignControls(() => {
       this.finalQuery = null;
@@ -162,7 +164,8 @@ export class DetailView {
     setText(byId('detail-title'), doc.requestId);
     this.controls.update(doc);
     const took = doc.completedAt ? ` · completed ${formatTime(doc.completedAt)} (took ${formatDuration(Date.parse(doc.completedAt) - Date.parse(doc.createdAt))})` : '';
-    setText(byId('detail-meta'), `${label(doc.source)} campaign · created ${formatTime(doc.createdAt)}${took}`);
+    const flow = doc.callFlowId ? ` · flow “${this.flowTitle(doc.callFlowId) ?? doc.callFlowId}” version ${doc.callFlowVersion}` : '';
+    setText(byId('detail-meta'), `${label(doc.source)} campaign${flow} · created ${formatTime(doc.createdAt)}${took}`);
     renderIfChanged(byId('detail-summary'), JSON.stringify([doc.status, doc.summary]), () => summary(doc.status, doc.summary));
 
     const filtered = Boolean(this.filters.status || this.filters.outcome || this.filters.phone || this.filters.leftMessage);

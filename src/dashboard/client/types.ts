@@ -45,6 +45,9 @@ export interface Campaign {
   createdAt: string;
   completedAt: string | null;
   source: 'api' | 'csv';
+  /** The saved call flow (and version) the campaign started with; null or absent: its flow was sent with it. */
+  callFlowId?: string | null;
+  callFlowVersion?: number | null;
   status: RequestStatus;
   summary: Summary;
 }
