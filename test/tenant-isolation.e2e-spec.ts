@@ -20,6 +20,8 @@ interface Ctx {
   createdAtOfA?: string;
   /** A's webhook endpoint (subscribed to an event its campaign never has: nothing is sent). */
   endpointId: string;
+  /** A's saved call flow. */
+  callFlowId: string;
 }
 type Send = (http: Http, c: Ctx) => ReturnType<Http['get']>;
 type Route =
@@ -55,6 +57,15 @@ const ROUTES: Record<string, Route> = {
   'GET /status/:requestId/calls/:callId/steps/:seq/transcription': { kind: 'foreign', send: (h, c) => h.get(`/status/${enc(c.requestId)}-a/calls/${c.callId}/steps/0/transcription`) },
   'GET /status/:requestId/calls/:callId/steps/:seq/transcription.txt': { kind: 'foreign', send: (h, c) => h.get(`/status/${enc(c.requestId)}-a/calls/${c.callId}/steps/0/transcription.txt`) },
   'DELETE /organization/dnc/:phone': { kind: 'foreign', send: (h, c) => h.delete(`/organization/dnc/${enc(c.dncPhone)}`) },
+  'POST /call-flows': { kind: 'own', status: 201, send: (h) => h.post('/call-flows').send({ title: 'B', callFlow: flow }), check: (b, c) => expect(b.id).not.toBe(c.callFlowId) },
+  'GET /call-flows': { kind: 'own', status: 200, send: (h) => h.get('/call-flows'), check: (b, c) => expect(b.items.map((f: any) => f.id)).not.toContain(c.callFlowId) },
+  'GET /call-flows/:id': { kind: 'foreign', send: (h, c) => h.get(`/call-flows/${c.callFlowId}?version=1`) },
+  'PUT /call-flows/:id': { kind: 'foreign', send: (h, c) => h.put(`/call-flows/${c.callFlowId}`).send({ title: 'B was here', callFlow: flow }) },
+  'DELETE /call-flows/:id': { kind: 'foreign', send: (h, c) => h.delete(`/call-flows/${c.callFlowId}`) },
+  // A's flow by its id, in a preview: as unknown as any other id.
+  'POST /call-flows/preview': { kind: 'foreign', send: (h, c) => h.post('/call-flows/preview').send({ callFlowId: c.callFlowId, properties: { name: 'B' } }) },
+  'POST /call-flows/preview.wav': { kind: 'foreign', send: (h, c) => h.post('/call-flows/preview.wav').send({ callFlowId: c.callFlowId, properties: { name: 'B' } }) },
+  'GET /call-flows/:id/preview.wav': { kind: 'foreign', send: (h, c) => h.get(`/call-flows/${c.callFlowId}/preview.wav?properties=${enc('{"name":"B"}')}`) },
   // B's own two campaigns (one under A's requestId), not A's.
   'GET /campaigns': {
     kind: 'own',
@@ -133,7 +144,7 @@ describe('tenant isolation: every route with another organization key', () => {
   let t: MessageBirdTestApp;
   let a: { id: string; apiKey: string };
   let b: { id: string; apiKey: string };
-  const ctx: Ctx = { requestId: 'shared-id', phone: '+6588893322', callId: '', dncPhone: '+6591112222', endpointId: '' };
+  const ctx: Ctx = { requestId: 'shared-id', phone: '+6588893322', callId: '', dncPhone: '+6591112222', endpointId: '', callFlowId: '' };
 
   beforeAll(async () => {
     t = await startMessageBirdTestApp();
@@ -148,6 +159,9 @@ describe('tenant isolation: every route with another organization key', () => {
     const endpoint = await t.http.post('/organization/webhook-endpoints').set(KEY, a.apiKey).send({ url: 'https://93.184.215.14/a', events: ['campaign.paused'], description: 'A' });
     expect(endpoint.status).toBe(201);
     ctx.endpointId = endpoint.body.id;
+    const savedFlow = await t.http.post('/call-flows').set(KEY, a.apiKey).send({ title: 'A', callFlow: flow });
+    expect(savedFlow.status).toBe(201);
+    ctx.callFlowId = savedFlow.body.id;
   }, 60_000);
   afterAll(() => t?.close());
 
@@ -205,5 +219,9 @@ describe('tenant isolation: every route with another organization key', () => {
     expect(campaigns.body.campaigns.map((c: any) => c.requestId)).toEqual([`${ctx.requestId}-a`]);
     const endpoints = await t.http.get('/organization/webhook-endpoints').set(KEY, a.apiKey);
     expect(endpoints.body.endpoints).toEqual([expect.objectContaining({ id: ctx.endpointId, description: 'A', url: 'https://93.184.215.14/a', enabled: true })]);
+    const flows = await t.http.get('/call-flows').set(KEY, a.apiKey);
+    expect(flows.body.items).toEqual([expect.objectContaining({ id: ctx.callFlowId, title: 'A', version: 1, callFlow: flow })]);
+    // Nor can B start a campaign with A's flow.
+    expect((await t.http.post('/call').set(KEY, b.apiKey).send({ requestId: 'b-with-a-flow', destinations: [{ phone: '+6588893322', caller: '+6582674904', properties: { name: 'B' } }], callFlowId: ctx.callFlowId })).status).toBe(404);
   });
 });

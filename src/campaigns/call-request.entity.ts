@@ -52,6 +52,13 @@ export class CallRequest {
   @Column({ name: 'call_flow', type: 'jsonb' })
   callFlow: CallFlow;
 
+  /** The saved call flow (and its version) the campaign was started with; null for a flow sent with the campaign. */
+  @Column({ name: 'call_flow_id', type: 'uuid', nullable: true })
+  callFlowId: string | null;
+
+  @Column({ name: 'call_flow_version', type: 'int', nullable: true })
+  callFlowVersion: number | null;
+
   @Column({ name: 'total_calls', type: 'int' })
   totalCalls: number;
 

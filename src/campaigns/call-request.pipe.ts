@@ -1,8 +1,5 @@
 import { Injectable, PipeTransform } from '@nestjs/common';
-import { plainToInstance } from 'class-transformer';
-import { validateSync } from 'class-validator';
-import { FieldValidationException } from '../common/api-error';
-import { flattenValidationErrors, knownFieldsOf, unknownBodyFields, VALIDATOR_OPTIONS } from '../common/validation.pipe';
+import { validateShallowBody } from '../common/shallow-body';
 import { CreateCallRequestDto } from './create-call-request.dto';
 
 
@@ -21,21 +18,6 @@ import { CreateCallRequestDto } from './create-call-request.dto';
 @Injectable()
 export class CallRequestPipe implements PipeTransform<unknown, CreateCallRequestDto> {
   transform(body: unknown): CreateCallRequestDto {
-    const fields = (typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {}) as Record<string, unknown>;
-    const unknown = unknownBodyFields(fields, CreateCallRequestDto);
-    const known = new Set(knownFieldsOf(CreateCallRequestDto));
-    const scalars: Record<string, unknown> = {};
-    const objects: Record<string, unknown> = {};
-    for (const key of Object.keys(fields)) {
-      if (!known.has(key)) continue;
-      const value = fields[key];
-      if (typeof value === 'object' && value !== null) objects[key] = value;
-      else scalars[key] = value;
-    }
-    const dto = plainToInstance(CreateCallRequestDto, scalars);
-    Object.assign(dto, objects);
-    const errors = [...unknown, ...flattenValidationErrors(validateSync(dto, VALIDATOR_OPTIONS))];
-    if (errors.length > 0) throw new FieldValidationException(errors);
-    return dto;
+    return validateShallowBody(CreateCallRequestDto, body);
   }
 }

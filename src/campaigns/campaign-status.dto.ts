@@ -40,6 +40,9 @@ export class CampaignViewDto {
   @ApiProperty({ example: 'request_10' }) requestId: string;
   @ApiProperty({ enum: REQUEST_STATUSES, example: 'completed' }) status: string;
   @ApiProperty({ enum: ['api', 'csv'], example: 'api', description: 'POST /call or POST /call/csv' }) source: string;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, example: null, description: 'The saved call flow the campaign was started with (callFlowId); null: the flow was sent with it' })
+  callFlowId: string | null;
+  @ApiProperty({ type: 'integer', nullable: true, example: null, description: 'The version of that saved call flow; null when callFlowId is' }) callFlowVersion: number | null;
   @ApiProperty({ type: String, format: 'date-time', example: ISO_TIME }) createdAt: Date;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, example: ISO_TIME }) completedAt: Date | null;
   @ApiProperty({ type: CampaignSummaryDto }) summary: CampaignSummaryDto;

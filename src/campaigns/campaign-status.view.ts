@@ -27,6 +27,8 @@ export function toCampaignView(request: CallRequest) {
     requestId: request.requestId,
     status: request.status,
     source: request.source,
+    callFlowId: request.callFlowId ?? null,
+    callFlowVersion: request.callFlowVersion ?? null,
     createdAt: request.createdAt,
     completedAt: request.completedAt,
     summary: {

@@ -29,7 +29,7 @@ export class CampaignsController {
     description: 'The status document (`status: submitted`, or the current state of a harmless resubmission); with dryRun=true, what would happen',
     schema: { oneOf: [{ $ref: getSchemaPath(StatusDocumentDto) }, { $ref: getSchemaPath(DryRunDto) }] },
   })
-  @ApiErrors([400, 409, 413, 415], { 409: 'The requestId was used before with a different body' })
+  @ApiErrors([400, 404, 409, 413, 415], { 404: 'callFlowId: no such saved call flow (or version) for this organization', 409: 'The requestId was used before with a different body' })
   // Typed `unknown` so the global ValidationPipe leaves the body to CallRequestPipe (see there why).
   async queueUpCall(@CurrentOrganization() organization: Organization, @Body(CallRequestPipe) body: unknown, @Query() query: DryRunQueryDto) {
     if (query.dryRun) return this.campaigns.preview(organization, body as CreateCallRequestDto);

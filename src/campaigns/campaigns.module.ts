@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { CallFlowsModule } from '../call-flows/call-flows.module';
 import { OrganizationsModule } from '../organizations/organizations.module';
 import { CallDetailsReader } from './call-details.reader';
 import { CallRequest } from './call-request.entity';
@@ -16,7 +17,7 @@ import { LeftMessagesController } from './left-messages.controller';
 import { LeftMessagesService } from './left-messages.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([CallRequest, Call]), OrganizationsModule],
+  imports: [TypeOrmModule.forFeature([CallRequest, Call]), OrganizationsModule, CallFlowsModule],
   controllers: [CampaignsController, CampaignControlController, CampaignExportController, LeftMessagesController, CallRecordingsController],
   providers: [CampaignsService, CampaignControlService, CampaignExportService, CallDetailsReader, LeftMessagesService, CallRecordingsService],
   exports: [CampaignsService],

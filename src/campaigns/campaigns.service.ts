@@ -4,8 +4,8 @@ import { createHash } from 'node:crypto';
 import { DataSource, Repository } from 'typeorm';
 import { CallFlow } from '../call-flow/call-flow.types';
 import { FlowTemplates } from '../call-flow/message-templates';
-import { normalizeCallFlow } from '../call-flow/normalize-call-flow';
-import { platformFlowErrors } from '../call-flow/platform-flow-check';
+import { compileCallFlow } from '../call-flow/compile-call-flow';
+import { CallFlowsService } from '../call-flows/call-flows.service';
 import { VoicePlatformProfile } from '../voice/voice-provider';
 import { FieldValidationException } from '../common/api-error';
 import { canonicalJson } from '../common/canonical-json';
@@ -53,6 +53,7 @@ export class CampaignsService {
     @Inject(APP_CONFIG) config: ResolvedConfig,
     private readonly clock: Clock,
     private readonly platform: VoicePlatformProfile,
+    private readonly callFlows: CallFlowsService,
   ) {
     this.callbackUrlPolicy = config.webhooks;
     this.storeMethod = config.localMode ? 'batched-insert' : 'copy';
@@ -70,7 +71,7 @@ export class CampaignsService {
     const hours = dto.callingHours === undefined ? { errors: [] } : validateCallingHours(dto.callingHours, 'callingHours');
     const machine = dto.machineDetection === undefined ? { errors: [] } : validateMachineDetection(dto.machineDetection);
     const callbackErrors = statusCallbackUrlErrors(dto.statusCallbackUrl, this.callbackUrlPolicy);
-    const { flow, templates } = this.compileCallFlow(dto.callFlow, [...destinationErrors, ...retry.errors, ...hours.errors, ...machine.errors, ...callbackErrors]);
+    const { flow, templates, saved: savedFlow } = await this.callFlows.resolve(organization.id, dto, [...destinationErrors, ...retry.errors, ...hours.errors, ...machine.errors, ...callbackErrors]);
 
     // Checked here to refuse what cannot be spoken; rendered from the same properties when dialed.
     const renderErrors: FieldError[] = [];
@@ -87,7 +88,8 @@ export class CampaignsService {
           requestId: dto.requestId,
           destinations,
           enableCallRecording,
-          callFlow: dto.callFlow,
+          // A saved flow is named by its id and the version resolved (a later version is another body).
+          ...(savedFlow ?? { callFlow: dto.callFlow }),
           ...(retry.value && { retry: retry.value }),
           ...(hours.value && { callingHours: hours.value }),
           ...(machine.value && { machineDetection: machine.value }),
@@ -112,6 +114,8 @@ export class CampaignsService {
             source: 'api',
             enableCallRecording,
             callFlow: flow,
+            callFlowId: savedFlow?.callFlowId ?? null,
+            callFlowVersion: savedFlow?.callFlowVersion ?? null,
             retryPolicy: retry.value ?? null,
             callingHours: hours.value ?? null,
             machineDetection: machine.value ?? null,
@@ -147,7 +151,7 @@ export class CampaignsService {
     const retry = dto.retry === undefined ? { errors: [] } : validateRetryPolicy(dto.retry);
     const hours = dto.callingHours === undefined ? { errors: [] } : validateCallingHours(dto.callingHours, 'callingHours');
     const machine = dto.machineDetection === undefined ? { errors: [] } : validateMachineDetection(dto.machineDetection);
-    const { templates } = this.compileCallFlow(dto.callFlow, [...retry.errors, ...hours.errors, ...machine.errors, ...statusCallbackUrlErrors(dto.statusCallbackUrl, this.callbackUrlPolicy)]);
+    const { templates } = await this.callFlows.resolve(organization.id, dto, [...retry.errors, ...hours.errors, ...machine.errors, ...statusCallbackUrlErrors(dto.statusCallbackUrl, this.callbackUrlPolicy)]);
     const renderable = destinations.filter((destination, i) => {
       const error = templates.check(destination.properties);
       if (error) errors.push({ field: `destinations[${indexes[i]}].${error.field}`, message: error.message });
@@ -169,12 +173,7 @@ export class CampaignsService {
 
   /** Checks the call flow and compiles its messages, or refuses it with every problem (and `otherErrors` found before). */
   compileCallFlow(raw: unknown, otherErrors: FieldError[] = []): { flow: CallFlow; templates: FlowTemplates } {
-    const { result: normalized, errors: flowErrors } = normalizeCallFlow(raw);
-    if (normalized) flowErrors.push(...platformFlowErrors(normalized.flow, this.platform));
-    if (!normalized || otherErrors.length > 0 || flowErrors.length > 0) throw new FieldValidationException([...otherErrors, ...flowErrors]);
-    const { templates, errors: templateErrors } = FlowTemplates.compile(normalized.flow, normalized.messagePaths);
-    if (!templates) throw new FieldValidationException(templateErrors);
-    return { flow: normalized.flow, templates };
+    return compileCallFlow(raw, this.platform, otherErrors);
   }
 
   findRequest(organizationId: string, requestId: string): Promise<CallRequest | null> {

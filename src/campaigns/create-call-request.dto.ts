@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsObject, IsOptional, IsString, Length, MaxLength } from 'class-validator';
-import { booleanFromText } from '../common/text-values';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsInt, IsObject, IsOptional, IsString, IsUUID, Length, MaxLength, Min, ValidateIf } from 'class-validator';
+import { booleanFromText, integerFromText } from '../common/text-values';
 
 export const MAX_DESTINATIONS = 100_000;
 
@@ -67,7 +67,24 @@ export class CreateCallRequestDto {
   @IsString({ message: 'must be a URL' })
   statusCallbackUrl?: string;
 
-  @ApiProperty({ description: 'The call flow: steps of play / gather / transfer (see README)', example: { steps: [{ name: 'play', message: { msg: 'Hello {{name}}' } }] } })
+  @ApiPropertyOptional({
+    description: 'The call flow: steps of play / gather / transfer / record (see README); or send callFlowId (a saved call flow) instead',
+    example: { steps: [{ name: 'play', message: { msg: 'Hello {{name}}' } }] },
+  })
+  // Without callFlowId it is required, with the message it always had.
+  @ValidateIf((body: CreateCallRequestDto) => body.callFlow !== undefined || body.callFlowId === undefined)
   @IsObject({ message: 'must be an object with a "steps" array' })
-  callFlow: Record<string, unknown>;
+  callFlow?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ format: 'uuid', example: '0193a1b2-7c4d-4e8f-9a0b-1c2d3e4f5a6b', description: 'A saved call flow (POST /call-flows) instead of callFlow; the campaign keeps the version it started with' })
+  @IsOptional()
+  @IsUUID('all', { message: 'must be the id (a uuid) of a saved call flow' })
+  callFlowId?: string;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, example: 2, description: 'With callFlowId: which version (absent: the latest)' })
+  @IsOptional()
+  @Transform(integerFromText)
+  @Min(1, { message: 'must be 1 or more' })
+  @IsInt({ message: 'must be an integer' })
+  callFlowVersion?: number;
 }

@@ -22,6 +22,7 @@ export const STATUS_CODES: Record<number, string> = {
   422: 'unprocessable_entity',
   429: 'too_many_requests',
   500: 'internal_error',
+  501: 'not_implemented',
   503: 'service_unavailable',
 };
 

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { FlowTemplates } from '../call-flow/message-templates';
 import { CallRequest, ImportReport, ImportRowError } from '../campaigns/call-request.entity';
 import { CampaignsService } from '../campaigns/campaigns.service';
+import { CallFlowsService } from '../call-flows/call-flows.service';
 import { StatusView } from '../campaigns/campaign-status.view';
 import { storeCalls } from '../campaigns/store-calls';
 import { Destination } from '../common/destination';
@@ -41,17 +42,19 @@ export class CsvCampaignImportService {
   constructor(
     private readonly db: DataSource,
     private readonly campaigns: CampaignsService,
+    private readonly callFlows: CallFlowsService,
     @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
     private readonly clock: Clock,
   ) {}
 
   async import(organization: Organization, fields: CsvUploadFields, file: SpooledFile): Promise<CsvImportResult> {
-    const { flow, templates } = this.campaigns.compileCallFlow(fields.callFlow, statusCallbackUrlErrors(fields.statusCallbackUrl, this.config.webhooks));
+    const { flow, templates, saved } = await this.callFlows.resolve(organization.id, fields, statusCallbackUrlErrors(fields.statusCallbackUrl, this.config.webhooks));
     const bodyHash = createHash('sha256')
       .update(
         canonicalJson({
           requestId: fields.requestId,
-          callFlow: fields.callFlow,
+          // A saved flow is named by its id and the version resolved (a later version is another upload).
+          ...(saved ?? { callFlow: fields.callFlow }),
           caller: fields.caller ?? null,
           enableCallRecording: fields.enableCallRecording,
           defaultRegion: fields.defaultRegion ?? null,
@@ -76,8 +79,8 @@ export class CsvCampaignImportService {
     try {
       await runner.startTransaction();
       const [inserted] = await runner.query(
-        `INSERT INTO call_requests (organization_id, request_id, body_hash, source, enable_call_recording, call_flow, retry_policy, calling_hours, machine_detection, status_callback_url, total_calls)
-         VALUES ($1, $2, $3, 'csv', $4, $5, $6, $7, $8, $9, 0) RETURNING id`,
+        `INSERT INTO call_requests (organization_id, request_id, body_hash, source, enable_call_recording, call_flow, retry_policy, calling_hours, machine_detection, status_callback_url, total_calls, call_flow_id, call_flow_version)
+         VALUES ($1, $2, $3, 'csv', $4, $5, $6, $7, $8, $9, 0, $10, $11) RETURNING id`,
         [
           organization.id,
           fields.requestId,
@@ -88,6 +91,8 @@ export class CsvCampaignImportService {
           fields.callingHours ? JSON.stringify(fields.callingHours) : null,
           fields.machineDetection ? JSON.stringify(fields.machineDetection) : null,
           fields.statusCallbackUrl ?? null,
+          saved?.callFlowId ?? null,
+          saved?.callFlowVersion ?? null,
         ],
       );
       callRequestId = inserted.id;
@@ -126,7 +131,7 @@ export class CsvCampaignImportService {
 
   /** The dry run of an upload: every row read and checked, what the calling rules would do, nothing stored. */
   async preview(organization: Organization, fields: CsvUploadFields, file: SpooledFile) {
-    const { templates } = this.campaigns.compileCallFlow(fields.callFlow, statusCallbackUrlErrors(fields.statusCallbackUrl, this.config.webhooks));
+    const { templates } = await this.callFlows.resolve(organization.id, fields, statusCallbackUrlErrors(fields.statusCallbackUrl, this.config.webhooks));
     const tally = new ImportTally(false);
     const rows = readDebtorRows(createReadStream(file.path), this.readOptions(fields));
     const timing = await planCallingHours(fields.callingHours ?? organization.callingHours, this.clock.now());

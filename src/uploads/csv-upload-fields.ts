@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsOptional, IsString, Length, Matches, MaxLength, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, MaxLength, Min, ValidateIf, validateSync } from 'class-validator';
 import { CountryCode } from 'libphonenumber-js';
 import { E164_PATTERN } from '../call-flow/normalize-call-flow';
 import { FieldValidationException } from '../common/api-error';
@@ -10,7 +10,7 @@ import { E164_MESSAGE } from '../campaigns/validate-destinations';
 import { CallingHours, validateCallingHours } from '../compliance/calling-hours';
 import { RetryPolicy, validateRetryPolicy } from '../compliance/retry-policy';
 import { MachineDetection, validateMachineDetection } from '../voice/machine-detection';
-import { booleanFromText, COUNTRY_CODE_MESSAGE, COUNTRY_CODES } from '../common/text-values';
+import { booleanFromText, COUNTRY_CODE_MESSAGE, COUNTRY_CODES, integerFromText } from '../common/text-values';
 import { CSV_ENCODINGS, CsvEncoding } from './csv-text-decoder';
 
 
@@ -21,9 +21,23 @@ export class CsvUploadFieldsDto {
   @IsString({ message: 'must be a string' })
   requestId: string;
 
-  @ApiProperty({ description: 'The call flow as JSON text, exactly as in POST /call', example: '{"steps":[{"name":"play","message":{"msg":"Hello {{name}}"}}]}' })
+  @ApiPropertyOptional({ description: 'The call flow as JSON text, exactly as in POST /call; or send callFlowId instead', example: '{"steps":[{"name":"play","message":{"msg":"Hello {{name}}"}}]}' })
+  // Without callFlowId it is required, with the message it always had.
+  @ValidateIf((fields: CsvUploadFieldsDto) => fields.callFlow !== undefined || fields.callFlowId === undefined)
   @IsString({ message: 'must be the call flow as JSON text' })
-  callFlow: string;
+  callFlow?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', example: '0193a1b2-7c4d-4e8f-9a0b-1c2d3e4f5a6b', description: 'A saved call flow (POST /call-flows) instead of callFlow, as in POST /call' })
+  @IsOptional()
+  @IsUUID('all', { message: 'must be the id (a uuid) of a saved call flow' })
+  callFlowId?: string;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, example: 2, description: 'With callFlowId: which version (absent: the latest)' })
+  @IsOptional()
+  @Transform(integerFromText)
+  @Min(1, { message: 'must be 1 or more' })
+  @IsInt({ message: 'must be an integer' })
+  callFlowVersion?: number;
 
   @ApiPropertyOptional({ example: '+6582674904', description: 'Caller id for rows without a caller column or value' })
   @IsOptional()
@@ -94,8 +108,10 @@ export class CsvUploadFormDoc extends CsvUploadFieldsDto {
 
 export interface CsvUploadFields {
   requestId: string;
-  /** Parsed, not yet validated: the campaign service checks it like POST /call's. */
-  callFlow: unknown;
+  /** Parsed, not yet validated: the campaign service checks it like POST /call's. Undefined with callFlowId. */
+  callFlow?: unknown;
+  callFlowId?: string;
+  callFlowVersion?: number;
   retry?: RetryPolicy;
   callingHours?: CallingHours;
   machineDetection?: MachineDetection;
@@ -136,6 +152,8 @@ export function parseCsvUploadFields(raw: Record<string, string>): CsvUploadFiel
   return {
     requestId: dto.requestId,
     callFlow,
+    ...(dto.callFlowId !== undefined && { callFlowId: dto.callFlowId }),
+    ...(dto.callFlowVersion !== undefined && { callFlowVersion: dto.callFlowVersion }),
     retry,
     callingHours,
     machineDetection,

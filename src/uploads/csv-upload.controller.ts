@@ -34,7 +34,7 @@ export class CsvUploadController {
     schema: { oneOf: [{ $ref: getSchemaPath(CsvStatusDocumentDto) }, { $ref: getSchemaPath(CsvDryRunDto) }] },
   })
   @ApiResponse({ status: 400, type: CsvUploadErrorDto, description: 'A field or the file is wrong; nothing was stored (row errors name line, column and value)' })
-  @ApiErrors([409, 415], { 409: 'The requestId was used before with a different upload' })
+  @ApiErrors([404, 409, 415], { 404: 'callFlowId: no such saved call flow (or version) for this organization', 409: 'The requestId was used before with a different upload' })
   @ApiOperation({ operationId: 'uploadDebtorsCsv', summary: 'Queue up one call per CSV row (debtor) with the given call flow' })
   async upload(@CurrentOrganization() organization: Organization, @Req() request: Request): Promise<CsvImportResult['view'] | CsvPreview> {
     const upload = await receiveMultipartUpload(request, { fileField: 'file', maxFileBytes: this.config.csvUpload.maxFileBytes, maxFieldBytes: MAX_FIELD_BYTES });

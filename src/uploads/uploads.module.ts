@@ -1,4 +1,5 @@
 import { Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
+import { CallFlowsModule } from '../call-flows/call-flows.module';
 import { CampaignsModule } from '../campaigns/campaigns.module';
 import { OrganizationsModule } from '../organizations/organizations.module';
 import { CsvCampaignImportService } from './csv-campaign-import.service';
@@ -7,7 +8,7 @@ import { removeStaleSpools } from '../common/multipart-upload';
 
 /** CSV upload of debtors: POST /call/csv. */
 @Module({
-  imports: [CampaignsModule, OrganizationsModule],
+  imports: [CampaignsModule, CallFlowsModule, OrganizationsModule],
   controllers: [CsvUploadController],
   providers: [CsvCampaignImportService],
 })

@@ -8,6 +8,19 @@ import { MessageBirdCallRecordings, MessageBirdRecordingAudio } from './messageb
 import { SimulatorCallRecordings, SimulatorPlatformProfile, SimulatorRecordingAudio } from './simulator/simulator-platform';
 import { CallRecordingsSource, RecordingAudioSource, VoicePlatformProfile } from './voice-provider';
 
+/** Every platform's profile by its VOICE_PROVIDER name, for checking a flow against a platform that is not the configured one (the preview). */
+export class VoicePlatformProfiles {
+  constructor(
+    readonly byName: Readonly<Record<ResolvedConfig['voiceProvider'], VoicePlatformProfile>>,
+    /** The configured platform's name. */
+    readonly configured: ResolvedConfig['voiceProvider'],
+  ) {}
+
+  get names(): string[] {
+    return Object.keys(this.byName);
+  }
+}
+
 /** The configured platform's answers to what every process may ask of it. */
 function platformParts(config: ResolvedConfig): { profile: VoicePlatformProfile; audio: RecordingAudioSource; recordings: CallRecordingsSource } {
   switch (config.voiceProvider) {
@@ -40,8 +53,15 @@ export class VoicePlatformModule {
         { provide: VoicePlatformProfile, useValue: profile },
         { provide: RecordingAudioSource, useValue: audio },
         { provide: CallRecordingsSource, useValue: recordings },
+        {
+          provide: VoicePlatformProfiles,
+          useValue: new VoicePlatformProfiles(
+            { simulator: config.voiceProvider === 'simulator' ? profile : new SimulatorPlatformProfile(), messagebird: config.voiceProvider === 'messagebird' ? profile : new MessageBirdPlatformProfile(), bird: config.voiceProvider === 'bird' ? profile : new BirdPlatformProfile() },
+            config.voiceProvider,
+          ),
+        },
       ],
-      exports: [VoicePlatformProfile, RecordingAudioSource, CallRecordingsSource],
+      exports: [VoicePlatformProfile, RecordingAudioSource, CallRecordingsSource, VoicePlatformProfiles],
     };
   }
 }

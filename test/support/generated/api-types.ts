@@ -543,6 +543,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/call-flows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization's saved call flows (latest versions), most recently updated first */
+        get: operations["listCallFlows"];
+        put?: never;
+        /** Save a call flow (version 1); it is checked exactly as POST /call checks its callFlow */
+        post: operations["createCallFlow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/call-flows/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run a flow (sent, or saved) on one imaginary callee: the steps in order with their rendered text, keys, branches, retries; nothing is stored or dialed */
+        post: operations["previewCallFlow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/call-flows/preview.wav": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The preview spoken: every prompt the callee would hear, in order, as audio/wav (espeak-ng) */
+        post: operations["previewCallFlowAudio"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/call-flows/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A saved call flow: its latest version, or ?version=N */
+        get: operations["getCallFlow"];
+        /** Save a new version of a call flow (the earlier versions stay; campaigns keep the flow they started with) */
+        put: operations["updateCallFlow"];
+        post?: never;
+        /** Delete a saved call flow (a 404 from then on); campaigns started with it are not changed */
+        delete: operations["deleteCallFlow"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/call-flows/{id}/preview.wav": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A saved call flow's preview spoken as audio/wav, for an <audio> player */
+        get: operations["getCallFlowPreviewAudio"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -579,7 +667,7 @@ export interface components {
              * @example bad_request
              * @enum {string}
              */
-            status: "bad_request" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "unprocessable_entity" | "too_many_requests" | "internal_error" | "service_unavailable";
+            status: "bad_request" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "unprocessable_entity" | "too_many_requests" | "internal_error" | "not_implemented" | "service_unavailable";
             /** @example Validation failed: destinations[3].phone: must be an E.164 phone number such as +6588893322 (pattern ^\+?[1-9]\d{1,14}$) */
             message: string;
             /** @description A 400: the offending fields (the first 100) */
@@ -859,6 +947,17 @@ export interface components {
              */
             source: "api" | "csv";
             /**
+             * Format: uuid
+             * @description The saved call flow the campaign was started with (callFlowId); null: the flow was sent with it
+             * @example null
+             */
+            callFlowId: string | null;
+            /**
+             * @description The version of that saved call flow; null when callFlowId is
+             * @example null
+             */
+            callFlowVersion: number | null;
+            /**
              * Format: date-time
              * @example 2026-11-20T09:30:00.000Z
              */
@@ -981,7 +1080,7 @@ export interface components {
              */
             statusCallbackUrl?: string;
             /**
-             * @description The call flow: steps of play / gather / transfer (see README)
+             * @description The call flow: steps of play / gather / transfer / record (see README); or send callFlowId (a saved call flow) instead
              * @example {
              *       "steps": [
              *         {
@@ -993,7 +1092,18 @@ export interface components {
              *       ]
              *     }
              */
-            callFlow: Record<string, never>;
+            callFlow?: Record<string, never>;
+            /**
+             * Format: uuid
+             * @description A saved call flow (POST /call-flows) instead of callFlow; the campaign keeps the version it started with
+             * @example 0193a1b2-7c4d-4e8f-9a0b-1c2d3e4f5a6b
+             */
+            callFlowId?: string;
+            /**
+             * @description With callFlowId: which version (absent: the latest)
+             * @example 2
+             */
+            callFlowVersion?: number;
         };
         TimelinePointDto: {
             /**
@@ -1036,6 +1146,17 @@ export interface components {
              * @enum {string}
              */
             source: "api" | "csv";
+            /**
+             * Format: uuid
+             * @description The saved call flow the campaign was started with (callFlowId); null: the flow was sent with it
+             * @example null
+             */
+            callFlowId: string | null;
+            /**
+             * @description The version of that saved call flow; null when callFlowId is
+             * @example null
+             */
+            callFlowVersion: number | null;
             /**
              * Format: date-time
              * @example 2026-11-20T09:30:00.000Z
@@ -1460,6 +1581,17 @@ export interface components {
              */
             source: "api" | "csv";
             /**
+             * Format: uuid
+             * @description The saved call flow the campaign was started with (callFlowId); null: the flow was sent with it
+             * @example null
+             */
+            callFlowId: string | null;
+            /**
+             * @description The version of that saved call flow; null when callFlowId is
+             * @example null
+             */
+            callFlowVersion: number | null;
+            /**
              * Format: date-time
              * @example 2026-11-20T09:30:00.000Z
              */
@@ -1507,10 +1639,21 @@ export interface components {
             /** @example debtors-2026-11 */
             requestId: string;
             /**
-             * @description The call flow as JSON text, exactly as in POST /call
+             * @description The call flow as JSON text, exactly as in POST /call; or send callFlowId instead
              * @example {"steps":[{"name":"play","message":{"msg":"Hello {{name}}"}}]}
              */
-            callFlow: string;
+            callFlow?: string;
+            /**
+             * Format: uuid
+             * @description A saved call flow (POST /call-flows) instead of callFlow, as in POST /call
+             * @example 0193a1b2-7c4d-4e8f-9a0b-1c2d3e4f5a6b
+             */
+            callFlowId?: string;
+            /**
+             * @description With callFlowId: which version (absent: the latest)
+             * @example 2
+             */
+            callFlowVersion?: number;
             /**
              * @description Caller id for rows without a caller column or value
              * @example +6582674904
@@ -1807,6 +1950,505 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
         };
+        CreateSavedCallFlowDto: {
+            /** @example Payment reminder */
+            title: string;
+            /**
+             * @description The call flow, exactly as POST /call's `callFlow` (see README "Call flows"); checked the same way
+             * @example {
+             *       "steps": [
+             *         {
+             *           "name": "play",
+             *           "message": {
+             *             "msg": "Dear {{name}}, this is a reminder from ACME."
+             *           }
+             *         },
+             *         {
+             *           "name": "gather",
+             *           "maxRetries": 2,
+             *           "message": {
+             *             "msg": "Press 1 to pay {{amount}} now, 0 for an agent, 9 to stop these calls"
+             *           },
+             *           "branches": [
+             *             {
+             *               "digit": "1",
+             *               "callFlow": {
+             *                 "steps": [
+             *                   {
+             *                     "name": "play",
+             *                     "message": {
+             *                       "msg": "Thank you"
+             *                     }
+             *                   }
+             *                 ]
+             *               }
+             *             },
+             *             {
+             *               "digit": "0",
+             *               "default": true,
+             *               "callFlow": {
+             *                 "steps": [
+             *                   {
+             *                     "name": "transfer",
+             *                     "destination": "+6591991191"
+             *                   }
+             *                 ]
+             *               }
+             *             },
+             *             {
+             *               "digit": "9",
+             *               "optOut": true,
+             *               "callFlow": {
+             *                 "steps": [
+             *                   {
+             *                     "name": "play",
+             *                     "message": {
+             *                       "msg": "You will not be called again"
+             *                     }
+             *                   }
+             *                 ]
+             *               }
+             *             }
+             *           ]
+             *         }
+             *       ]
+             *     }
+             */
+            callFlow: {
+                [key: string]: unknown;
+            };
+        };
+        SavedCallFlowDto: {
+            /**
+             * Format: uuid
+             * @example 0193a1b2-7c4d-4e8f-9a0b-1c2d3e4f5a6b
+             */
+            id: string;
+            /** @example Payment reminder */
+            title: string;
+            /**
+             * @description POST makes version 1; each PUT the next
+             * @example 1
+             */
+            version: number;
+            /**
+             * @description As it was sent
+             * @example {
+             *       "steps": [
+             *         {
+             *           "name": "play",
+             *           "message": {
+             *             "msg": "Dear {{name}}, this is a reminder from ACME."
+             *           }
+             *         },
+             *         {
+             *           "name": "gather",
+             *           "maxRetries": 2,
+             *           "message": {
+             *             "msg": "Press 1 to pay {{amount}} now, 0 for an agent, 9 to stop these calls"
+             *           },
+             *           "branches": [
+             *             {
+             *               "digit": "1",
+             *               "callFlow": {
+             *                 "steps": [
+             *                   {
+             *                     "name": "play",
+             *                     "message": {
+             *                       "msg": "Thank you"
+             *                     }
+             *                   }
+             *                 ]
+             *               }
+             *             },
+             *             {
+             *               "digit": "0",
+             *               "default": true,
+             *               "callFlow": {
+             *                 "steps": [
+             *                   {
+             *                     "name": "transfer",
+             *                     "destination": "+6591991191"
+             *                   }
+             *                 ]
+             *               }
+             *             },
+             *             {
+             *               "digit": "9",
+             *               "optOut": true,
+             *               "callFlow": {
+             *                 "steps": [
+             *                   {
+             *                     "name": "play",
+             *                     "message": {
+             *                       "msg": "You will not be called again"
+             *                     }
+             *                   }
+             *                 ]
+             *               }
+             *             }
+             *           ]
+             *         }
+             *       ]
+             *     }
+             */
+            callFlow: {
+                [key: string]: unknown;
+            };
+            /**
+             * Format: date-time
+             * @description When the flow was first saved
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When this version was saved
+             */
+            updatedAt: string;
+        };
+        SavedCallFlowListDto: {
+            /** @description Latest version of each, most recently updated first */
+            items: components["schemas"]["SavedCallFlowDto"][];
+            pagination: components["schemas"]["PaginationDto"];
+        };
+        CallFlowPreviewRequestDto: {
+            /**
+             * Format: uuid
+             * @description A saved call flow (POST /call-flows) instead of `callFlow`
+             * @example 0193a1b2-7c4d-4e8f-9a0b-1c2d3e4f5a6b
+             */
+            callFlowId?: string;
+            /**
+             * @description With callFlowId: which version (absent: the latest)
+             * @example 2
+             */
+            callFlowVersion?: number;
+            /**
+             * @description The flow to preview, as POST /call's `callFlow`; or send callFlowId
+             * @example {
+             *       "steps": [
+             *         {
+             *           "name": "play",
+             *           "message": {
+             *             "msg": "Dear {{name}}, this is a reminder from ACME."
+             *           }
+             *         },
+             *         {
+             *           "name": "gather",
+             *           "maxRetries": 2,
+             *           "message": {
+             *             "msg": "Press 1 to pay {{amount}} now, 0 for an agent, 9 to stop these calls"
+             *           },
+             *           "branches": [
+             *             {
+             *               "digit": "1",
+             *               "callFlow": {
+             *                 "steps": [
+             *                   {
+             *                     "name": "play",
+             *                     "message": {
+             *                       "msg": "Thank you"
+             *                     }
+             *                   }
+             *                 ]
+             *               }
+             *             },
+             *             {
+             *               "digit": "0",
+             *               "default": true,
+             *               "callFlow": {
+             *                 "steps": [
+             *                   {
+             *                     "name": "transfer",
+             *                     "destination": "+6591991191"
+             *                   }
+             *                 ]
+             *               }
+             *             },
+             *             {
+             *               "digit": "9",
+             *               "optOut": true,
+             *               "callFlow": {
+             *                 "steps": [
+             *                   {
+             *                     "name": "play",
+             *                     "message": {
+             *                       "msg": "You will not be called again"
+             *                     }
+             *                   }
+             *                 ]
+             *               }
+             *             }
+             *           ]
+             *         }
+             *       ]
+             *     }
+             */
+            callFlow?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description One imaginary callee's properties (as a destination's)
+             * @example {
+             *       "name": "Alex",
+             *       "amount": "200,000$"
+             *     }
+             */
+            properties?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description The key the callee presses at each gather prompt, in order ("" = no input); a re-prompt takes the next one; prompts past the end get no input
+             * @example [
+             *       "",
+             *       "1"
+             *     ]
+             */
+            keys?: string[];
+            /**
+             * @description Whose limits to check the flow against (absent: this deployment's VOICE_PROVIDER)
+             * @example messagebird
+             * @enum {string}
+             */
+            platform?: "simulator" | "messagebird" | "bird";
+            /**
+             * @description What the transfer target does (an unanswered transfer goes on with the next step)
+             * @default answered
+             * @enum {string}
+             */
+            transferStatus: "answered" | "busy" | "no_answer" | "failed";
+        };
+        PreviewVoiceDto: {
+            /** @example en-GB */
+            language?: string;
+            /** @enum {string} */
+            gender?: "male" | "female";
+            pitch?: number;
+            rate?: number;
+        };
+        PreviewPromptDto: {
+            /**
+             * @description 1 = the first prompt; 2 and more are retries
+             * @example 1
+             */
+            attempt: number;
+            /** @example Press 1 to pay 200,000$ now, 0 for an agent, 9 to stop these calls */
+            text: string;
+            /**
+             * @description The key pressed ("" = no input)
+             * @example
+             */
+            key: string;
+            /**
+             * @description What the gather did with it
+             * @enum {string}
+             */
+            result: "follow" | "reprompt" | "hangup";
+        };
+        PreviewBranchDto: {
+            /** @example 0 */
+            index: number;
+            /** @example callFlow.steps[1].branches[0] */
+            path: string;
+            /** @example 1 */
+            digit?: string;
+            /** @example false */
+            default: boolean;
+            /** @example false */
+            optOut: boolean;
+        };
+        PreviewTransferDto: {
+            /** @example +6591991191 */
+            destination: string;
+            /**
+             * @example answered
+             * @enum {string}
+             */
+            status: "answered" | "busy" | "no_answer" | "failed";
+        };
+        PreviewRecordDto: {
+            /** @example 60 */
+            maxLength: number;
+            /** @example 5 */
+            timeout: number;
+            /** @example # */
+            endKey: string;
+            /** @example true */
+            beep: boolean;
+            /** @example false */
+            transcribe: boolean;
+            /**
+             * @example en-US
+             * @enum {string}
+             */
+            transcribeLocale: "ar-AE" | "ar-SA" | "zh-CN" | "zh-TW" | "da-DK" | "nl-NL" | "en-AU" | "en-GB" | "en-IN" | "en-IE" | "en-NZ" | "en-AB" | "en-ZA" | "en-US" | "en-WL" | "fr-FR" | "fr-CA" | "fa-IR" | "de-DE" | "de-CH" | "he-IL" | "hi-IN" | "id-ID" | "it-IT" | "ja-JP" | "ko-KR" | "ms-MY" | "pt-PT" | "pt-BR" | "ru-RU" | "es-ES" | "es-US" | "sv-SE" | "ta-IN" | "te-IN" | "th-TH" | "tr-TR" | "vi-VN";
+        };
+        PreviewStepDto: {
+            /**
+             * @description Position in the run (as in callFlowSteps of GET /status)
+             * @example 0
+             */
+            seq: number;
+            /**
+             * @description The step's field path, as in validation errors
+             * @example callFlow.steps[1].branches[0].callFlow.steps[0]
+             */
+            path: string;
+            /**
+             * @example play
+             * @enum {string}
+             */
+            stepName: "play" | "gather" | "transfer" | "record";
+            /**
+             * @description play and gather: the rendered message
+             * @example Dear Alex, this is a reminder from ACME.
+             */
+            text?: string;
+            /** @description play and gather: the message's voice settings, when it has any */
+            voice?: components["schemas"]["PreviewVoiceDto"];
+            /** @description gather: each prompt played, with the key it got */
+            prompts?: components["schemas"]["PreviewPromptDto"][];
+            /**
+             * @description gather: prompts in all at most
+             * @example 3
+             */
+            maxRetries?: number;
+            /**
+             * @description gather: the accepted key ("" = none: the default branch, or the end of the call)
+             * @example 1
+             */
+            key?: string;
+            /** @description gather: the branch followed; null: none (the call ends) */
+            branch?: components["schemas"]["PreviewBranchDto"] | null;
+            /**
+             * @description gather: the branch followed puts the callee on the do-not-call list
+             * @example false
+             */
+            optOut?: boolean;
+            /** @description transfer: where to, and what the target did */
+            transfer?: components["schemas"]["PreviewTransferDto"];
+            /** @description record: the step's options (the imaginary callee stays silent) */
+            record?: components["schemas"]["PreviewRecordDto"];
+        };
+        PreviewOutcomeDto: {
+            /**
+             * @description end_of_flow: the last step ran; transferred: an answered transfer took the call over; no_branch: a gather got no accepted key and has no default branch
+             * @example end_of_flow
+             * @enum {string}
+             */
+            endedBy: "end_of_flow" | "transferred" | "no_branch";
+            /** @example The flow ends after callFlow.steps[1].branches[0].callFlow.steps[0]: the call hangs up. */
+            description: string;
+            /**
+             * @description The callee would be put on the do-not-call list
+             * @example false
+             */
+            optOut: boolean;
+            /**
+             * @description transferred: to whom
+             * @example +6591991191
+             */
+            transferredTo?: string;
+            /**
+             * @description Keys taken by gather prompts
+             * @example 2
+             */
+            keysUsed: number;
+            /**
+             * @description Keys sent that no prompt took
+             * @example []
+             */
+            unusedKeys: string[];
+        };
+        CallFlowPreviewDto: {
+            /**
+             * @description Whose limits the flow was checked against
+             * @example simulator
+             * @enum {string}
+             */
+            platform: "simulator" | "messagebird" | "bird";
+            /**
+             * Format: uuid
+             * @description With callFlowId: the saved flow
+             */
+            callFlowId?: string;
+            /** @description With callFlowId: its version */
+            callFlowVersion?: number;
+            /** @description In the order they would run */
+            steps: components["schemas"]["PreviewStepDto"][];
+            outcome: components["schemas"]["PreviewOutcomeDto"];
+        };
+        UpdateSavedCallFlowDto: {
+            /**
+             * @description Absent: the previous version's title
+             * @example Payment reminder (v2)
+             */
+            title?: string;
+            /**
+             * @description The new version's call flow, exactly as POST /call's `callFlow`
+             * @example {
+             *       "steps": [
+             *         {
+             *           "name": "play",
+             *           "message": {
+             *             "msg": "Dear {{name}}, this is a reminder from ACME."
+             *           }
+             *         },
+             *         {
+             *           "name": "gather",
+             *           "maxRetries": 2,
+             *           "message": {
+             *             "msg": "Press 1 to pay {{amount}} now, 0 for an agent, 9 to stop these calls"
+             *           },
+             *           "branches": [
+             *             {
+             *               "digit": "1",
+             *               "callFlow": {
+             *                 "steps": [
+             *                   {
+             *                     "name": "play",
+             *                     "message": {
+             *                       "msg": "Thank you"
+             *                     }
+             *                   }
+             *                 ]
+             *               }
+             *             },
+             *             {
+             *               "digit": "0",
+             *               "default": true,
+             *               "callFlow": {
+             *                 "steps": [
+             *                   {
+             *                     "name": "transfer",
+             *                     "destination": "+6591991191"
+             *                   }
+             *                 ]
+             *               }
+             *             },
+             *             {
+             *               "digit": "9",
+             *               "optOut": true,
+             *               "callFlow": {
+             *                 "steps": [
+             *                   {
+             *                     "name": "play",
+             *                     "message": {
+             *                       "msg": "You will not be called again"
+             *                     }
+             *                   }
+             *                 ]
+             *               }
+             *             }
+             *           ]
+             *         }
+             *       ]
+             *     }
+             */
+            callFlow: {
+                [key: string]: unknown;
+            };
+        };
     };
     responses: never;
     parameters: never;
@@ -1898,6 +2540,15 @@ export interface operations {
             };
             /** @description The API key has scope read: only GET routes are open to it */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description callFlowId: no such saved call flow (or version) for this organization */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3512,6 +4163,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
+            /** @description callFlowId: no such saved call flow (or version) for this organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
             /** @description The requestId was used before with a different upload */
             409: {
                 headers: {
@@ -4440,6 +5100,674 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+        };
+    };
+    listCallFlows: {
+        parameters: {
+            query?: {
+                page?: number;
+                perPage?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedCallFlowListDto"];
+                };
+            };
+            /** @description Bad request: a field is missing or wrong (`errors` names each, `errorCount` counts them), or the body is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Too many requests for this API key (see the Retry-After header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Internal error (logged with its stack) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+        };
+    };
+    createCallFlow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateSavedCallFlowDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedCallFlowDto"];
+                };
+            };
+            /** @description Bad request: a field is missing or wrong (`errors` names each, `errorCount` counts them), or the body is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The API key has scope read: only GET routes are open to it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Body larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Unsupported Content-Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Too many requests for this API key (see the Retry-After header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Internal error (logged with its stack) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+        };
+    };
+    previewCallFlow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CallFlowPreviewRequestDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallFlowPreviewDto"];
+                };
+            };
+            /** @description What POST /call would refuse: the flow (same field paths), the properties, a limit of the platform; or a key that is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The API key has scope read: only GET routes are open to it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No such saved call flow (or version) for this organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Body larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Unsupported Content-Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Too many requests for this API key (see the Retry-After header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Internal error (logged with its stack) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+        };
+    };
+    previewCallFlowAudio: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CallFlowPreviewRequestDto"];
+            };
+        };
+        responses: {
+            /** @description Every prompt the callee would hear, in order, spoken by espeak-ng (audio/wav, 16-bit PCM) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/wav": string;
+                };
+            };
+            /** @description Bad request: a field is missing or wrong (`errors` names each, `errorCount` counts them), or the body is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/wav": components["schemas"]["ApiErrorDto"];
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The API key has scope read: only GET routes are open to it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No such resource for this organization (another organization’s is indistinguishable from none) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/wav": components["schemas"]["ApiErrorDto"];
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Body larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/wav": components["schemas"]["ApiErrorDto"];
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Unsupported Content-Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/wav": components["schemas"]["ApiErrorDto"];
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Too many requests for this API key (see the Retry-After header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Internal error (logged with its stack) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description espeak-ng is not installed where the API runs (the message says how to install it) */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/wav": components["schemas"]["ApiErrorDto"];
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+        };
+    };
+    getCallFlow: {
+        parameters: {
+            query?: {
+                /** @description Absent: the latest version */
+                version?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedCallFlowDto"];
+                };
+            };
+            /** @description Bad request: a field is missing or wrong (`errors` names each, `errorCount` counts them), or the body is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No such saved call flow (or version) for this organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Too many requests for this API key (see the Retry-After header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Internal error (logged with its stack) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+        };
+    };
+    updateCallFlow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateSavedCallFlowDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedCallFlowDto"];
+                };
+            };
+            /** @description Bad request: a field is missing or wrong (`errors` names each, `errorCount` counts them), or the body is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The API key has scope read: only GET routes are open to it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No such resource for this organization (another organization’s is indistinguishable from none) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Body larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Unsupported Content-Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Too many requests for this API key (see the Retry-After header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Internal error (logged with its stack) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+        };
+    };
+    deleteCallFlow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The API key has scope read: only GET routes are open to it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No such resource for this organization (another organization’s is indistinguishable from none) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Too many requests for this API key (see the Retry-After header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Internal error (logged with its stack) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+        };
+    };
+    getCallFlowPreviewAudio: {
+        parameters: {
+            query?: {
+                /** @description Absent: the latest version */
+                version?: number;
+                /** @description The keys pressed at each gather prompt, comma-separated (an empty entry = no input) */
+                keys?: string;
+                /** @description The imaginary callee's properties as JSON text (URL-encoded) */
+                properties?: string;
+                platform?: "simulator" | "messagebird" | "bird";
+                transferStatus?: "answered" | "busy" | "no_answer" | "failed";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every prompt the callee would hear, in order, spoken by espeak-ng (audio/wav, 16-bit PCM) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/wav": string;
+                };
+            };
+            /** @description Bad request: a field is missing or wrong (`errors` names each, `errorCount` counts them), or the body is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/wav": components["schemas"]["ApiErrorDto"];
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No such resource for this organization (another organization’s is indistinguishable from none) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/wav": components["schemas"]["ApiErrorDto"];
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Too many requests for this API key (see the Retry-After header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Internal error (logged with its stack) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description espeak-ng is not installed where the API runs (the message says how to install it) */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/wav": components["schemas"]["ApiErrorDto"];
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
