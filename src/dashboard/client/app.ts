@@ -120,6 +120,7 @@ const builder = new FlowBuilder(
   handleError,
   (flow) => upload.useSavedFlow(flow),
   (flows) => upload.setSavedFlows(flows),
+  (message) => showBanner(message),
 );
 
 const gaugePoller = new Poller(async () => {

@@ -69,6 +69,7 @@ export class FlowBuilder {
     private readonly onError: (error: unknown) => void,
     private readonly onUse: (flow: SavedFlow) => void,
     private readonly onSavedListChange: (flows: SavedFlow[]) => void,
+    private readonly onDeleted: (message: string) => void = () => undefined,
   ) {
     byId('flow-new').addEventListener('click', () => this.openNew());
     byId<HTMLSelectElement>('flow-list').addEventListener('change', (event) => {
@@ -82,6 +83,19 @@ export class FlowBuilder {
     byId('flow-save-new').addEventListener('click', () => void this.save('new'));
     byId('flow-save-version').addEventListener('click', () => void this.save('version'));
     byId('flow-use').addEventListener('click', () => this.loaded && this.onUse(this.loaded));
+    byId<HTMLSelectElement>('flow-versions').addEventListener('change', (event) => {
+      if (this.loaded) void this.load(this.loaded.id, Number((event.target as HTMLSelectElement).value));
+    });
+    byId('flow-delete').addEventListener('click', () => {
+      if (!this.loaded) return;
+      const dialog = byId<HTMLDialogElement>('flow-delete-dialog');
+      setText(byId('flow-delete-name'), this.loaded.title);
+      dialog.returnValue = '';
+      dialog.showModal();
+    });
+    byId<HTMLDialogElement>('flow-delete-dialog').addEventListener('close', () => {
+      if (byId<HTMLDialogElement>('flow-delete-dialog').returnValue === 'delete') void this.deleteFlow();
+    });
     byId('flow-title').addEventListener('input', () => this.changed(false));
     byId('preview-run').addEventListener('click', () => void this.preview());
     byId('preview-listen').addEventListener('click', () => void this.listen());
@@ -108,6 +122,7 @@ export class FlowBuilder {
       ...list.items.map((flow) => h('option', { value: flow.id, selected: flow.id === current }, `${flow.title} · v${flow.version}`)),
     );
     this.onSavedListChange(list.items);
+    if (this.loaded) this.updateHeader();
   }
 
   openNew(): void {
@@ -149,15 +164,30 @@ export class FlowBuilder {
     byId<HTMLSelectElement>('flow-list').value = '';
   }
 
+  /** The newest version of the loaded flow: the list's, or the loaded one's when the list does not have it yet. */
+  private latestVersion(): number {
+    const listed = this.saved.find((flow) => flow.id === this.loaded?.id)?.version ?? 0;
+    return Math.max(listed, this.loaded?.version ?? 0);
+  }
+
   private updateHeader(): void {
     const loaded = this.loaded;
+    const latest = this.latestVersion();
+    const versions = byId<HTMLSelectElement>('flow-versions');
+    show(byId('flow-versions-field'), loaded !== null && latest > 1);
+    if (loaded) {
+      versions.replaceChildren(
+        ...Array.from({ length: latest }, (_, i) => latest - i).map((v) => h('option', { value: v, selected: v === loaded.version }, v === latest ? `${v} (latest)` : String(v))),
+      );
+    }
+    show(byId('flow-delete'), loaded !== null);
     setText(
       byId('flow-version'),
       loaded ? `version ${loaded.version} · saved ${formatTime(loaded.updatedAt)}${this.dirty ? ' · unsaved changes' : ''}` : this.dirty ? 'not saved yet' : 'new flow',
     );
     const saveVersion = byId<HTMLButtonElement>('flow-save-version');
     show(saveVersion, loaded !== null);
-    if (loaded) setText(saveVersion, `Save as version ${loaded.version + 1}`);
+    if (loaded) setText(saveVersion, `Save as version ${latest + 1}`);
     const use = byId<HTMLButtonElement>('flow-use');
     use.disabled = loaded === null || this.dirty;
     use.title = loaded === null ? 'Save the flow first' : this.dirty ? 'Save the changes first' : `Start a campaign with version ${loaded.version}`;
@@ -727,6 +757,22 @@ export class FlowBuilder {
       } else this.onError(error);
     } finally {
       for (const button of buttons) button.disabled = false;
+    }
+  }
+
+  /** DELETE /call-flows/{id}: every version goes; campaigns keep the flow they started with. */
+  private async deleteFlow(): Promise<void> {
+    const loaded = this.loaded;
+    if (!loaded) return;
+    try {
+      await apiFetch(`/call-flows/${encodeURIComponent(loaded.id)}`, { method: 'DELETE' });
+      this.close();
+      this.loaded = null;
+      await this.refreshList();
+      this.onDeleted(`Deleted the flow “${loaded.title}”.`);
+    } catch (error) {
+      if (error instanceof ApiError) this.setStatus('error', error.message);
+      else this.onError(error);
     }
   }
 
