@@ -411,4 +411,22 @@ describe('dashboard: flow builder, starting a campaign, funnel (headless Chromiu
     const status = (await api().get('/status/builder-campaign?perPage=1').expect(200)).body;
     expect(status).toMatchObject({ status: 'completed', callFlowId: savedId, callFlowVersion: 3 });
   });
+
+  it("shows nothing of an organization's flows after the key is changed to another organization's", async () => {
+    await page.locator('#flow-new').click();
+    await addStep('', 'play');
+    await field('steps[0].message.msg').fill('Only for the first organization');
+    await page.locator('#flow-title').fill('First organization');
+    await page.locator('#flow-save-new').click();
+    await eventually(async () => expect(await text('#flow-status')).toBe('Saved “First organization”, version 1.'), 10_000);
+
+    const other = (await t.createOrganization(1, 'Other organization')).apiKey;
+    await page.locator('#change-key').click();
+    await page.locator('#key-input').fill(other);
+    await page.locator('#key-submit').click();
+    await page.locator('#dashboard').waitFor({ state: 'visible' });
+    expect(await page.locator('#builder').isVisible()).toBe(false);
+    await eventually(async () => expect(await page.locator('#flow-list option').allTextContents()).toEqual(['No saved flow yet']));
+    expect(await page.locator('#upload-saved-flow option').allTextContents()).toEqual(['No saved flow yet: build one in Call flows']);
+  });
 });

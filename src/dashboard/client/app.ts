@@ -149,6 +149,7 @@ function signOut(message: string | null): void {
   for (const poller of pollers) poller.stop();
   forgetKey();
   detail.close();
+  builder.reset();
   showBanner(null);
   show(byId('dashboard'), false);
   show(byId('session'), false);

@@ -125,6 +125,26 @@ export class FlowBuilder {
     if (this.loaded) this.updateHeader();
   }
 
+  /** Another key, another organization: nothing of the previous one's flows stays on the page. */
+  reset(): void {
+    clearTimeout(this.previewTimer);
+    this.previewSeq++;
+    this.close();
+    this.loaded = null;
+    this.flow = { steps: [] };
+    this.saved = [];
+    this.sample = [];
+    this.sampleRows = [];
+    this.dirty = false;
+    byId('sample-properties').replaceChildren();
+    byId<HTMLInputElement>('sample-file').value = '';
+    show(byId('sample-row'), false);
+    setText(byId('sample-file-info'), '');
+    byId('preview-audio').replaceChildren();
+    byId<HTMLSelectElement>('flow-list').replaceChildren(h('option', { value: '' }, 'Open a saved flow…'));
+    this.onSavedListChange([]);
+  }
+
   openNew(): void {
     this.loaded = null;
     this.flow = { steps: [] };
