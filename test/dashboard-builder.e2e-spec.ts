@@ -412,8 +412,23 @@ describe('dashboard: flow builder, starting a campaign, funnel (headless Chromiu
     expect(status).toMatchObject({ status: 'completed', callFlowId: savedId, callFlowVersion: 3 });
   });
 
+  it('asks before unsaved changes are thrown away', async () => {
+    await page.locator('#flow-new').click();
+    await addStep('', 'play');
+    const dialog = page.locator('#flow-discard-dialog');
+    await page.locator('#flow-new').click();
+    await dialog.waitFor({ state: 'visible' });
+    await dialog.locator('#flow-discard-keep').click();
+    await dialog.waitFor({ state: 'hidden' });
+    expect(await page.locator('.fb-step').count()).toBe(1);
+    await page.locator('#flow-close').click();
+    await dialog.locator('#flow-discard-confirm').click();
+    await page.locator('#builder').waitFor({ state: 'hidden' });
+  });
+
   it("shows nothing of an organization's flows after the key is changed to another organization's", async () => {
     await page.locator('#flow-new').click();
+    expect(await page.locator('.fb-step').count()).toBe(0);
     await addStep('', 'play');
     await field('steps[0].message.msg').fill('Only for the first organization');
     await page.locator('#flow-title').fill('First organization');

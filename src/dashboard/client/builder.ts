@@ -71,20 +71,35 @@ export class FlowBuilder {
     private readonly onSavedListChange: (flows: SavedFlow[]) => void,
     private readonly onDeleted: (message: string) => void = () => undefined,
   ) {
-    byId('flow-new').addEventListener('click', () => this.openNew());
-    byId<HTMLSelectElement>('flow-list').addEventListener('change', (event) => {
-      const id = (event.target as HTMLSelectElement).value;
+    byId('flow-new').addEventListener('click', async () => {
+      if (await this.mayDiscard()) this.openNew();
+    });
+    byId<HTMLSelectElement>('flow-list').addEventListener('change', async (event) => {
+      const select = event.target as HTMLSelectElement;
+      const id = select.value;
+      if (!(await this.mayDiscard())) {
+        select.value = this.loaded?.id ?? '';
+        return;
+      }
       if (id) void this.load(id);
     });
-    byId('flow-close').addEventListener('click', () => this.close());
+    byId('flow-close').addEventListener('click', async () => {
+      if (await this.mayDiscard()) this.close();
+    });
     byId('view-tree').addEventListener('click', () => this.setMode('tree'));
     byId('view-json').addEventListener('click', () => this.setMode('json'));
     byId('flow-json').addEventListener('input', () => this.jsonEdited());
     byId('flow-save-new').addEventListener('click', () => void this.save('new'));
     byId('flow-save-version').addEventListener('click', () => void this.save('version'));
     byId('flow-use').addEventListener('click', () => this.loaded && this.onUse(this.loaded));
-    byId<HTMLSelectElement>('flow-versions').addEventListener('change', (event) => {
-      if (this.loaded) void this.load(this.loaded.id, Number((event.target as HTMLSelectElement).value));
+    byId<HTMLSelectElement>('flow-versions').addEventListener('change', async (event) => {
+      const select = event.target as HTMLSelectElement;
+      if (!this.loaded) return;
+      if (!(await this.mayDiscard())) {
+        select.value = String(this.loaded.version);
+        return;
+      }
+      void this.load(this.loaded.id, Number(select.value));
     });
     byId('flow-delete').addEventListener('click', () => {
       if (!this.loaded) return;
@@ -123,6 +138,15 @@ export class FlowBuilder {
     );
     this.onSavedListChange(list.items);
     if (this.loaded) this.updateHeader();
+  }
+
+  /** True when there is nothing unsaved in the builder, or the operator chose to discard it. */
+  private mayDiscard(): Promise<boolean> {
+    if (!this.dirty || byId('builder').hidden) return Promise.resolve(true);
+    const dialog = byId<HTMLDialogElement>('flow-discard-dialog');
+    dialog.returnValue = '';
+    dialog.showModal();
+    return new Promise((resolve) => dialog.addEventListener('close', () => resolve(dialog.returnValue === 'discard'), { once: true }));
   }
 
   /** Another key, another organization: nothing of the previous one's flows stays on the page. */
