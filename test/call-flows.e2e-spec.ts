@@ -185,6 +185,9 @@ describe('saved call flows (issue 16, item 1)', () => {
       expect(await errorsOf({ callFlow: flowV1, callFlowId: flowId })).toEqual([{ field: 'callFlowId', message: 'send either callFlow or callFlowId (a saved call flow), not both' }]);
       expect(await errorsOf({})).toEqual([{ field: 'callFlow', message: 'must be an object with a "steps" array' }]);
       expect(await errorsOf({ callFlow: flowV1, callFlowVersion: 1 })).toEqual([{ field: 'callFlowVersion', message: 'needs callFlowId (the saved call flow it is a version of)' }]);
+      // A null id or version is none.
+      expect(await errorsOf({ callFlowId: null })).toEqual([{ field: 'callFlow', message: 'must be an object with a "steps" array' }]);
+      expect((await a().post('/call?dryRun=true').send({ requestId: 'bad-ref', destinations: [destination()], callFlow: flowV1, callFlowId: null, callFlowVersion: null }).expect(200)).body.dryRun).toBe(true);
       expect(await errorsOf({ callFlowId: 'flow-1' })).toEqual([{ field: 'callFlowId', message: 'must be the id (a uuid) of a saved call flow' }]);
       expect(await errorsOf({ callFlowId: flowId, callFlowVersion: 0 })).toEqual([{ field: 'callFlowVersion', message: 'must be 1 or more' }]);
       expect(await errorsOf({ callFlowId: flowId, callFlowVersion: 1.5 })).toEqual([{ field: 'callFlowVersion', message: 'must be an integer' }]);

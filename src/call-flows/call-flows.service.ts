@@ -51,13 +51,14 @@ export interface ResolvedCallFlow {
 
 /** Exactly one of callFlow and callFlowId; callFlowVersion only with callFlowId. Each problem names its field. */
 export function callFlowSourceErrors(source: CallFlowSource): FieldError[] {
-  if (source.callFlow !== undefined && source.callFlowId !== undefined) {
+  // A null id or version is the same as none.
+  if (source.callFlow !== undefined && source.callFlowId != null) {
     return [{ field: 'callFlowId', message: 'send either callFlow or callFlowId (a saved call flow), not both' }];
   }
-  if (source.callFlow === undefined && source.callFlowId === undefined) {
+  if (source.callFlow === undefined && source.callFlowId == null) {
     return [{ field: 'callFlow', message: 'is required: the call flow, or callFlowId (a saved call flow)' }];
   }
-  if (source.callFlowVersion !== undefined && source.callFlowId === undefined) {
+  if (source.callFlowVersion != null && source.callFlowId == null) {
     return [{ field: 'callFlowVersion', message: 'needs callFlowId (the saved call flow it is a version of)' }];
   }
   return [];
@@ -159,8 +160,8 @@ export class CallFlowsService {
   async resolve(organizationId: string, source: CallFlowSource, otherErrors: FieldError[] = [], platform: FlowPlatformLimits = this.platform): Promise<ResolvedCallFlow> {
     const sourceErrors = callFlowSourceErrors(source);
     if (sourceErrors.length > 0) throw new FieldValidationException([...otherErrors, ...sourceErrors]);
-    if (source.callFlowId === undefined) return { ...compileCallFlow(source.callFlow, platform, otherErrors), saved: null };
-    const saved = await this.get(organizationId, source.callFlowId, source.callFlowVersion);
+    if (source.callFlowId == null) return { ...compileCallFlow(source.callFlow, platform, otherErrors), saved: null };
+    const saved = await this.get(organizationId, source.callFlowId, source.callFlowVersion ?? undefined);
     return { ...compileCallFlow(saved.callFlow, platform, otherErrors), saved: { callFlowId: saved.id, callFlowVersion: saved.version } };
   }
 

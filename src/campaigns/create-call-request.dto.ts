@@ -72,7 +72,7 @@ export class CreateCallRequestDto {
     example: { steps: [{ name: 'play', message: { msg: 'Hello {{name}}' } }] },
   })
   // Without callFlowId it is required, with the message it always had.
-  @ValidateIf((body: CreateCallRequestDto) => body.callFlow !== undefined || body.callFlowId === undefined)
+  @ValidateIf((body: CreateCallRequestDto) => body.callFlow !== undefined || body.callFlowId == null)
   @IsObject({ message: 'must be an object with a "steps" array' })
   callFlow?: Record<string, unknown>;
 
