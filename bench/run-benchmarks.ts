@@ -5,6 +5,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { runCsvUpload } from './csv-upload.bench';
 import { runDispatch } from './dispatch.bench';
+import { runFunnel } from './funnel.bench';
 import { runLoad } from './load.bench';
 import { runLoadFloor } from './load-floor.bench';
 import { runStatusCallbacks } from './status-callbacks.bench';
@@ -27,6 +28,7 @@ const SCENARIOS: Record<string, () => Promise<ScenarioResult>> = {
   submission: runSubmission,
   dispatch: runDispatch,
   'status-paging': runStatusPaging,
+  funnel: runFunnel,
   'csv-upload': runCsvUpload,
   'webhook-intake': runWebhookIntake,
   'bird-webhook-intake': runBirdWebhookIntake,
