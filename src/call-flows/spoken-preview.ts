@@ -1,7 +1,6 @@
 import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import { spawn } from 'node:child_process';
-import { STATUS_CODES } from '../common/api-error';
-import { FieldValidationException } from '../common/api-error';
+import { FieldValidationException, STATUS_CODES } from '../common/api-error';
 import { PreviewVoice } from './call-flow-preview';
 
 /** Text a spoken preview may speak in all (about four minutes of speech). */

@@ -15,10 +15,6 @@ export class VoicePlatformProfiles {
     /** The configured platform's name. */
     readonly configured: ResolvedConfig['voiceProvider'],
   ) {}
-
-  get names(): string[] {
-    return Object.keys(this.byName);
-  }
 }
 
 /** The configured platform's answers to what every process may ask of it. */
