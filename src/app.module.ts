@@ -11,7 +11,7 @@ import { DispatcherModule } from './dispatcher/dispatcher.module';
 import { FunnelModule } from './funnel/funnel.module';
 import { HealthController } from './health/health.controller';
 import { MetricsModule } from './metrics/metrics.module';
-import { OrganizationsModule } from './organizations/organizations.module';
+import { ApiKeysModule, OrganizationsModule } from './organizations/organizations.module';
 import { SecurityModule } from './common/security.module';
 import { RedisModule } from './redis/redis.module';
 import { UploadsModule } from './uploads/uploads.module';
@@ -31,6 +31,7 @@ export class AppModule {
         RedisModule,
         SecurityModule,
         OrganizationsModule,
+        ApiKeysModule,
         CampaignsModule,
         FunnelModule,
         ComplianceModule,

@@ -22,6 +22,9 @@ interface Ctx {
   endpointId: string;
   /** A's saved call flow. */
   callFlowId: string;
+  /** A's API key (its id) and B's read key. */
+  apiKeyIdOfA: string;
+  readKeyOfB: string;
 }
 type Send = (http: Http, c: Ctx) => ReturnType<Http['get']>;
 type Route =
@@ -76,6 +79,9 @@ const ROUTES: Record<string, Route> = {
       expect(b.campaigns.map((x: any) => x.createdAt)).not.toContain(c.createdAtOfA);
     },
   },
+  'POST /organization/api-keys': { kind: 'own', status: 201, send: (h) => h.post('/organization/api-keys').send({ name: 'b-ci', scope: 'write' }), check: (b, c) => expect(b.id).not.toBe(c.apiKeyIdOfA) },
+  'GET /organization/api-keys': { kind: 'own', status: 200, send: (h) => h.get('/organization/api-keys'), check: (b, c) => expect(b.apiKeys.map((k: any) => k.id)).not.toContain(c.apiKeyIdOfA) },
+  'DELETE /organization/api-keys/:id': { kind: 'foreign', send: (h, c) => h.delete(`/organization/api-keys/${c.apiKeyIdOfA}`) },
   'GET /organization/usage': { kind: 'own', status: 200, send: (h) => h.get('/organization/usage'), check: (b) => expect(b.limit).toBe(7) },
   'PUT /organization/usage': { kind: 'own', status: 200, send: (h) => h.put('/organization/usage').send({ externalOngoingCalls: 2 }), check: (b) => expect(b.limit).toBe(7) },
   'GET /organization/settings': { kind: 'own', status: 200, send: (h) => h.get('/organization/settings'), check: (b) => expect(b.callsPerSecond ?? null).not.toBe(3) },
@@ -144,7 +150,7 @@ describe('tenant isolation: every route with another organization key', () => {
   let t: MessageBirdTestApp;
   let a: { id: string; apiKey: string };
   let b: { id: string; apiKey: string };
-  const ctx: Ctx = { requestId: 'shared-id', phone: '+6588893322', callId: '', dncPhone: '+6591112222', endpointId: '', callFlowId: '' };
+  const ctx: Ctx = { requestId: 'shared-id', phone: '+6588893322', callId: '', dncPhone: '+6591112222', endpointId: '', callFlowId: '', apiKeyIdOfA: '', readKeyOfB: '' };
 
   beforeAll(async () => {
     t = await startMessageBirdTestApp();
@@ -162,6 +168,10 @@ describe('tenant isolation: every route with another organization key', () => {
     const savedFlow = await t.http.post('/call-flows').set(KEY, a.apiKey).send({ title: 'A', callFlow: flow });
     expect(savedFlow.status).toBe(201);
     ctx.callFlowId = savedFlow.body.id;
+    ctx.apiKeyIdOfA = (await t.http.get('/organization/api-keys').set(KEY, a.apiKey)).body.apiKeys[0].id;
+    const reader = await t.http.post('/organization/api-keys').set(KEY, b.apiKey).send({ name: 'b-reader', scope: 'read' });
+    expect(reader.status).toBe(201);
+    ctx.readKeyOfB = reader.body.key;
   }, 60_000);
   afterAll(() => t?.close());
 
@@ -185,6 +195,19 @@ describe('tenant isolation: every route with another organization key', () => {
     const response = await (route as Extract<Route, { kind: 'foreign' }>).send(t.http, ctx).set(KEY, b.apiKey);
     expect(response.status).toBe(404);
     expect(response.body).toEqual({ status: 'not_found', message: expect.any(String) });
+  });
+
+  // GETs answer B's read key as they answer its write key; every other method is a 403, before any other check.
+  // (Before B's write key below creates B's own campaign under A's requestId.)
+  it.each(Object.entries(ROUTES).filter(([, r]) => r.kind !== 'public'))("%s: B's read key reads (GET) and is refused any write with a 403", async (name, route) => {
+    const authenticated = route as Exclude<Route, { kind: 'public' }>;
+    const response = await authenticated.send(t.http, ctx).set(KEY, ctx.readKeyOfB);
+    if (name.startsWith('GET ')) {
+      expect(response.status).toBe(authenticated.kind === 'own' ? authenticated.status : 404);
+    } else {
+      expect(response.status).toBe(403);
+      expect(response.body).toEqual({ status: 'forbidden', message: expect.stringContaining('scope read') });
+    }
   });
 
   it.each(Object.entries(ROUTES).filter(([, r]) => r.kind === 'own'))("%s: B's key works on B's own data only", async (_name, route) => {
