@@ -46,6 +46,18 @@ export function funnelUpsertCte(name: string, source: string): string {
   )`;
 }
 
+/**
+ * Every campaign's counters computed from its calls' current steps, in one pass (the migration's backfill, and
+ * the check that the counters moved by the call path say the same).
+ */
+export const BACKFILL_FUNNEL_SQL = `
+  INSERT INTO campaign_funnel (call_request_id, step_path, counter, count)
+  SELECT c.call_request_id, s.step ->> 'path', k.counter, count(*)::int
+    FROM calls c CROSS JOIN LATERAL jsonb_array_elements(c.steps) AS s(step)
+    CROSS JOIN LATERAL unnest(${stepCountersSql('s.step')}) AS k(counter)
+   WHERE c.steps <> '[]'::jsonb AND EXISTS (SELECT 1 FROM call_requests r WHERE r.id = c.call_request_id)
+   GROUP BY 1, 2, 3`;
+
 /** Counter names, as stored. */
 export const COUNTER = {
   reached: 'reached',

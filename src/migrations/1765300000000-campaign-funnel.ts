@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { stepCountersSql } from '../funnel/funnel-counters';
+import { BACKFILL_FUNNEL_SQL } from '../funnel/funnel-counters';
 
 /**
  * The funnel of each campaign (README "Funnel"): counters per step of its flow, moved with each step result
@@ -26,13 +26,7 @@ export class CampaignFunnel1765300000000 implements MigrationInterface {
         dialed int NOT NULL,
         CONSTRAINT pk_campaign_dial_minutes PRIMARY KEY (call_request_id, minute)
       )`);
-    await db.query(`
-      INSERT INTO campaign_funnel (call_request_id, step_path, counter, count)
-      SELECT c.call_request_id, s.step ->> 'path', k.counter, count(*)::int
-        FROM calls c CROSS JOIN LATERAL jsonb_array_elements(c.steps) AS s(step)
-        CROSS JOIN LATERAL unnest(${stepCountersSql('s.step')}) AS k(counter)
-       WHERE c.steps <> '[]'::jsonb AND EXISTS (SELECT 1 FROM call_requests r WHERE r.id = c.call_request_id)
-       GROUP BY 1, 2, 3`);
+    await db.query(BACKFILL_FUNNEL_SQL);
     await db.query(`
       INSERT INTO campaign_dial_minutes (call_request_id, minute, dialed)
       SELECT c.call_request_id, date_trunc('minute', c.dialed_at), count(*)::int
