@@ -215,6 +215,40 @@ describe('GET /status/{requestId}/funnel', () => {
     expect(await counters()).toEqual(moved);
   });
 
+  it("takes a retried call's cleared steps back out: the funnel counts each call's current attempt", async () => {
+    await t.http
+      .post('/call')
+      .set('x-credential-api-key', apiKey)
+      .send({
+        requestId: 'retried',
+        destinations: ['+6513000001', '+6513000004'].map((phone) => ({ phone, caller, properties: { name: 'Ann' } })),
+        callFlow: FLOW,
+        retry: { busy: { maxAttempts: 2, delaySeconds: 3600 } },
+      })
+      .expect(200);
+    const done = await t.waitForStatus(apiKey, 'retried');
+    const before = (await get('/status/retried/funnel').expect(200)).body;
+    expect(before.steps[1].reached.count).toBe(2);
+    // The platform's last word on the first call, while it still looked ongoing: busy, so it is scheduled again.
+    const first = done.details.find((d: any) => d.destination === '+6513000001');
+    await t.app.get(DataSource).query(`UPDATE calls SET call_state = 'ongoing' WHERE id = $1`, [first.callId]);
+    await t.app.get(CallEventsService).apply({ type: 'ended', callId: first.callId, at: new Date(), outcome: 'busy' });
+    const status = (await get('/status/retried?perPage=100').expect(200)).body;
+    expect(status.details.find((d: any) => d.destination === '+6513000001')).toMatchObject({ call_state: 'scheduled', callFlowSteps: [] });
+    const expected = expectedFrom(status.details);
+    const after = (await get('/status/retried/funnel').expect(200)).body;
+    for (const step of after.steps) {
+      expect([step.path, step.reached.count, step.outcomes.success_ok.count]).toEqual([
+        step.path,
+        expected.count(step.path, 'reached'),
+        expected.count(step.path, 'status:success_ok'),
+      ]);
+    }
+    expect(after.steps[1].reached.count).toBe(1);
+    expect(after.steps[1].gather.keys.map((k: any) => k.count)).toEqual([0, 1, 0, 0]);
+    expect(after.steps[2].transfer.answered.count).toBe(0);
+  });
+
   it('refuses filters that do not fit the flow, naming the field', async () => {
     const bad = async (query: string, field: string) => {
       const res = await get(`/status/funnel/export.csv?${query}`);
