@@ -38,8 +38,9 @@ describe('the dispatcher', () => {
     expect(maxConcurrency(intervalsOf(done.details))).toBe(3);
   });
 
-  it('releases calls FIFO across the campaigns of one organization', async () => {
+  it('with queueing "fifo", releases calls FIFO across the campaigns of one organization', async () => {
     const { apiKey } = await t.createOrganization(1);
+    await t.http.put('/organization/settings').set('x-credential-api-key', apiKey).send({ queueing: 'fifo' }).expect(200);
     await t.http.post('/call').set('x-credential-api-key', apiKey).send({ requestId: 'fifo-a', destinations: destinations(4, '6520'), callFlow: flow }).expect(200);
     await t.http.post('/call').set('x-credential-api-key', apiKey).send({ requestId: 'fifo-b', destinations: destinations(4, '6530'), callFlow: flow }).expect(200);
     const a = await t.waitForStatus(apiKey, 'fifo-a');
@@ -148,7 +149,7 @@ describe('the dispatcher', () => {
     async function claimByHand(organizationId: string, dialStarted: boolean): Promise<string> {
       const slots = api.app.get(SlotLeasesService);
       await slots.setLimits(organizationId, { limit: 1, external: 0 });
-      const [leaseId] = (await slots.acquire(organizationId, 1))!;
+      const [leaseId] = (await slots.acquire(organizationId, 1))!.leases;
       await api.app.get(DataSource).query(
         `WITH c AS (
            UPDATE calls SET call_state = $2, status = 'onProgress', dialed_at = now(), attempts = 1, lease_id = $3,

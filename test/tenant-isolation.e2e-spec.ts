@@ -46,6 +46,7 @@ const ROUTES: Record<string, Route> = {
     send: (h, c) => h.post('/call/csv').field('requestId', `${c.requestId}-csv`).field('callFlow', JSON.stringify(flow)).attach('file', Buffer.from('phone,caller,name\n+6588893322,+6582674904,B\n'), 'b.csv'),
   },
   'GET /status/:requestId': { kind: 'foreign', send: (h, c) => h.get(`/status/${enc(c.requestId)}-a`) },
+  'PATCH /status/:requestId': { kind: 'foreign', send: (h, c) => h.patch(`/status/${enc(c.requestId)}-a`).send({ priority: 7 }) },
   'GET /status/:requestId/timeline': { kind: 'foreign', send: (h, c) => h.get(`/status/${enc(c.requestId)}-a/timeline`) },
   'GET /status/:requestId/export.csv': { kind: 'foreign', send: (h, c) => h.get(`/status/${enc(c.requestId)}-a/export.csv`) },
   'GET /status/:requestId/funnel': { kind: 'foreign', send: (h, c) => h.get(`/status/${enc(c.requestId)}-a/funnel`) },

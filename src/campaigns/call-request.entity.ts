@@ -59,6 +59,26 @@ export class CallRequest {
   @Column({ name: 'call_flow_version', type: 'int', nullable: true })
   callFlowVersion: number | null;
 
+  /** 1 (lowest) … 10 (highest): free slots go to the highest priority with calls waiting. */
+  @Column({ type: 'smallint', default: 5 })
+  priority: number;
+
+  /** Its share of the slots against the other campaigns of its priority (queueing "fair"). */
+  @Column({ type: 'int', default: 1 })
+  weight: number;
+
+  /** Most slots its calls hold at once; null = only the organization's limit. */
+  @Column({ name: 'max_concurrent_calls', type: 'int', nullable: true })
+  maxConcurrentCalls: number | null;
+
+  /** Nothing is dialed before it (its calls wait as scheduled); null = at once. */
+  @Column({ name: 'start_at', type: 'timestamptz', nullable: true })
+  startAt: Date | null;
+
+  /** Calls not placed by then end as expired; null = never. */
+  @Column({ name: 'expires_at', type: 'timestamptz', nullable: true })
+  expiresAt: Date | null;
+
   @Column({ name: 'total_calls', type: 'int' })
   totalCalls: number;
 
@@ -88,6 +108,9 @@ export class CallRequest {
   suppressedCalls: number;
 
   /** Calls whose record step captured a message (voicemail). */
+  @Column({ name: 'expired_calls', type: 'int', default: 0 })
+  expiredCalls: number;
+
   @Column({ name: 'left_message_calls', type: 'int', default: 0 })
   leftMessageCalls: number;
 

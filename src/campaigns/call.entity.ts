@@ -6,7 +6,7 @@ import { CallOutcome, MonitorLeg, RecordingEndedBy, StepStatus, TranscriptionSta
  * `scheduled`: waits for `nextAttemptAt` (a retry, or its calling hours), then is queued again.
  */
 export type CallState = 'queued' | 'paused' | 'scheduled' | 'dialing' | 'ringing' | 'ongoing' | 'ended';
-export type CallProgress = 'queued' | 'scheduled' | 'onProgress' | 'completed' | 'cancelled' | 'suppressed';
+export type CallProgress = 'queued' | 'scheduled' | 'onProgress' | 'completed' | 'cancelled' | 'suppressed' | 'expired';
 
 /** One earlier attempt of a call that was retried. */
 export interface AttemptRecord {

@@ -1,4 +1,4 @@
-import { Controller, Delete, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, HttpCode, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, ApiKeyAuth } from '../common/api-docs.decorators';
 import { CallDetailDto, CampaignViewDto } from './campaign-status.dto';
@@ -7,6 +7,8 @@ import { IsBoolean, IsOptional } from 'class-validator';
 import { ApiKeyGuard, CurrentOrganization } from '../common/api-key.guard';
 import { Organization } from '../organizations/organization.entity';
 import { CampaignControlService } from './campaign-control.service';
+import { JsonBodyGuard } from '../common/json-body.guard';
+import { UpdateCampaignDto } from './update-campaign.dto';
 import { booleanFromText } from '../common/text-values';
 
 export class CancelQueryDto {
@@ -23,6 +25,15 @@ export class CancelQueryDto {
 @UseGuards(ApiKeyGuard)
 export class CampaignControlController {
   constructor(private readonly control: CampaignControlService) {}
+
+  @Patch('status/:requestId')
+  @UseGuards(JsonBodyGuard)
+  @ApiOperation({ operationId: 'updateCampaign', summary: "Change the campaign's priority, weight or cap while it runs" })
+  @ApiOkResponse({ type: CampaignViewDto, description: 'The campaign without its details' })
+  @ApiErrors([400, 404, 409, 413, 415], { 409: 'The campaign is completed or cancelled' })
+  update(@CurrentOrganization() organization: Organization, @Param('requestId') requestId: string, @Body() body: UpdateCampaignDto) {
+    return this.control.reprioritize(organization, requestId, body);
+  }
 
   @Post('status/:requestId/pause')
   @HttpCode(200)

@@ -8,6 +8,7 @@ import { CallRequest } from './call-request.entity';
 import { Call } from './call.entity';
 import { CampaignView, toCampaignView, toDetailView } from './campaign-status.view';
 import { CampaignsService } from './campaigns.service';
+import { UpdateCampaignDto } from './update-campaign.dto';
 import { outboxCtes } from '../webhooks/webhook-events';
 
 /** CTEs writing `type`'s status callbacks for the campaign rows (id, organization_id) of CTE `changed`, in the statement that changed them. */
@@ -68,6 +69,19 @@ export class CampaignControlService {
         [request.id],
       );
     });
+    await this.campaigns.wakeDispatchers(organization.id);
+    return this.viewOf(request.id);
+  }
+
+  /**
+   * Changes how the campaign shares the slots (priority, weight, cap) while it runs: the next claim uses
+   * the new values, and the dispatchers look again at once (a higher priority or cap may use free slots now).
+   */
+  async reprioritize(organization: Organization, requestId: string, changes: UpdateCampaignDto): Promise<CampaignView> {
+    const request = await this.requestOf(organization, requestId);
+    if (request.status === 'completed' || request.status === 'cancelled') throw this.finished(request, 'changed');
+    const given = Object.fromEntries(Object.entries({ priority: changes.priority, weight: changes.weight, maxConcurrentCalls: changes.maxConcurrentCalls }).filter(([, v]) => v !== undefined));
+    if (Object.keys(given).length > 0) await this.requests.update({ id: request.id }, given);
     await this.campaigns.wakeDispatchers(organization.id);
     return this.viewOf(request.id);
   }

@@ -11,7 +11,7 @@ import { CALL_OUTCOMES } from '../voice/voice-provider';
  */
 
 export const REQUEST_STATUSES = ['submitted', 'onProgress', 'paused', 'completed', 'cancelled'] as const;
-export const CALL_PROGRESS_VALUES = ['queued', 'scheduled', 'onProgress', 'completed', 'cancelled', 'suppressed'] as const;
+export const CALL_PROGRESS_VALUES = ['queued', 'scheduled', 'onProgress', 'completed', 'cancelled', 'suppressed', 'expired'] as const;
 export const CALL_STATES = ['queued', 'paused', 'scheduled', 'dialing', 'ringing', 'ongoing', 'ended'] as const;
 export const STEP_STATUSES = ['in_progress', 'success_ok', 'no_input', 'failed', 'interrupted'] as const;
 export const RECORDING_ENDED_BY = ['key', 'silence', 'maxLength', 'hangup'] as const;
@@ -32,6 +32,7 @@ export class CampaignSummaryDto {
   @ApiProperty({ example: 0 }) failed: number;
   @ApiProperty({ example: 0 }) cancelled: number;
   @ApiProperty({ example: 0, description: 'Never dialed: on the do-not-call list' }) suppressed: number;
+  @ApiProperty({ example: 0, description: 'Not placed before the campaign expired (expiresAt)' }) expired: number;
   @ApiProperty({ example: 0, description: 'Calls that left a message at a record step' }) leftMessage: number;
 }
 
@@ -43,6 +44,11 @@ export class CampaignViewDto {
   @ApiProperty({ type: String, format: 'uuid', nullable: true, example: null, description: 'The saved call flow the campaign was started with (callFlowId); null: the flow was sent with it' })
   callFlowId: string | null;
   @ApiProperty({ type: 'integer', nullable: true, example: null, description: 'The version of that saved call flow; null when callFlowId is' }) callFlowVersion: number | null;
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 10, example: 5, description: 'Free slots go to the highest priority with calls waiting (PATCH /status/{requestId} changes it)' }) priority: number;
+  @ApiProperty({ type: 'integer', minimum: 1, example: 1, description: 'Share of the slots against the campaigns of the same priority' }) weight: number;
+  @ApiProperty({ type: 'integer', nullable: true, example: null, description: "Most slots its calls hold at once; null: only the organization's limit" }) maxConcurrentCalls: number | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: null, description: 'Nothing dialed before it' }) startAt: Date | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: null, description: 'Calls not placed by then end as expired' }) expiresAt: Date | null;
   @ApiProperty({ type: String, format: 'date-time', example: ISO_TIME }) createdAt: Date;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, example: ISO_TIME }) completedAt: Date | null;
   @ApiProperty({ type: CampaignSummaryDto }) summary: CampaignSummaryDto;

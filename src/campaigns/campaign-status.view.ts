@@ -29,6 +29,11 @@ export function toCampaignView(request: CallRequest) {
     source: request.source,
     callFlowId: request.callFlowId ?? null,
     callFlowVersion: request.callFlowVersion ?? null,
+    priority: request.priority,
+    weight: request.weight,
+    maxConcurrentCalls: request.maxConcurrentCalls,
+    startAt: request.startAt,
+    expiresAt: request.expiresAt,
     createdAt: request.createdAt,
     completedAt: request.completedAt,
     summary: {
@@ -42,6 +47,7 @@ export function toCampaignView(request: CallRequest) {
       failed: request.failedCalls,
       cancelled: request.cancelledCalls,
       suppressed: request.suppressedCalls,
+      expired: request.expiredCalls,
       leftMessage: request.leftMessageCalls,
     },
   };

@@ -12,7 +12,8 @@ import { canonicalJson } from '../common/canonical-json';
 import { FieldError } from '../common/field-error';
 import { suppressListedDestinations } from '../compliance/do-not-call.service';
 import { validateCallingHours } from '../compliance/calling-hours';
-import { planCallingHours } from '../compliance/calling-hours-plan';
+import { planFirstAttempts } from '../compliance/calling-hours-plan';
+import { campaignSharingOf, sharingFieldsGiven } from './campaign-sharing';
 import { previewDestinations } from '../compliance/compliance-preview';
 import { validateRetryPolicy } from '../compliance/retry-policy';
 import { validateMachineDetection } from '../voice/machine-detection';
@@ -71,7 +72,8 @@ export class CampaignsService {
     const hours = dto.callingHours === undefined ? { errors: [] } : validateCallingHours(dto.callingHours, 'callingHours');
     const machine = dto.machineDetection === undefined ? { errors: [] } : validateMachineDetection(dto.machineDetection);
     const callbackErrors = statusCallbackUrlErrors(dto.statusCallbackUrl, this.callbackUrlPolicy);
-    const { flow, templates, saved: savedFlow } = await this.callFlows.resolve(organization.id, dto, [...destinationErrors, ...retry.errors, ...hours.errors, ...machine.errors, ...callbackErrors]);
+    const sharing = campaignSharingOf(dto, this.clock.now());
+    const { flow, templates, saved: savedFlow } = await this.callFlows.resolve(organization.id, dto, [...destinationErrors, ...retry.errors, ...hours.errors, ...machine.errors, ...callbackErrors, ...sharing.errors]);
 
     // Checked here to refuse what cannot be spoken; rendered from the same properties when dialed.
     const renderErrors: FieldError[] = [];
@@ -94,13 +96,14 @@ export class CampaignsService {
           ...(hours.value && { callingHours: hours.value }),
           ...(machine.value && { machineDetection: machine.value }),
           ...(dto.statusCallbackUrl !== undefined && { statusCallbackUrl: dto.statusCallbackUrl }),
+          ...sharingFieldsGiven(dto, sharing.value),
         }),
       )
       .digest('hex');
     const existing = await this.findRequest(organization.id, dto.requestId);
     if (existing) return { created: false, view: await this.resubmission(existing, bodyHash) };
 
-    const timing = await planCallingHours(hours.value ?? organization.callingHours, this.clock.now());
+    const timing = await planFirstAttempts(hours.value ?? organization.callingHours, this.clock.now(), sharing.value.startAt);
     const timed = timing ? destinations.map((destination) => ({ ...destination, ...timing(destination.phone) })) : destinations;
 
     let request: CallRequest;
@@ -120,6 +123,7 @@ export class CampaignsService {
             callingHours: hours.value ?? null,
             machineDetection: machine.value ?? null,
             statusCallbackUrl: dto.statusCallbackUrl ?? null,
+            ...sharing.value,
             totalCalls: destinations.length,
           }),
         );
@@ -151,13 +155,20 @@ export class CampaignsService {
     const retry = dto.retry === undefined ? { errors: [] } : validateRetryPolicy(dto.retry);
     const hours = dto.callingHours === undefined ? { errors: [] } : validateCallingHours(dto.callingHours, 'callingHours');
     const machine = dto.machineDetection === undefined ? { errors: [] } : validateMachineDetection(dto.machineDetection);
-    const { templates } = await this.callFlows.resolve(organization.id, dto, [...retry.errors, ...hours.errors, ...machine.errors, ...statusCallbackUrlErrors(dto.statusCallbackUrl, this.callbackUrlPolicy)]);
+    const sharing = campaignSharingOf(dto, this.clock.now());
+    const { templates } = await this.callFlows.resolve(organization.id, dto, [
+      ...retry.errors,
+      ...hours.errors,
+      ...machine.errors,
+      ...statusCallbackUrlErrors(dto.statusCallbackUrl, this.callbackUrlPolicy),
+      ...sharing.errors,
+    ]);
     const renderable = destinations.filter((destination, i) => {
       const error = templates.check(destination.properties);
       if (error) errors.push({ field: `destinations[${indexes[i]}].${error.field}`, message: error.message });
       return !error;
     });
-    const timing = await planCallingHours(hours.value ?? organization.callingHours, this.clock.now());
+    const timing = await planFirstAttempts(hours.value ?? organization.callingHours, this.clock.now(), sharing.value.startAt);
     const counts = await previewDestinations(this.db, organization.id, timing ? renderable.map((d) => ({ ...d, ...timing(d.phone) })) : renderable);
     return {
       dryRun: true,

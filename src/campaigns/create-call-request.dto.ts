@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
+import { CampaignSharingFieldsDto } from './campaign-sharing';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsInt, IsObject, IsOptional, IsString, IsUUID, Length, MaxLength, Min, ValidateIf } from 'class-validator';
 import { booleanFromText, integerFromText } from '../common/text-values';
 
@@ -18,7 +19,7 @@ export class DestinationDto {
   properties?: Record<string, unknown>;
 }
 
-export class CreateCallRequestDto {
+export class CreateCallRequestDto extends CampaignSharingFieldsDto {
   @ApiProperty({ example: 'request_10', description: 'Unique per organization; resending the same body is harmless' })
   @Length(1, 200, { message: 'must be 1 to 200 characters' })
   @IsString({ message: 'must be a string' })

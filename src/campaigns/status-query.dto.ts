@@ -1,3 +1,4 @@
+import { CALL_PROGRESS_VALUES } from './campaign-status.dto';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
@@ -6,7 +7,7 @@ import { CallProgress } from './call.entity';
 import { booleanFromText, PHONE_DIGITS, PHONE_DIGITS_MESSAGE } from '../common/text-values';
 import { PageQueryDto } from '../common/page-query.dto';
 
-const CALL_PROGRESS: CallProgress[] = ['queued', 'scheduled', 'onProgress', 'completed', 'cancelled', 'suppressed'];
+const CALL_PROGRESS: readonly CallProgress[] = CALL_PROGRESS_VALUES;
 
 /** GET /status paging, with optional filters of the details (the summary always covers the whole campaign). */
 export class StatusQueryDto extends PageQueryDto {

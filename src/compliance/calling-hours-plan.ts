@@ -31,3 +31,17 @@ export async function planCallingHours(hours: CallingHours | null, now: Date): P
     return { timeZones, nextAttemptAt };
   };
 }
+
+/**
+ * When each destination may first be dialed: not before the campaign's `startAt`, then in its calling hours
+ * as they are from then on. Null when neither holds anything back.
+ */
+export async function planFirstAttempts(hours: CallingHours | null, now: Date, startAt: Date | null): Promise<((phone: string) => Partial<CallTiming>) | null> {
+  const later = startAt && startAt > now ? startAt : null;
+  const timing = await planCallingHours(hours, later ?? now);
+  if (!later) return timing;
+  return (phone) => {
+    const inHours = timing?.(phone);
+    return { timeZones: inHours?.timeZones, nextAttemptAt: inHours?.nextAttemptAt ?? later };
+  };
+}

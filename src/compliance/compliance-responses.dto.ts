@@ -1,3 +1,4 @@
+import { QUEUEING_DESCRIPTION, QUEUEING_MODES } from '../dispatcher/slot-allocation';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { PaginationDto } from '../common/pagination.dto';
 import { WEEKDAYS } from './calling-hours';
@@ -14,6 +15,7 @@ export class OrganizationSettingsViewDto {
   @ApiProperty({ type: Number, nullable: true, example: 3, description: 'Most calls started in any one second; null = no cap' }) callsPerSecond: number | null;
   @ApiProperty({ type: 'integer', nullable: true, example: 3, description: 'Most calls started to one number per day; null = no cap' }) maxCallsPerNumberPerDay: number | null;
   @ApiProperty({ type: CallingHoursDto, nullable: true, description: 'Calling hours of campaigns that set none; null = any time' }) callingHours: CallingHoursDto | null;
+  @ApiProperty({ enum: QUEUEING_MODES, example: 'fair', description: QUEUEING_DESCRIPTION }) queueing: string;
 }
 
 export class DoNotCallEntryDto {

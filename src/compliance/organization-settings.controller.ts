@@ -3,11 +3,12 @@ import { ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nest
 import { ApiErrors, ApiKeyAuth } from '../common/api-docs.decorators';
 import { CallingHoursDto, OrganizationSettingsViewDto } from './compliance-responses.dto';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsInt, IsNumber, IsOptional, Max, Min, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsNumber, IsOptional, Max, Min, ValidateIf } from 'class-validator';
 import { Repository } from 'typeorm';
 import { FieldValidationException } from '../common/api-error';
 import { ApiKeyGuard, CurrentOrganization } from '../common/api-key.guard';
 import { JsonBodyGuard } from '../common/json-body.guard';
+import { QUEUEING_DESCRIPTION, QUEUEING_MODES, QueueingMode } from '../dispatcher/slot-allocation';
 import { Organization } from '../organizations/organization.entity';
 import { CallingHours, validateCallingHours } from './calling-hours';
 
@@ -32,12 +33,18 @@ export class OrganizationSettingsDto {
   @ApiPropertyOptional({ type: CallingHoursDto, example: { start: '09:00', end: '20:00', days: ['mon', 'tue', 'wed', 'thu', 'fri'] }, nullable: true, description: 'Calling hours of campaigns that set none; null = any time' })
   @IsOptional()
   callingHours?: unknown;
+
+  @ApiPropertyOptional({ enum: QUEUEING_MODES, example: 'fair', description: QUEUEING_DESCRIPTION })
+  @IsOptional()
+  @IsIn(QUEUEING_MODES, { message: `must be one of ${QUEUEING_MODES.join(', ')}` })
+  queueing?: QueueingMode;
 }
 
 export interface OrganizationSettingsView {
   callsPerSecond: number | null;
   maxCallsPerNumberPerDay: number | null;
   callingHours: CallingHours | null;
+  queueing: QueueingMode;
 }
 
 @ApiTags('organization')
@@ -48,7 +55,7 @@ export class OrganizationSettingsController {
   constructor(@InjectRepository(Organization) private readonly organizations: Repository<Organization>) {}
 
   @Get()
-  @ApiOperation({ operationId: 'getOrganizationSettings', summary: 'Call-rate cap, per-number daily cap and default calling hours' })
+  @ApiOperation({ operationId: 'getOrganizationSettings', summary: 'Call-rate cap, per-number daily cap, default calling hours and how campaigns share the slots' })
   @ApiOkResponse({ type: OrganizationSettingsViewDto })
   get(@CurrentOrganization() organization: Organization): OrganizationSettingsView {
     return viewOf(organization);
@@ -63,6 +70,7 @@ export class OrganizationSettingsController {
     const changes: Partial<Organization> = {};
     if (body.callsPerSecond !== undefined) changes.callsPerSecond = body.callsPerSecond;
     if (body.maxCallsPerNumberPerDay !== undefined) changes.maxCallsPerNumberPerDay = body.maxCallsPerNumberPerDay;
+    if (body.queueing !== undefined) changes.queueing = body.queueing;
     if (body.callingHours !== undefined) {
       if (body.callingHours === null) changes.callingHours = null;
       else {
@@ -81,5 +89,6 @@ function viewOf(organization: Organization): OrganizationSettingsView {
     callsPerSecond: organization.callsPerSecond,
     maxCallsPerNumberPerDay: organization.maxCallsPerNumberPerDay,
     callingHours: organization.callingHours,
+    queueing: organization.queueing,
   };
 }

@@ -11,6 +11,7 @@ import { DialService } from './dial.service';
 import { DispatcherService } from './dispatcher.service';
 import { LeaseKeeper } from './lease-keeper.service';
 import { CallSql } from './call-sql';
+import { CampaignExpiryService } from './campaign-expiry.service';
 import { OrganizationUsageController } from './organization-usage.controller';
 import { DIAL_QUEUE } from './queue.constants';
 import { ReconcilerService } from './reconciler.service';
@@ -32,7 +33,7 @@ export class DispatcherModule {
       controllers: [OrganizationUsageController],
       providers: [
         SlotLeasesService,
-        ...(runsCalls ? [FlowTemplatesCache, CallSql, LeaseKeeper, CallEventsService, CallHangupsService, DispatcherService, DialService, DialProcessor, ReconcilerService, SchedulerService, DialGate, CallRateLimiter] : []),
+        ...(runsCalls ? [FlowTemplatesCache, CallSql, LeaseKeeper, CallEventsService, CallHangupsService, DispatcherService, DialService, DialProcessor, ReconcilerService, SchedulerService, CampaignExpiryService, DialGate, CallRateLimiter] : []),
         ...(countsPlatformCalls ? [PlatformExternalCalls] : []),
       ],
       exports: [SlotLeasesService, ...(runsCalls ? [DispatcherService, CallEventsService, SchedulerService] : [])],

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
 import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
+import { CampaignExpiryService } from './campaign-expiry.service';
 import { DispatcherService } from './dispatcher.service';
 
 /** Calls moved back to the queue per statement. */
@@ -11,7 +12,7 @@ const BATCH = 1000;
  * Puts scheduled calls (retries, calls waiting for their calling hours) back in the queue when they
  * are due, in order of due time: each gets a new place at the end of the organization's queue, so a
  * retry waits behind the calls that were queued before it was due. A call of a paused campaign goes
- * to `paused` instead, and is released on resume.
+ * to `paused` instead, and is released on resume. Campaigns past their expiry end their unplaced calls first.
  */
 @Injectable()
 export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -23,6 +24,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
     private readonly db: DataSource,
     private readonly dispatcher: DispatcherService,
     private readonly clock: Clock,
+    private readonly expiry: CampaignExpiryService,
     @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
   ) {}
 
@@ -41,6 +43,8 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
     this.running = true;
     let released = 0;
     try {
+      // Expired campaigns first: a call due now but past its campaign's expiry must not be queued.
+      for (const organizationId of await this.expiry.expire(this.clock.now())) this.dispatcher.wake(organizationId);
       for (;;) {
         // An UPDATE answers [rows, count] through TypeORM.
         const [rows]: [{ organization_id: string }[], number] = await this.db.query(

@@ -6,7 +6,8 @@ import { RedisService } from '../redis/redis.service';
 /**
  * Acquires up to ARGV[2] leases while free slots remain: free = limit - external - live leases.
  * Time comes from Redis so that every worker agrees on expiry; lease ids are time and a counter, so they
- * are unique across workers and do not repeat after Redis was emptied (restored leases keep their ids). Returns the new lease ids, or -1 when the limits are unknown.
+ * are unique across workers and do not repeat after Redis was emptied (restored leases keep their ids). Returns the new lease ids
+ * and the leases held before them (none when no lease was free), or -1 when the limits are unknown.
  * KEYS[1] = leases (sorted set: member = lease id, score = expiry ms), KEYS[2] = limits (hash: limit, external),
  * KEYS[3] = lease id counter; ARGV[1] = ttl ms, ARGV[2] = leases wanted
  */
@@ -19,13 +20,14 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 local n = math.min(limit - external - redis.call('ZCARD', KEYS[1]), tonumber(ARGV[2]))
 local ids = {}
-if n <= 0 then return ids end
+if n <= 0 then return {ids, {}} end
+local held = redis.call('ZRANGE', KEYS[1], 0, -1)
 local last = redis.call('INCRBY', KEYS[3], n)
 for i = 1, n do
   ids[i] = now .. '-' .. (last - n + i)
   redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ids[i])
 end
-return ids
+return {ids, held}
 `;
 
 /** Extends the given leases (re-adding any that vanished, e.g. after Redis was emptied). */
@@ -77,16 +79,20 @@ export class SlotLeasesService {
     return this.redis.key('slots', organizationId, 'limits');
   }
 
-  /** Acquires up to `wanted` slots; null when the limits are not in Redis yet (call setLimits, then retry). */
-  async acquire(organizationId: string, wanted: number): Promise<string[] | null> {
-    const result: string[] | number = await (this.redis.client as any).slotAcquire(
+  /**
+   * Acquires up to `wanted` slots; null when the limits are not in Redis yet (call setLimits, then retry).
+   * `held`: the leases the organization's calls held already (only when some were acquired): the claim
+   * counts each campaign's slots from them, as a call's slot comes back before its end is written.
+   */
+  async acquire(organizationId: string, wanted: number): Promise<{ leases: string[]; held: string[] } | null> {
+    const result: [string[], string[]] | number = await (this.redis.client as any).slotAcquire(
       this.leasesKey(organizationId),
       this.limitsKey(organizationId),
       this.redis.key('slots', organizationId, 'lease-counter'),
       this.ttlMs,
       wanted,
     );
-    return typeof result === 'number' ? null : result;
+    return typeof result === 'number' ? null : { leases: result[0], held: result[1] };
   }
 
   async release(organizationId: string, leaseIds: string[]): Promise<void> {

@@ -1,5 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import type { CallingHours } from '../compliance/calling-hours';
+import type { QueueingMode } from '../dispatcher/slot-allocation';
 
 @Entity({ name: 'organizations' })
 export class Organization {
@@ -27,6 +28,10 @@ export class Organization {
   /** The calling hours of campaigns that set none; null = any time. */
   @Column({ name: 'calling_hours', type: 'jsonb', nullable: true })
   callingHours: CallingHours | null;
+
+  /** How free slots are shared between its campaigns (src/dispatcher/slot-allocation.ts). */
+  @Column({ type: 'text', default: 'fair' })
+  queueing: QueueingMode;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

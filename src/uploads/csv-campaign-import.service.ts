@@ -10,7 +10,8 @@ import { StatusView } from '../campaigns/campaign-status.view';
 import { storeCalls } from '../campaigns/store-calls';
 import { Destination } from '../common/destination';
 import { canonicalJson } from '../common/canonical-json';
-import { CallTiming, planCallingHours } from '../compliance/calling-hours-plan';
+import { CallTiming, planFirstAttempts } from '../compliance/calling-hours-plan';
+import { campaignSharingOf, sharingFieldsGiven } from '../campaigns/campaign-sharing';
 import { PreviewCounts, previewDestinations } from '../compliance/compliance-preview';
 import { suppressListedDestinations } from '../compliance/do-not-call.service';
 import { Clock } from '../common/clock';
@@ -48,7 +49,8 @@ export class CsvCampaignImportService {
   ) {}
 
   async import(organization: Organization, fields: CsvUploadFields, file: SpooledFile): Promise<CsvImportResult> {
-    const { flow, templates, saved } = await this.callFlows.resolve(organization.id, fields, statusCallbackUrlErrors(fields.statusCallbackUrl, this.config.webhooks));
+    const sharing = campaignSharingOf(fields.sharing, this.clock.now());
+    const { flow, templates, saved } = await this.callFlows.resolve(organization.id, fields, [...statusCallbackUrlErrors(fields.statusCallbackUrl, this.config.webhooks), ...sharing.errors]);
     const bodyHash = createHash('sha256')
       .update(
         canonicalJson({
@@ -65,6 +67,7 @@ export class CsvCampaignImportService {
           ...(fields.callingHours && { callingHours: fields.callingHours }),
           ...(fields.machineDetection && { machineDetection: fields.machineDetection }),
           ...(fields.statusCallbackUrl !== undefined && { statusCallbackUrl: fields.statusCallbackUrl }),
+          ...sharingFieldsGiven(fields.sharing, sharing.value),
           file: file.sha256,
         }),
       )
@@ -79,8 +82,9 @@ export class CsvCampaignImportService {
     try {
       await runner.startTransaction();
       const [inserted] = await runner.query(
-        `INSERT INTO call_requests (organization_id, request_id, body_hash, source, enable_call_recording, call_flow, retry_policy, calling_hours, machine_detection, status_callback_url, total_calls, call_flow_id, call_flow_version)
-         VALUES ($1, $2, $3, 'csv', $4, $5, $6, $7, $8, $9, 0, $10, $11) RETURNING id`,
+        `INSERT INTO call_requests (organization_id, request_id, body_hash, source, enable_call_recording, call_flow, retry_policy, calling_hours, machine_detection, status_callback_url, total_calls, call_flow_id, call_flow_version,
+           priority, weight, max_concurrent_calls, start_at, expires_at)
+         VALUES ($1, $2, $3, 'csv', $4, $5, $6, $7, $8, $9, 0, $10, $11, $12, $13, $14, $15, $16) RETURNING id`,
         [
           organization.id,
           fields.requestId,
@@ -93,6 +97,11 @@ export class CsvCampaignImportService {
           fields.statusCallbackUrl ?? null,
           saved?.callFlowId ?? null,
           saved?.callFlowVersion ?? null,
+          sharing.value.priority,
+          sharing.value.weight,
+          sharing.value.maxConcurrentCalls,
+          sharing.value.startAt,
+          sharing.value.expiresAt,
         ],
       );
       callRequestId = inserted.id;
@@ -101,7 +110,7 @@ export class CsvCampaignImportService {
       const stored = await storeCalls(
         runner,
         { organizationId: organization.id, callRequestId },
-        acceptedDestinations(rows, templates, tally, await planCallingHours(fields.callingHours ?? organization.callingHours, this.clock.now())),
+        acceptedDestinations(rows, templates, tally, await planFirstAttempts(fields.callingHours ?? organization.callingHours, this.clock.now(), sharing.value.startAt)),
         this.campaigns.storeMethod,
       );
       report = tally.report();
@@ -131,10 +140,11 @@ export class CsvCampaignImportService {
 
   /** The dry run of an upload: every row read and checked, what the calling rules would do, nothing stored. */
   async preview(organization: Organization, fields: CsvUploadFields, file: SpooledFile) {
-    const { templates } = await this.callFlows.resolve(organization.id, fields, statusCallbackUrlErrors(fields.statusCallbackUrl, this.config.webhooks));
+    const sharing = campaignSharingOf(fields.sharing, this.clock.now());
+    const { templates } = await this.callFlows.resolve(organization.id, fields, [...statusCallbackUrlErrors(fields.statusCallbackUrl, this.config.webhooks), ...sharing.errors]);
     const tally = new ImportTally(false);
     const rows = readDebtorRows(createReadStream(file.path), this.readOptions(fields));
-    const timing = await planCallingHours(fields.callingHours ?? organization.callingHours, this.clock.now());
+    const timing = await planFirstAttempts(fields.callingHours ?? organization.callingHours, this.clock.now(), sharing.value.startAt);
     let counts: PreviewCounts;
     try {
       counts = await previewDestinations(this.db, organization.id, acceptedDestinations(rows, templates, tally, timing));
@@ -204,7 +214,7 @@ async function* acceptedDestinations(
   rows: ReturnType<typeof readDebtorRows>,
   templates: FlowTemplates,
   tally: ImportTally,
-  timing: ((phone: string) => CallTiming) | null,
+  timing: ((phone: string) => Partial<CallTiming>) | null,
 ): AsyncGenerator<Destination> {
   for await (const item of rows) {
     if ('error' in item) {

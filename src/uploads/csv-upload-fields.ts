@@ -1,3 +1,4 @@
+import { CampaignSharingFieldsDto } from '../campaigns/campaign-sharing';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, MaxLength, Min, ValidateIf, validateSync } from 'class-validator';
@@ -15,7 +16,7 @@ import { CSV_ENCODINGS, CsvEncoding } from './csv-text-decoder';
 
 
 /** The text fields of POST /call/csv (multipart/form-data); the CSV itself is the `file` part. */
-export class CsvUploadFieldsDto {
+export class CsvUploadFieldsDto extends CampaignSharingFieldsDto {
   @ApiProperty({ example: 'debtors-2026-11' })
   @Length(1, 200, { message: 'must be 1 to 200 characters' })
   @IsString({ message: 'must be a string' })
@@ -116,6 +117,8 @@ export interface CsvUploadFields {
   callingHours?: CallingHours;
   machineDetection?: MachineDetection;
   statusCallbackUrl?: string;
+  /** Priority, weight, cap, start and expiry as given (checked with the campaign: campaignSharingOf). */
+  sharing: CampaignSharingFieldsDto;
   caller?: string;
   enableCallRecording: boolean;
   defaultRegion?: CountryCode;
@@ -158,6 +161,7 @@ export function parseCsvUploadFields(raw: Record<string, string>): CsvUploadFiel
     callingHours,
     machineDetection,
     statusCallbackUrl: dto.statusCallbackUrl,
+    sharing: { priority: dto.priority, weight: dto.weight, maxConcurrentCalls: dto.maxConcurrentCalls, startAt: dto.startAt, expiresAt: dto.expiresAt },
     caller: dto.caller,
     enableCallRecording: dto.enableCallRecording ?? false,
     defaultRegion: dto.defaultRegion,

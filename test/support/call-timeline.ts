@@ -25,3 +25,26 @@ export function maxConcurrency(intervals: Interval[]): number {
   }
   return peak;
 }
+
+/**
+ * The slots each group of calls holds at every instant something happens (a dial or an end), from their
+ * intervals; at equal instants the ends come first. `until`: only instants before it.
+ */
+export function holdingsOverTime(groups: Record<string, Interval[]>, until = Infinity): { at: number; held: Record<string, number> }[] {
+  const events = Object.entries(groups).flatMap(([group, intervals]) =>
+    intervals.flatMap((c) => [
+      { at: c.dialed, group, delta: 1 },
+      { at: c.ended, group, delta: -1 },
+    ]),
+  );
+  events.sort((a, b) => a.at - b.at || a.delta - b.delta);
+  const held: Record<string, number> = Object.fromEntries(Object.keys(groups).map((g) => [g, 0]));
+  const out: { at: number; held: Record<string, number> }[] = [];
+  for (let i = 0; i < events.length; i++) {
+    held[events[i].group] += events[i].delta;
+    // One sample per instant, after every event of that instant.
+    if (events[i + 1]?.at === events[i].at || events[i].at >= until) continue;
+    out.push({ at: events[i].at, held: { ...held } });
+  }
+  return out;
+}

@@ -1,3 +1,4 @@
+import { CALL_PROGRESS_VALUES } from '../campaign-status.dto';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
@@ -10,7 +11,7 @@ import { CALL_OUTCOMES, CallOutcome } from '../../voice/voice-provider';
 import { COUNTER, stepCountersSql } from '../../funnel/funnel-counters';
 import { CallProgress } from '../call.entity';
 
-const CALL_PROGRESS: CallProgress[] = ['queued', 'scheduled', 'onProgress', 'completed', 'cancelled', 'suppressed'];
+const CALL_PROGRESS: readonly CallProgress[] = CALL_PROGRESS_VALUES;
 export const FINISHED_STEP_STATUSES = ['success_ok', 'no_input', 'failed', 'interrupted'] as const;
 export const TRANSFER_RESULTS = ['answered', 'busy', 'no_answer', 'failed'] as const;
 

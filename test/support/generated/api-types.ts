@@ -21,6 +21,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/organization/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization's active API keys (never the keys themselves) */
+        get: operations["listApiKeys"];
+        put?: never;
+        /** Create a named API key with a scope; the answer shows the key, once */
+        post: operations["createApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/organization/api-keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke an API key: every API process refuses it from the next request on */
+        delete: operations["revokeApiKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/call": {
         parameters: {
             query?: never;
@@ -52,7 +87,8 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** Change the campaign's priority, weight or cap while it runs */
+        patch: operations["updateCampaign"];
         trace?: never;
     };
     "/status/{requestId}/timeline": {
@@ -358,7 +394,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Call-rate cap, per-number daily cap and default calling hours */
+        /** Call-rate cap, per-number daily cap, default calling hours and how campaigns share the slots */
         get: operations["getOrganizationSettings"];
         /** Change any of the settings (null removes one) */
         put: operations["updateOrganizationSettings"];
@@ -678,6 +714,92 @@ export interface components {
              */
             errorCount?: number;
         };
+        CreateApiKeyDto: {
+            /**
+             * @description Unique among the organization's active keys; 1–100 characters
+             * @example crm-sync-2026
+             */
+            name: string;
+            /**
+             * @description read: GET routes only (status, exports, the dashboard's views); write: every route
+             * @example read
+             * @enum {string}
+             */
+            scope: "read" | "write";
+        };
+        ApiKeyWithSecretDto: {
+            /**
+             * Format: uuid
+             * @example 6f1c2a54-0d7e-4b8e-9a51-2b3c4d5e6f70
+             */
+            id: string;
+            /** @example crm-sync-2026 */
+            name: string;
+            /**
+             * @description read: GET routes only (status, exports, the dashboard's views); write: every route
+             * @example read
+             * @enum {string}
+             */
+            scope: "read" | "write";
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When the key was last used, to the minute; null: never
+             */
+            lastUsedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the key was revoked; null: active
+             */
+            revokedAt: string | null;
+            /**
+             * @description Whether this is the key of the request that reads it
+             * @example false
+             */
+            current: boolean;
+            /**
+             * @description The key for the x-credential-api-key header; shown only here (stored as a hash)
+             * @example rk_3q2v6yq7m4Lw0k8ZcQmJf1nS5xTgHbVd
+             */
+            key: string;
+        };
+        ApiKeyDto: {
+            /**
+             * Format: uuid
+             * @example 6f1c2a54-0d7e-4b8e-9a51-2b3c4d5e6f70
+             */
+            id: string;
+            /** @example crm-sync-2026 */
+            name: string;
+            /**
+             * @description read: GET routes only (status, exports, the dashboard's views); write: every route
+             * @example read
+             * @enum {string}
+             */
+            scope: "read" | "write";
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When the key was last used, to the minute; null: never
+             */
+            lastUsedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the key was revoked; null: active
+             */
+            revokedAt: string | null;
+            /**
+             * @description Whether this is the key of the request that reads it
+             * @example false
+             */
+            current: boolean;
+        };
+        ApiKeyListDto: {
+            /** @description The active keys, newest first */
+            apiKeys: components["schemas"]["ApiKeyDto"][];
+        };
         CampaignSummaryDto: {
             /** @example 2 */
             total: number;
@@ -708,6 +830,11 @@ export interface components {
              * @example 0
              */
             suppressed: number;
+            /**
+             * @description Not placed before the campaign expired (expiresAt)
+             * @example 0
+             */
+            expired: number;
             /**
              * @description Calls that left a message at a record step
              * @example 0
@@ -876,7 +1003,7 @@ export interface components {
              * @example completed
              * @enum {string}
              */
-            status: "queued" | "scheduled" | "onProgress" | "completed" | "cancelled" | "suppressed";
+            status: "queued" | "scheduled" | "onProgress" | "completed" | "cancelled" | "suppressed" | "expired";
             /**
              * @example ended
              * @enum {string}
@@ -958,6 +1085,33 @@ export interface components {
              */
             callFlowVersion: number | null;
             /**
+             * @description Free slots go to the highest priority with calls waiting (PATCH /status/{requestId} changes it)
+             * @example 5
+             */
+            priority: number;
+            /**
+             * @description Share of the slots against the campaigns of the same priority
+             * @example 1
+             */
+            weight: number;
+            /**
+             * @description Most slots its calls hold at once; null: only the organization's limit
+             * @example null
+             */
+            maxConcurrentCalls: number | null;
+            /**
+             * Format: date-time
+             * @description Nothing dialed before it
+             * @example null
+             */
+            startAt: string | null;
+            /**
+             * Format: date-time
+             * @description Calls not placed by then end as expired
+             * @example null
+             */
+            expiresAt: string | null;
+            /**
              * Format: date-time
              * @example 2026-11-20T09:30:00.000Z
              */
@@ -1027,6 +1181,33 @@ export interface components {
             properties?: Record<string, never>;
         };
         CreateCallRequestDto: {
+            /**
+             * @description 1 (lowest) … 10 (highest), default 5: free slots go to the highest priority with calls waiting
+             * @example 5
+             */
+            priority?: number;
+            /**
+             * @description Share of the slots against the campaigns of the same priority (default 1); e.g. 2 gets twice the slots of a 1
+             * @example 1
+             */
+            weight?: number;
+            /**
+             * @description Most slots this campaign's calls hold at once (default: only the organization's limit)
+             * @example 10
+             */
+            maxConcurrentCalls?: number;
+            /**
+             * Format: date-time
+             * @description Nothing is dialed before it: the calls wait as scheduled (calling hours still apply after it)
+             * @example 2027-01-15T09:00:00+08:00
+             */
+            startAt?: string;
+            /**
+             * Format: date-time
+             * @description Calls not placed by then (retries included) end as expired, and the campaign completes
+             * @example 2027-01-17T18:00:00+08:00
+             */
+            expiresAt?: string;
             /**
              * @description Unique per organization; resending the same body is harmless
              * @example request_10
@@ -1158,6 +1339,33 @@ export interface components {
              */
             callFlowVersion: number | null;
             /**
+             * @description Free slots go to the highest priority with calls waiting (PATCH /status/{requestId} changes it)
+             * @example 5
+             */
+            priority: number;
+            /**
+             * @description Share of the slots against the campaigns of the same priority
+             * @example 1
+             */
+            weight: number;
+            /**
+             * @description Most slots its calls hold at once; null: only the organization's limit
+             * @example null
+             */
+            maxConcurrentCalls: number | null;
+            /**
+             * Format: date-time
+             * @description Nothing dialed before it
+             * @example null
+             */
+            startAt: string | null;
+            /**
+             * Format: date-time
+             * @description Calls not placed by then end as expired
+             * @example null
+             */
+            expiresAt: string | null;
+            /**
              * Format: date-time
              * @example 2026-11-20T09:30:00.000Z
              */
@@ -1172,6 +1380,23 @@ export interface components {
         CampaignListDto: {
             campaigns: components["schemas"]["CampaignViewDto"][];
             pagination: components["schemas"]["PaginationDto"];
+        };
+        UpdateCampaignDto: {
+            /**
+             * @description 1 (lowest) … 10 (highest)
+             * @example 9
+             */
+            priority?: number;
+            /**
+             * @description Share of the slots against the campaigns of the same priority
+             * @example 2
+             */
+            weight?: number;
+            /**
+             * @description Most slots its calls hold at once; null removes the cap
+             * @example 10
+             */
+            maxConcurrentCalls?: number | null;
         };
         LeftMessageDto: {
             /** @example request_10 */
@@ -1515,6 +1740,12 @@ export interface components {
             maxCallsPerNumberPerDay: number | null;
             /** @description Calling hours of campaigns that set none; null = any time */
             callingHours: components["schemas"]["CallingHoursDto"] | null;
+            /**
+             * @description How free slots are shared between campaigns: fair = the highest priority first, then in proportion to the weights (round robin); fifo = the oldest waiting call first, whatever its campaign
+             * @example fair
+             * @enum {string}
+             */
+            queueing: "fair" | "fifo";
         };
         OrganizationSettingsDto: {
             /**
@@ -1542,6 +1773,12 @@ export interface components {
              *     }
              */
             callingHours?: components["schemas"]["CallingHoursDto"] | null;
+            /**
+             * @description How free slots are shared between campaigns: fair = the highest priority first, then in proportion to the weights (round robin); fifo = the oldest waiting call first, whatever its campaign
+             * @example fair
+             * @enum {string}
+             */
+            queueing?: "fair" | "fifo";
         };
         ImportRowErrorDto: {
             /**
@@ -1592,6 +1829,33 @@ export interface components {
              */
             callFlowVersion: number | null;
             /**
+             * @description Free slots go to the highest priority with calls waiting (PATCH /status/{requestId} changes it)
+             * @example 5
+             */
+            priority: number;
+            /**
+             * @description Share of the slots against the campaigns of the same priority
+             * @example 1
+             */
+            weight: number;
+            /**
+             * @description Most slots its calls hold at once; null: only the organization's limit
+             * @example null
+             */
+            maxConcurrentCalls: number | null;
+            /**
+             * Format: date-time
+             * @description Nothing dialed before it
+             * @example null
+             */
+            startAt: string | null;
+            /**
+             * Format: date-time
+             * @description Calls not placed by then end as expired
+             * @example null
+             */
+            expiresAt: string | null;
+            /**
              * Format: date-time
              * @example 2026-11-20T09:30:00.000Z
              */
@@ -1636,6 +1900,33 @@ export interface components {
             errorCount: number;
         };
         CsvUploadFormDoc: {
+            /**
+             * @description 1 (lowest) … 10 (highest), default 5: free slots go to the highest priority with calls waiting
+             * @example 5
+             */
+            priority?: number;
+            /**
+             * @description Share of the slots against the campaigns of the same priority (default 1); e.g. 2 gets twice the slots of a 1
+             * @example 1
+             */
+            weight?: number;
+            /**
+             * @description Most slots this campaign's calls hold at once (default: only the organization's limit)
+             * @example 10
+             */
+            maxConcurrentCalls?: number;
+            /**
+             * Format: date-time
+             * @description Nothing is dialed before it: the calls wait as scheduled (calling hours still apply after it)
+             * @example 2027-01-15T09:00:00+08:00
+             */
+            startAt?: string;
+            /**
+             * Format: date-time
+             * @description Calls not placed by then (retries included) end as expired, and the campaign completes
+             * @example 2027-01-17T18:00:00+08:00
+             */
+            expiresAt?: string;
             /** @example debtors-2026-11 */
             requestId: string;
             /**
@@ -2495,6 +2786,222 @@ export interface operations {
             };
         };
     };
+    listApiKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyListDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Too many requests for this API key (see the Retry-After header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Internal error (logged with its stack) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+        };
+    };
+    createApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateApiKeyDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyWithSecretDto"];
+                };
+            };
+            /** @description Bad request: a field is missing or wrong (`errors` names each, `errorCount` counts them), or the body is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The API key has scope read: only GET routes are open to it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description An active key already has this name */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Body larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Unsupported Content-Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Too many requests for this API key (see the Retry-After header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Internal error (logged with its stack) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+        };
+    };
+    revokeApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The API key has scope read: only GET routes are open to it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No such resource for this organization (another organization’s is indistinguishable from none) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The organization's last write key (create another write key first) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Too many requests for this API key (see the Retry-After header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Internal error (logged with its stack) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+        };
+    };
     queueUpCall: {
         parameters: {
             query?: {
@@ -2609,7 +3116,7 @@ export interface operations {
                 page?: number;
                 perPage?: number;
                 /** @description Only destinations with this status */
-                status?: "queued" | "scheduled" | "onProgress" | "completed" | "cancelled" | "suppressed";
+                status?: "queued" | "scheduled" | "onProgress" | "completed" | "cancelled" | "suppressed" | "expired";
                 /** @description Only destinations whose call ended with this outcome (call_status) */
                 outcome?: "answered" | "busy" | "no_answer" | "failed" | "cancelled";
                 /** @description Only destinations whose number contains these digits */
@@ -2653,6 +3160,113 @@ export interface operations {
             };
             /** @description No such resource for this organization (another organization’s is indistinguishable from none) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Too many requests for this API key (see the Retry-After header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Internal error (logged with its stack) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+        };
+    };
+    updateCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                requestId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateCampaignDto"];
+            };
+        };
+        responses: {
+            /** @description The campaign without its details */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignViewDto"];
+                };
+            };
+            /** @description Bad request: a field is missing or wrong (`errors` names each, `errorCount` counts them), or the body is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The API key has scope read: only GET routes are open to it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No such resource for this organization (another organization’s is indistinguishable from none) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The campaign is completed or cancelled */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Body larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Unsupported Content-Type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3244,7 +3858,7 @@ export interface operations {
                 /** @description Only those whose call ended with this outcome (call_status) */
                 callStatus?: "answered" | "busy" | "no_answer" | "failed" | "cancelled";
                 /** @description Only those with this status */
-                status?: "queued" | "scheduled" | "onProgress" | "completed" | "cancelled" | "suppressed";
+                status?: "queued" | "scheduled" | "onProgress" | "completed" | "cancelled" | "suppressed" | "expired";
                 /** @description true: only those that left a message at a record step; false: only those that did not */
                 leftMessage?: boolean;
             };
