@@ -175,6 +175,8 @@ describe('several campaigns at once: priority, fair share, caps, start and expir
     expect(done.status).toBe('completed');
     const filtered = await t.http.get('/status/expiring?status=expired').set(KEY, apiKey).expect(200);
     expect(filtered.body.details.map((d: any) => d.destination).sort()).toEqual(expired.map((d: any) => d.destination).sort());
+    const funnel = (await t.http.get('/status/expiring/funnel').set(KEY, apiKey).expect(200)).body;
+    expect(funnel.totals.expired).toEqual({ count: expired.length, export: expect.stringContaining('status=expired') });
     const csv = (await t.http.get('/status/expiring/export.csv').set(KEY, apiKey).expect(200)).text;
     expect(csv.split('\n').filter((line) => line.includes(',expired,')).length).toBe(expired.length);
     const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM calls c JOIN call_requests r ON r.id = c.call_request_id WHERE r.request_id = 'expiring' AND c.call_state <> 'ended'`);

@@ -33,6 +33,7 @@ export class FunnelTotalsDto {
   @ApiProperty({ type: FunnelBoxDto }) failed: FunnelBoxDto;
   @ApiProperty({ type: FunnelBoxDto }) cancelled: FunnelBoxDto;
   @ApiProperty({ type: FunnelBoxDto, description: 'Never dialed: on the do-not-call list' }) suppressed: FunnelBoxDto;
+  @ApiProperty({ type: FunnelBoxDto, description: 'Not placed before the campaign expired (expiresAt)' }) expired: FunnelBoxDto;
   @ApiProperty({ type: FunnelBoxDto, description: 'Left a message at a record step' }) leftMessage: FunnelBoxDto;
   @ApiProperty({ type: FunnelBoxDto, description: 'Chose an opt-out branch at a gather' }) optedOut: FunnelBoxDto;
 }

@@ -142,6 +142,7 @@ function totals(request: CallRequest, optedOut: number, box: (n: number, filters
     failed: box(request.failedCalls, { callStatus: 'failed' }),
     cancelled: box(request.cancelledCalls, { callStatus: 'cancelled' }),
     suppressed: box(request.suppressedCalls, { status: 'suppressed' }),
+    expired: box(request.expiredCalls, { status: 'expired' }),
     leftMessage: box(request.leftMessageCalls, { leftMessage: 'true' }),
     optedOut: box(optedOut, { optedOut: 'true' }),
   };

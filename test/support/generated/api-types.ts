@@ -1451,6 +1451,8 @@ export interface components {
             cancelled: components["schemas"]["FunnelBoxDto"];
             /** @description Never dialed: on the do-not-call list */
             suppressed: components["schemas"]["FunnelBoxDto"];
+            /** @description Not placed before the campaign expired (expiresAt) */
+            expired: components["schemas"]["FunnelBoxDto"];
             /** @description Left a message at a record step */
             leftMessage: components["schemas"]["FunnelBoxDto"];
             /** @description Chose an opt-out branch at a gather */
