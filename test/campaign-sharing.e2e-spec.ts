@@ -201,6 +201,11 @@ describe('several campaigns at once: priority, fair share, caps, start and expir
       .expect(400);
     expect(csv.body.errors.map((e: { field: string }) => e.field)).toEqual(['priority']);
     await t.http.get('/status/bad').set(KEY, apiKey).expect(404);
+    for (const queueing of [null, 'lifo']) {
+      const refused = await t.http.put('/organization/settings').set(KEY, apiKey).send({ queueing }).expect(400);
+      expect(refused.body.errors).toEqual([{ field: 'queueing', message: 'must be one of fair, fifo' }]);
+    }
+    expect((await t.http.get('/organization/settings').set(KEY, apiKey).expect(200)).body.queueing).toBe('fair');
     await t.http.get('/status/bad-csv').set(KEY, apiKey).expect(404);
 
     const ok = await t.http

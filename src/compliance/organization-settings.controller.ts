@@ -35,7 +35,8 @@ export class OrganizationSettingsDto {
   callingHours?: unknown;
 
   @ApiPropertyOptional({ enum: QUEUEING_MODES, example: 'fair', description: QUEUEING_DESCRIPTION })
-  @IsOptional()
+  // Not nullable: null is refused like any other value outside the list.
+  @ValidateIf((_, value) => value !== undefined)
   @IsIn(QUEUEING_MODES, { message: `must be one of ${QUEUEING_MODES.join(', ')}` })
   queueing?: QueueingMode;
 }
