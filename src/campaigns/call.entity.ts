@@ -8,6 +8,12 @@ import { CallOutcome, MonitorLeg, RecordingEndedBy, StepStatus, TranscriptionSta
 export type CallState = 'queued' | 'paused' | 'scheduled' | 'dialing' | 'ringing' | 'ongoing' | 'ended';
 export type CallProgress = 'queued' | 'scheduled' | 'onProgress' | 'completed' | 'cancelled' | 'suppressed' | 'expired';
 
+/**
+ * SQL: a call not placed yet, which a cancel or an expiry may still end: waiting, or claimed but with no dial
+ * started (the dial start requires exactly that state, so a call is dialed or ended here, never both).
+ */
+export const NOT_PLACED_YET = `(call_state IN ('queued', 'paused', 'scheduled') OR (call_state = 'dialing' AND dial_started_at IS NULL))`;
+
 /** One earlier attempt of a call that was retried. */
 export interface AttemptRecord {
   attempt: number;

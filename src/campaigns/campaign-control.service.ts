@@ -5,7 +5,7 @@ import { HANGUP_CHANNEL, HangupRequest } from '../dispatcher/queue.constants';
 import { Organization } from '../organizations/organization.entity';
 import { RedisService } from '../redis/redis.service';
 import { CallRequest } from './call-request.entity';
-import { Call } from './call.entity';
+import { Call, NOT_PLACED_YET } from './call.entity';
 import { CampaignView, toCampaignView, toDetailView } from './campaign-status.view';
 import { CampaignsService } from './campaigns.service';
 import { UpdateCampaignDto } from './update-campaign.dto';
@@ -118,7 +118,7 @@ export class CampaignControlService {
       `WITH target AS (
          SELECT id, call_state = 'dialing' AS was_claimed FROM calls
          WHERE call_request_id = $1 AND ($2::uuid IS NULL OR id = $2)
-           AND (call_state IN ('queued', 'paused', 'scheduled') OR (call_state = 'dialing' AND dial_started_at IS NULL))
+           AND ${NOT_PLACED_YET}
          FOR UPDATE
        ), cancelled AS (
          UPDATE calls c SET call_state = 'ended', status = 'cancelled', call_status = 'cancelled', failure_reason = $3,

@@ -1,3 +1,4 @@
+import { NOT_PLACED_YET } from '../campaigns/call.entity';
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { outboxCtes } from '../webhooks/webhook-events';
@@ -51,7 +52,7 @@ const EXPIRE_SQL = `
   WITH target AS (
     SELECT id, call_state = 'dialing' AS was_claimed FROM calls
     WHERE call_request_id = $1
-      AND (call_state IN ('queued', 'paused', 'scheduled') OR (call_state = 'dialing' AND dial_started_at IS NULL))
+      AND ${NOT_PLACED_YET}
     FOR UPDATE
   ), expired AS (
     UPDATE calls c SET call_state = 'ended', status = 'expired', failure_reason = 'the campaign expired before the call was placed',
