@@ -2,6 +2,7 @@ import { ApiError, apiFetch, getJson, saveDownload, statusPath } from './api.js'
 import { FunnelView } from './funnel.js';
 import { bucketFor, bucketLabel, TimelineChart } from './chart.js';
 import { CampaignControls } from './controls.js';
+import { CampaignSharingView } from './sharing.js';
 import { badge, byId, formatCount, formatDuration, formatTime, h, label, pager, renderIfChanged, setText, show } from './dom.js';
 import type { CallDetail, Recording, StatusDocument, Step, Summary, Timeline } from './types.js';
 
@@ -32,6 +33,7 @@ export class DetailView {
   /** Rows whose steps the operator expanded, kept open across refreshes. */
   private readonly expanded = new Set<string>();
   private readonly controls: CampaignControls;
+  private readonly sharing: CampaignSharingView;
   private readonly funnel: FunnelView;
 
   constructor(
@@ -43,6 +45,10 @@ export class DetailView {
     this.controls = new CampaignControls(() => {
       this.finalQuery = null;
       this.timelineFinal = false;
+      this.onChange();
+    }, onError);
+    this.sharing = new CampaignSharingView(() => {
+      this.finalQuery = null;
       this.onChange();
     }, onError);
     this.funnel = new FunnelView(onError);
@@ -72,6 +78,7 @@ export class DetailView {
       this.expanded.clear();
       this.funnel.reset(requestId);
       this.controls.update(null);
+      this.sharing.update(null);
       this.chart.destroy();
       byId('call-rows').replaceChildren();
       delete byId('call-rows').dataset.renderKey;
@@ -86,6 +93,7 @@ export class DetailView {
   close(): void {
     this.requestId = null;
     this.controls.update(null);
+    this.sharing.update(null);
     this.chart.destroy();
     show(byId('detail'), false);
     this.onChange();
@@ -163,6 +171,7 @@ export class DetailView {
   private render(doc: StatusDocument): void {
     setText(byId('detail-title'), doc.requestId);
     this.controls.update(doc);
+    this.sharing.update(doc);
     const took = doc.completedAt ? ` · completed ${formatTime(doc.completedAt)} (took ${formatDuration(Date.parse(doc.completedAt) - Date.parse(doc.createdAt))})` : '';
     const flow = doc.callFlowId ? ` · flow “${this.flowTitle(doc.callFlowId) ?? doc.callFlowId}” version ${doc.callFlowVersion}` : '';
     setText(byId('detail-meta'), `${label(doc.source)} campaign${flow} · created ${formatTime(doc.createdAt)}${took}`);
@@ -314,6 +323,7 @@ function summary(status: string, s: Summary): Node[] {
     item('failed', s.failed, 'count-failed'),
     item('cancelled', s.cancelled, 'count-cancelled'),
     s.suppressed ? item('suppressed', s.suppressed, 'count-cancelled') : null,
+    s.expired ? item('expired', s.expired, 'count-expired') : null,
     s.leftMessage ? item('leftMessage', s.leftMessage, 'count-answered') : null,
   ].filter((node): node is HTMLDivElement => node !== null);
 }

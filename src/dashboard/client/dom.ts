@@ -52,6 +52,14 @@ export function formatTime(iso: string | null | undefined): string {
   return date.toDateString() === new Date().toDateString() ? timeFormat.format(date) : dateTimeFormat.format(date);
 }
 
+const instantFormat = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' });
+
+/** A moment that may be months ahead (a campaign's start or expiry): `Jan 15, 2027, 09:00 AM GMT+8`, in this browser's zone. */
+export function formatInstant(iso: string): string {
+  const time = Date.parse(iso);
+  return Number.isNaN(time) ? iso : instantFormat.format(time);
+}
+
 export function formatClock(date: Date): string {
   return timeFormat.format(date);
 }
@@ -81,6 +89,7 @@ export const LABELS: Record<string, string> = {
   paused: 'paused',
   scheduled: 'scheduled',
   suppressed: 'do not call',
+  expired: 'expired',
   completed: 'completed',
   cancelled: 'cancelled',
   queued: 'queued',

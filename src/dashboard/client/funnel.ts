@@ -86,6 +86,8 @@ export class FunnelView {
       this.box('failed', 'failed', t.failed, funnel, 'count-failed'),
       this.box('cancelled', 'cancelled', t.cancelled, funnel, 'count-cancelled'),
       t.suppressed.count > 0 ? this.box('suppressed', 'do not call', t.suppressed, funnel, 'count-cancelled') : null,
+      // Servers before issue 18 have no expired box.
+      t.expired && t.expired.count > 0 ? this.box('expired', 'expired', t.expired, funnel, 'count-expired') : null,
       this.box('leftMessage', 'left a message', t.leftMessage, funnel, 'count-answered'),
       this.box('optedOut', 'opted out', t.optedOut, funnel, 'count-cancelled'),
       this.box('queued', 'queued', t.queued, funnel),

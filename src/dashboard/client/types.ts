@@ -11,7 +11,7 @@ export interface Usage {
 }
 
 export type RequestStatus = 'submitted' | 'onProgress' | 'paused' | 'completed' | 'cancelled';
-export type CallProgress = 'queued' | 'scheduled' | 'onProgress' | 'completed' | 'cancelled' | 'suppressed';
+export type CallProgress = 'queued' | 'scheduled' | 'onProgress' | 'completed' | 'cancelled' | 'suppressed' | 'expired';
 export type CallOutcome = 'answered' | 'busy' | 'no_answer' | 'failed' | 'cancelled';
 
 export interface Summary {
@@ -26,8 +26,17 @@ export interface Summary {
   cancelled: number;
   /** Destinations on the do-not-call list, never dialed. */
   suppressed?: number;
+  /** Calls not placed before the campaign's expiresAt (retries included). */
+  expired?: number;
   /** Calls that left a message at a record step. */
   leftMessage?: number;
+}
+
+/** PATCH /status/{requestId}: what may change while a campaign runs (null removes the cap). */
+export interface CampaignChanges {
+  priority?: number;
+  weight?: number;
+  maxConcurrentCalls?: number | null;
 }
 
 /** What pause, resume and cancel answer: the campaign without its details. */
@@ -48,6 +57,14 @@ export interface Campaign {
   /** The saved call flow (and version) the campaign started with; null or absent: its flow was sent with it. */
   callFlowId?: string | null;
   callFlowVersion?: number | null;
+  /** How it shares the organization's slots (README "Several campaigns at once"); absent on servers before them. */
+  priority?: number;
+  weight?: number;
+  /** Most slots its calls hold at once; null: only the organization's limit. */
+  maxConcurrentCalls?: number | null;
+  /** Nothing is dialed before it; calls not placed by expiresAt end as expired (ISO 8601). */
+  startAt?: string | null;
+  expiresAt?: string | null;
   status: RequestStatus;
   summary: Summary;
 }
@@ -274,7 +291,7 @@ export interface FunnelStep {
 }
 
 export type FunnelTotals = Record<
-  'total' | 'queued' | 'inProgress' | 'ended' | 'answered' | 'busy' | 'no_answer' | 'failed' | 'cancelled' | 'suppressed' | 'leftMessage' | 'optedOut',
+  'total' | 'queued' | 'inProgress' | 'ended' | 'answered' | 'busy' | 'no_answer' | 'failed' | 'cancelled' | 'suppressed' | 'expired' | 'leftMessage' | 'optedOut',
   FunnelBox
 >;
 

@@ -24,12 +24,23 @@ interface UploadAnswer {
 }
 
 const PHONE_HEADERS = ['phone', 'phone_number', 'msisdn', 'number'];
+/** The campaign's share of the slots and its start and expiry (README "Several campaigns at once"): form field, input. */
+const SHARING_NUMBERS = [
+  ['priority', 'upload-priority'],
+  ['weight', 'upload-weight'],
+  ['maxConcurrentCalls', 'upload-max-concurrent'],
+] as const;
+const SHARING_INSTANTS = [
+  ['startAt', 'upload-start-at'],
+  ['expiresAt', 'upload-expires-at'],
+] as const;
 const RETRY_OUTCOMES = ['busy', 'no_answer', 'failed', 'machine'] as const;
 
 /**
  * Starting a campaign: POST /call/csv as multipart form data, with the flow pasted as JSON or a saved flow
  * (callFlowId, callFlowVersion), the destinations from a CSV file or pasted numbers (sent as a CSV the page
- * writes, so numbers are read exactly as in an upload), calling hours, retries and answering-machine handling;
+ * writes, so numbers are read exactly as in an upload), calling hours, retries and answering-machine handling,
+ * priority, weight, cap, start and expiry (datetime-local inputs sent as instants with the browser's offset);
  * "Dry run" asks what would happen (dryRun=true) and shows it; "Start campaign" submits; then the import
  * report with its row errors.
  */
@@ -58,6 +69,8 @@ export class UploadForm {
     }
     const zones = (Intl as { supportedValuesOf?: (key: string) => string[] }).supportedValuesOf?.('timeZone') ?? [];
     byId('timezones').replaceChildren(...zones.map((zone) => h('option', { value: zone })));
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (zone) setText(byId('upload-when-hint'), `In this browser's time zone (${zone}); sent with its UTC offset. Calling hours still apply in between.`);
     this.applyChoices();
   }
 
@@ -149,6 +162,20 @@ export class UploadForm {
     if (retry) data.append('retry', JSON.stringify(retry));
     const machine = machineDetection();
     if (machine) data.append('machineDetection', JSON.stringify(machine));
+    for (const [field, id] of SHARING_NUMBERS) {
+      const value = byId<HTMLInputElement>(id).value.trim();
+      if (value) data.append(field, value);
+    }
+    for (const [field, id] of SHARING_INSTANTS) {
+      const value = byId<HTMLInputElement>(id).value;
+      if (!value) continue;
+      const instant = localInstant(value);
+      if (!instant) {
+        this.showError(`${field} is not a date and time: ${value}`, []);
+        return null;
+      }
+      data.append(field, instant);
+    }
     if (dryRun) data.append('dryRun', 'true');
     data.append('file', file, file.name);
     return data;
@@ -339,4 +366,28 @@ function machineDetection(): object | null {
   const machineTimeout = numberValue('upload-amd-timeout');
   if (!ifMachine && machineTimeout === undefined) return null;
   return { ...(ifMachine && { ifMachine }), ...(machineTimeout !== undefined && { machineTimeout }) };
+}
+
+/**
+ * A datetime-local value (`2027-01-15T09:00`, in this browser's time zone) as an ISO 8601 instant with the
+ * offset the browser has at that date (`2027-01-15T09:00:00+08:00`), so the server needs no time zone; null
+ * when it is not such a value. A wall time that does not exist (skipped by a DST change) is the instant the
+ * browser takes for it, written with its own wall time.
+ */
+export function localInstant(value: string): string | null {
+  const match = /^(\d{4,6})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$/.exec(value);
+  if (!match) return null;
+  const [, year, month, day, hours, minutes, seconds = '0'] = match;
+  const date = new Date(2000, 0, 1);
+  date.setFullYear(Number(year), Number(month) - 1, Number(day));
+  date.setHours(Number(hours), Number(minutes), Number(seconds), 0);
+  if (Number.isNaN(date.getTime())) return null;
+  const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+  const offset = -date.getTimezoneOffset();
+  const sign = offset < 0 ? '-' : '+';
+  const abs = Math.abs(offset);
+  return (
+    `${pad(date.getFullYear(), 4)}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}` +
+    `T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`
+  );
 }
