@@ -1,4 +1,4 @@
-import { QUEUEING_DESCRIPTION, QUEUEING_MODES } from '../dispatcher/slot-allocation';
+import { QUEUEING_DESCRIPTION, QUEUEING_MODES } from '../dispatcher/queueing-mode';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { PaginationDto } from '../common/pagination.dto';
 import { WEEKDAYS } from './calling-hours';

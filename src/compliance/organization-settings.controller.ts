@@ -8,7 +8,7 @@ import { Repository } from 'typeorm';
 import { FieldValidationException } from '../common/api-error';
 import { ApiKeyGuard, CurrentOrganization } from '../common/api-key.guard';
 import { JsonBodyGuard } from '../common/json-body.guard';
-import { QUEUEING_DESCRIPTION, QUEUEING_MODES, QueueingMode } from '../dispatcher/slot-allocation';
+import { QUEUEING_DESCRIPTION, QUEUEING_MODES, QueueingMode } from '../dispatcher/queueing-mode';
 import { Organization } from '../organizations/organization.entity';
 import { CallingHours, validateCallingHours } from './calling-hours';
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { Pool, PoolClient } from 'pg';
+import { Pool } from 'pg';
 import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
 import { logIdleClientErrors } from '../database/pg-pool-errors';
 
@@ -48,48 +48,15 @@ export class CallSql implements OnApplicationShutdown {
     return run<T>(this.claimPool, sql, params, this.prepared);
   }
 
-  /**
-   * Runs `work` in one transaction on a claim connection, holding the organization's claim lock: the claims
-   * of one organization, from any process, run one at a time, each seeing the calls the previous one took.
-   */
-  async claimExclusively<T>(organizationId: string, work: (query: ClaimQuery) => Promise<T>): Promise<T> {
-    const client = await this.claimPool.connect();
-    try {
-      // One round trip; the key is a number made here from the organization's id, never text from outside.
-      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${CLAIM_LOCK}, ${claimLockKey(organizationId)})`);
-      const result = await work(<R>(sql: string, params: unknown[]) => run<R>(client, sql, params, this.prepared));
-      await client.query('COMMIT');
-      client.release();
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      // A connection that failed is closed rather than reused.
-      client.release(error as Error);
-      throw error;
-    }
-  }
-
   /** After every module's destroy hook: the last call events are written first. */
   async onApplicationShutdown(): Promise<void> {
     await Promise.all([this.durablePool.end(), this.progressPool.end(), this.claimPool.end()]);
   }
 }
 
-export type ClaimQuery = <R = Record<string, unknown>>(sql: string, params: unknown[]) => Promise<R[]>;
-
-/** The first key of the claim locks (pg_advisory_xact_lock(int, int)); the second is made from the organization's id. */
-const CLAIM_LOCK = 727_246_002;
-
-/** A 32-bit integer from the organization's id (its first 8 hex digits): two organizations sharing one only take turns. */
-export function claimLockKey(organizationId: string): number {
-  const hex = organizationId.replace(/-/g, '').slice(0, 8);
-  if (!/^[0-9a-f]{8}$/i.test(hex)) throw new Error(`not an organization id: ${organizationId}`);
-  return Number.parseInt(hex, 16) | 0;
-}
-
 const names = new Map<string, string>();
 
-async function run<T>(pool: Pool | PoolClient, sql: string, params: unknown[], prepared: boolean): Promise<T[]> {
+async function run<T>(pool: Pool, sql: string, params: unknown[], prepared: boolean): Promise<T[]> {
   if (!prepared) return (await pool.query(sql, params)).rows as T[];
   let name = names.get(sql);
   if (!name) {

@@ -10,7 +10,6 @@ import { CallSql } from './call-sql';
 import { DialService } from './dial.service';
 import { LeaseKeeper } from './lease-keeper.service';
 import { DIAL_JOB, DIAL_JOB_OPTIONS, DIAL_QUEUE, DialJobData, DISPATCH_WAKE_CHANNEL } from './queue.constants';
-import { allocateSlots, Contender, QueueingMode } from './slot-allocation';
 import { SlotLeasesService } from './slot-leases.service';
 
 /** Slots asked for in one round trip; bounds the size of one claim batch. */
@@ -150,73 +149,13 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
   }
 
   /**
-   * Moves up to one call per lease from queued to dialing: the slots are shared between the campaigns
-   * with calls waiting (allocateSlots: priority, weight, cap, or FIFO), then each campaign's calls are
-   * taken oldest first. Claims of one organization run one at a time in every process (CallSql's claim
-   * lock), so each sees the slots the previous one gave and a campaign's cap holds; SKIP LOCKED passes over
-   * calls that a pause or cancel is changing, and the state condition makes sure no call is claimed twice.
+   * Moves up to one call per lease from queued to dialing, sharing the slots between the campaigns with
+   * calls waiting by priority, weight and cap (claim_calls, in migration 1765400000000, says how), each
+   * campaign's calls oldest first; one round trip. `held`: the leases the organization's calls hold.
+   * Asynchronous commit is safe here: a claim lost in a crash leaves the call queued, and its dial job then
+   * finds nothing to dial, because dialing starts with the durable dial-start UPDATE (see DialService).
    */
   private claim(organizationId: string, leases: string[], held: string[]): Promise<{ id: string; lease_id: string }[]> {
-    return this.sql.claimExclusively(organizationId, async (query) => {
-      const claimed: { id: string; lease_id: string }[] = [];
-      let free = leases;
-      // A second round when a campaign had fewer calls to give than planned (taken by a pause or cancel meanwhile).
-      for (let round = 0; round < 3 && free.length > 0; round++) {
-        const rows = await query<Contender & { queueing: QueueingMode }>(CONTENDERS_SQL, [organizationId, free.length, this.clock.now(), held]);
-        const contenders = rows.filter((c) => c.waiting.length > 0);
-        const given = allocateSlots(contenders, free.length, rows[0]?.queueing ?? 'fair');
-        if (given.size === 0) break;
-        const planned = [...given.values()].reduce((a, b) => a + b, 0);
-        const taken = await query<{ id: string; lease_id: string }>(CLAIM_SQL, [[...given.keys()], [...given.values()], free]);
-        claimed.push(...taken);
-        free = free.slice(taken.length);
-        if (taken.length === planned) break;
-      }
-      return claimed;
-    });
+    return this.sql.claim(`SELECT call_id AS id, call_lease AS lease_id FROM claim_calls($1, $2, $3, $4)`, [organizationId, leases, held, this.clock.now()]);
   }
 }
-
-/**
- * The organization's unfinished campaigns not expired, each with the slots its calls hold ($4: the leases
- * held in Redis; a call whose slot came back but whose end is not written yet holds none) and the queue
- * positions of its first waiting calls: two index walks per campaign, never a scan of its calls.
- */
-const CONTENDERS_SQL = `
-  SELECT r.id, r.priority, r.weight, r.max_concurrent_calls AS cap, o.queueing,
-    (SELECT count(*) FROM calls a WHERE a.call_request_id = r.id AND a.call_state IN ('dialing', 'ringing', 'ongoing') AND a.lease_id = ANY ($4::text[]))::int AS active,
-    ARRAY(SELECT q.seq::float8 FROM calls q WHERE q.call_request_id = r.id AND q.call_state = 'queued' ORDER BY q.seq LIMIT $2) AS waiting
-  FROM call_requests r JOIN organizations o ON o.id = r.organization_id
-  WHERE r.organization_id = $1 AND r.completed_at IS NULL AND r.status IN ('submitted', 'onProgress')
-    AND (r.expires_at IS NULL OR r.expires_at > $3)`;
-
-/**
- * Claims the given number of calls of each campaign ($1 campaigns, $2 counts), oldest first, one lease each.
- * Asynchronous commit is safe here: a claim lost in a crash leaves the call queued, and its dial job then
- * finds nothing to dial, because dialing starts with the durable dial-start UPDATE (see DialService).
- */
-const CLAIM_SQL = `
-  WITH picked AS (
-    SELECT p.id, row_number() OVER (ORDER BY p.seq) AS n
-    FROM unnest($1::uuid[], $2::int[]) AS w(call_request_id, k)
-    CROSS JOIN LATERAL (
-      SELECT id, seq FROM calls WHERE call_request_id = w.call_request_id AND call_state = 'queued'
-      ORDER BY seq LIMIT w.k FOR UPDATE SKIP LOCKED
-    ) p
-  ), claimed AS (
-    UPDATE calls c SET call_state = 'dialing', status = 'onProgress', dialed_at = clock_timestamp(),
-      attempts = c.attempts + 1, lease_id = ($3::text[])[picked.n], updated_at = now()
-    FROM picked WHERE c.id = picked.id AND c.call_state = 'queued'
-    RETURNING c.id, c.lease_id, c.call_request_id, c.seq
-  ), counted AS (
-    UPDATE call_requests r SET dialed_calls = dialed_calls + k.n,
-      status = CASE WHEN r.status = 'submitted' THEN 'onProgress' ELSE r.status END, updated_at = now()
-    FROM (SELECT call_request_id, count(*)::int AS n FROM claimed GROUP BY call_request_id) k
-    WHERE r.id = k.call_request_id
-  ), rated AS (
-    -- Calls dialed per minute per campaign: the dial rate behind GET /status/{requestId}/funnel's ETA.
-    INSERT INTO campaign_dial_minutes AS m (call_request_id, minute, dialed)
-    SELECT call_request_id, date_trunc('minute', now()), count(*)::int FROM claimed GROUP BY call_request_id ORDER BY call_request_id
-    ON CONFLICT (call_request_id, minute) DO UPDATE SET dialed = m.dialed + EXCLUDED.dialed
-  )
-  SELECT id, lease_id FROM claimed ORDER BY seq`;

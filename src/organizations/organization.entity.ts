@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import type { CallingHours } from '../compliance/calling-hours';
-import type { QueueingMode } from '../dispatcher/slot-allocation';
+import type { QueueingMode } from '../dispatcher/queueing-mode';
 
 @Entity({ name: 'organizations' })
 export class Organization {
@@ -29,7 +29,7 @@ export class Organization {
   @Column({ name: 'calling_hours', type: 'jsonb', nullable: true })
   callingHours: CallingHours | null;
 
-  /** How free slots are shared between its campaigns (src/dispatcher/slot-allocation.ts). */
+  /** How free slots are shared between its campaigns (the claim, claim_calls in migration 1765400000000). */
   @Column({ type: 'text', default: 'fair' })
   queueing: QueueingMode;
 
