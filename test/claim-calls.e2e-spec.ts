@@ -72,7 +72,13 @@ describe('claim_calls: how free slots are shared between campaigns', () => {
       for (const r of taken.rows) counts[names[r.call_request_id]] = (counts[names[r.call_request_id]] ?? 0) + 1;
       return counts;
     };
-    return { claim, held };
+    /** One of the campaign's calls ends: its slot comes back (its lease is no longer held). */
+    const endOne = async (name: string) => {
+      const [{ id, lease_id }] = (await db.query(`SELECT id, lease_id FROM calls WHERE call_request_id = $1 AND call_state = 'dialing' LIMIT 1`, [ids[name]])).rows;
+      await db.query(`UPDATE calls SET call_state = 'ended' WHERE id = $1`, [id]);
+      held.splice(held.indexOf(lease_id), 1);
+    };
+    return { claim, held, endOne };
   }
 
   async function insertCall(org: string, campaign: string, index: number, state: string, lease: string | null) {
@@ -100,6 +106,23 @@ describe('claim_calls: how free slots are shared between campaigns', () => {
     const many = await organization(weights.map((weight, i) => ({ name: `c${i}`, weight, waiting: 200 })), 'fair', 'interleaved');
     const given = await many.claim(110);
     weights.forEach((weight, i) => expect(Math.abs(given[`c${i}`] - (110 * weight) / 11)).toBeLessThanOrEqual(1));
+  });
+
+  it('a remainder the weights cannot split takes turns: ties go to the campaign with the fewest dials for its weight', async () => {
+    // Limit 6, weights 1, 1, 2: 1.5, 1.5 and 3 slots cannot be held; 2, 2, 2 is within one of each.
+    const org = await organization([{ name: 'a', waiting: 50 }, { name: 'b', waiting: 50 }, { name: 'heavy', weight: 2, waiting: 50 }]);
+    expect(await org.claim(6)).toEqual({ a: 2, b: 2, heavy: 2 });
+    // a's call ends: a (1 held) and heavy (2 held, weight 2) tie on held slots; heavy has dialed fewer for its weight.
+    await org.endOne('a');
+    expect(await org.claim(1)).toEqual({ heavy: 1 });
+    // Dials 2, 2, 3: heavy (1.5 a weight) still wins the three-way tie, then a (older than b) the next.
+    await org.endOne('heavy');
+    await org.endOne('b');
+    expect(await org.claim(2)).toEqual({ a: 1, heavy: 1 });
+    // Dials 3, 2, 4: b's turn on the tie with heavy.
+    await org.endOne('a');
+    await org.endOne('heavy');
+    expect(await org.claim(1)).toEqual({ b: 1 });
   });
 
   it('every slot goes to the highest priority with calls waiting, the rest to the next', async () => {

@@ -43,10 +43,12 @@ export class CampaignSharing1765400000000 implements MigrationInterface {
  * Claims of one organization run one at a time, from any process: the advisory lock is taken first, and the
  * statement after it sees what the previous claim committed (a function's statements each take a snapshot).
  * The free slots are handed out as if one at a time, each to the highest priority with calls waiting, and
- * within it to the campaign whose calls hold the fewest slots for its weight, the older waiting call first on
- * a tie (equal campaigns take turns). As each campaign's successive slots rank ever later, that is the same as
- * ranking every campaign's candidate calls by (priority, (held + k - 1) / weight, seq) and taking the first
- * ones. A campaign offers no more calls than its cap leaves. queueing "fifo": by seq alone.
+ * within it to the campaign whose calls hold the fewest slots for its weight; on a tie, to the one that has
+ * dialed the fewest calls for its weight, then to the older waiting call. The dials break ties so that a
+ * remainder takes turns: at limit 6, weights 1, 1, 2 hold 2, 2, 2 slots at a time, and the weight-2 campaign
+ * wins the ties until its dials catch up (half of them over time). As each campaign's successive slots rank
+ * ever later, that is the same as ranking every campaign's candidate calls by (priority, (held + k - 1) /
+ * weight, (dialed + k - 1) / weight, seq) and taking the first ones. A campaign offers no more calls than its cap leaves. queueing "fifo": by seq alone.
  * `held`: the slots a campaign's calls hold, counted from p_held, the leases Redis holds (a call's slot comes
  * back before its end is written). SKIP LOCKED passes over calls a pause or cancel is changing.
  */
@@ -60,7 +62,7 @@ const CLAIM_CALLS = `
     PERFORM pg_advisory_xact_lock(727246002, ('x' || substr(replace(p_org::text, '-', ''), 1, 8))::bit(32)::int);
     RETURN QUERY
     WITH campaigns AS MATERIALIZED (
-      SELECT r.id, r.priority, r.weight, r.max_concurrent_calls AS cap, o.queueing,
+      SELECT r.id, r.priority, r.weight, r.max_concurrent_calls AS cap, r.dialed_calls AS dialed, o.queueing,
         -- Needed to share between campaigns or to hold a cap; the one running campaign of an organization is spared the count.
         CASE WHEN count(*) OVER () > 1 OR r.max_concurrent_calls IS NOT NULL THEN
           (SELECT count(*) FROM calls a
@@ -70,7 +72,7 @@ const CLAIM_CALLS = `
       WHERE r.organization_id = p_org AND r.completed_at IS NULL AND r.status IN ('submitted', 'onProgress')
         AND (r.expires_at IS NULL OR r.expires_at > p_now)
     ), candidates AS (
-      SELECT w.id, w.seq, c.priority, c.queueing, (c.held + w.k - 1)::numeric / c.weight AS share
+      SELECT w.id, w.seq, c.priority, c.queueing, (c.held + w.k - 1)::numeric / c.weight AS share, (c.dialed + w.k - 1)::numeric / c.weight AS turn
       FROM campaigns c CROSS JOIN LATERAL (
         SELECT q.id, q.seq, row_number() OVER (ORDER BY q.seq) AS k FROM (
           SELECT id, seq FROM calls WHERE call_request_id = c.id AND call_state = 'queued'
@@ -81,7 +83,8 @@ const CLAIM_CALLS = `
     ), picked AS (
       SELECT best.id, row_number() OVER (ORDER BY best.seq) AS n FROM (
         SELECT id, seq FROM candidates
-        ORDER BY CASE WHEN queueing = 'fair' THEN -priority ELSE 0 END, CASE WHEN queueing = 'fair' THEN share ELSE 0 END, seq
+        ORDER BY CASE WHEN queueing = 'fair' THEN -priority ELSE 0 END, CASE WHEN queueing = 'fair' THEN share ELSE 0 END,
+          CASE WHEN queueing = 'fair' THEN turn ELSE 0 END, seq
         LIMIT wanted
       ) best
     ), claimed AS (
