@@ -1383,13 +1383,13 @@ export interface components {
         };
         UpdateCampaignDto: {
             /**
-             * @description 1 (lowest) … 10 (highest)
-             * @example 9
+             * @description 1 (lowest) … 10 (highest), default 5: free slots go to the highest priority with calls waiting
+             * @example 5
              */
             priority?: number;
             /**
-             * @description Share of the slots against the campaigns of the same priority
-             * @example 2
+             * @description Share of the slots against the campaigns of the same priority (default 1); e.g. 2 gets twice the slots of a 1
+             * @example 1
              */
             weight?: number;
             /**
