@@ -1,8 +1,9 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
+import { CallFlowReferenceDto } from '../call-flows/call-flows.dto';
 import { Transform } from 'class-transformer';
 import { CampaignSharingFieldsDto } from './campaign-sharing';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsInt, IsObject, IsOptional, IsString, IsUUID, Length, MaxLength, Min, ValidateIf } from 'class-validator';
-import { booleanFromText, integerFromText } from '../common/text-values';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsObject, IsOptional, IsString, Length, MaxLength, ValidateIf } from 'class-validator';
+import { booleanFromText } from '../common/text-values';
 
 export const MAX_DESTINATIONS = 100_000;
 
@@ -19,7 +20,8 @@ export class DestinationDto {
   properties?: Record<string, unknown>;
 }
 
-export class CreateCallRequestDto extends CampaignSharingFieldsDto {
+/** POST /call's body; the flow is `callFlow` or a saved one (`callFlowId`, `callFlowVersion`). */
+export class CreateCallRequestDto extends IntersectionType(CampaignSharingFieldsDto, CallFlowReferenceDto) {
   @ApiProperty({ example: 'request_10', description: 'Unique per organization; resending the same body is harmless' })
   @Length(1, 200, { message: 'must be 1 to 200 characters' })
   @IsString({ message: 'must be a string' })
@@ -77,15 +79,4 @@ export class CreateCallRequestDto extends CampaignSharingFieldsDto {
   @IsObject({ message: 'must be an object with a "steps" array' })
   callFlow?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ format: 'uuid', example: '0193a1b2-7c4d-4e8f-9a0b-1c2d3e4f5a6b', description: 'A saved call flow (POST /call-flows) instead of callFlow; the campaign keeps the version it started with' })
-  @IsOptional()
-  @IsUUID('all', { message: 'must be the id (a uuid) of a saved call flow' })
-  callFlowId?: string;
-
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, example: 2, description: 'With callFlowId: which version (absent: the latest)' })
-  @IsOptional()
-  @Transform(integerFromText)
-  @Min(1, { message: 'must be 1 or more' })
-  @IsInt({ message: 'must be an integer' })
-  callFlowVersion?: number;
 }

@@ -1,7 +1,8 @@
 import { CampaignSharingFieldsDto } from '../campaigns/campaign-sharing';
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
+import { CallFlowReferenceDto } from '../call-flows/call-flows.dto';
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, MaxLength, Min, ValidateIf, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, IsString, Length, Matches, MaxLength, ValidateIf, validateSync } from 'class-validator';
 import { CountryCode } from 'libphonenumber-js';
 import { E164_PATTERN } from '../call-flow/normalize-call-flow';
 import { FieldValidationException } from '../common/api-error';
@@ -11,12 +12,12 @@ import { E164_MESSAGE } from '../campaigns/validate-destinations';
 import { CallingHours, validateCallingHours } from '../compliance/calling-hours';
 import { RetryPolicy, validateRetryPolicy } from '../compliance/retry-policy';
 import { MachineDetection, validateMachineDetection } from '../voice/machine-detection';
-import { booleanFromText, COUNTRY_CODE_MESSAGE, COUNTRY_CODES, integerFromText } from '../common/text-values';
+import { booleanFromText, COUNTRY_CODE_MESSAGE, COUNTRY_CODES } from '../common/text-values';
 import { CSV_ENCODINGS, CsvEncoding } from './csv-text-decoder';
 
 
 /** The text fields of POST /call/csv (multipart/form-data); the CSV itself is the `file` part. */
-export class CsvUploadFieldsDto extends CampaignSharingFieldsDto {
+export class CsvUploadFieldsDto extends IntersectionType(CampaignSharingFieldsDto, CallFlowReferenceDto) {
   @ApiProperty({ example: 'debtors-2026-11' })
   @Length(1, 200, { message: 'must be 1 to 200 characters' })
   @IsString({ message: 'must be a string' })
@@ -28,17 +29,6 @@ export class CsvUploadFieldsDto extends CampaignSharingFieldsDto {
   @IsString({ message: 'must be the call flow as JSON text' })
   callFlow?: string;
 
-  @ApiPropertyOptional({ format: 'uuid', example: '0193a1b2-7c4d-4e8f-9a0b-1c2d3e4f5a6b', description: 'A saved call flow (POST /call-flows) instead of callFlow, as in POST /call' })
-  @IsOptional()
-  @IsUUID('all', { message: 'must be the id (a uuid) of a saved call flow' })
-  callFlowId?: string;
-
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, example: 2, description: 'With callFlowId: which version (absent: the latest)' })
-  @IsOptional()
-  @Transform(integerFromText)
-  @Min(1, { message: 'must be 1 or more' })
-  @IsInt({ message: 'must be an integer' })
-  callFlowVersion?: number;
 
   @ApiPropertyOptional({ example: '+6582674904', description: 'Caller id for rows without a caller column or value' })
   @IsOptional()

@@ -1209,6 +1209,17 @@ export interface components {
              */
             expiresAt?: string;
             /**
+             * Format: uuid
+             * @description A saved call flow (POST /call-flows) instead of `callFlow`
+             * @example 0193a1b2-7c4d-4e8f-9a0b-1c2d3e4f5a6b
+             */
+            callFlowId?: string;
+            /**
+             * @description With callFlowId: which version (absent: the latest)
+             * @example 2
+             */
+            callFlowVersion?: number;
+            /**
              * @description Unique per organization; resending the same body is harmless
              * @example request_10
              */
@@ -1274,17 +1285,6 @@ export interface components {
              *     }
              */
             callFlow?: Record<string, never>;
-            /**
-             * Format: uuid
-             * @description A saved call flow (POST /call-flows) instead of callFlow; the campaign keeps the version it started with
-             * @example 0193a1b2-7c4d-4e8f-9a0b-1c2d3e4f5a6b
-             */
-            callFlowId?: string;
-            /**
-             * @description With callFlowId: which version (absent: the latest)
-             * @example 2
-             */
-            callFlowVersion?: number;
         };
         TimelinePointDto: {
             /**
@@ -1929,16 +1929,9 @@ export interface components {
              * @example 2027-01-17T18:00:00+08:00
              */
             expiresAt?: string;
-            /** @example debtors-2026-11 */
-            requestId: string;
-            /**
-             * @description The call flow as JSON text, exactly as in POST /call; or send callFlowId instead
-             * @example {"steps":[{"name":"play","message":{"msg":"Hello {{name}}"}}]}
-             */
-            callFlow?: string;
             /**
              * Format: uuid
-             * @description A saved call flow (POST /call-flows) instead of callFlow, as in POST /call
+             * @description A saved call flow (POST /call-flows) instead of `callFlow`
              * @example 0193a1b2-7c4d-4e8f-9a0b-1c2d3e4f5a6b
              */
             callFlowId?: string;
@@ -1947,6 +1940,13 @@ export interface components {
              * @example 2
              */
             callFlowVersion?: number;
+            /** @example debtors-2026-11 */
+            requestId: string;
+            /**
+             * @description The call flow as JSON text, exactly as in POST /call; or send callFlowId instead
+             * @example {"steps":[{"name":"play","message":{"msg":"Hello {{name}}"}}]}
+             */
+            callFlow?: string;
             /**
              * @description Caller id for rows without a caller column or value
              * @example +6582674904
