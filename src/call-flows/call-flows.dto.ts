@@ -131,14 +131,7 @@ export class CallFlowPreviewRequestDto extends CallFlowReferenceDto {
 }
 
 /** GET /call-flows/{id}/preview.wav: the preview's body as query parameters. */
-export class CallFlowPreviewQueryDto {
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, example: 1, description: 'Absent: the latest version' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'must be an integer' })
-  @Min(1, { message: 'must be 1 or more' })
-  version?: number;
-
+export class CallFlowPreviewQueryDto extends CallFlowVersionQueryDto {
   @ApiPropertyOptional({ example: ',1', description: 'The keys pressed at each gather prompt, comma-separated (an empty entry = no input)' })
   @IsOptional()
   @IsString({ message: 'must be keys separated by commas' })
