@@ -272,7 +272,9 @@ describe('GET /status/{requestId}/funnel', () => {
 
   it('gives an ETA while calls are queued, and none with the reason while paused', async () => {
     const { apiKey: slowKey } = await t.createOrganization(1, 'One line');
-    const phones = Array.from({ length: 30 }, (_, i) => `+65140000${String(i).padStart(2, '0')}`);
+    // Enough calls to outlast the rate's first 5 s of history (counted from the start of the first dial's minute):
+    // 30 calls at one slot ended within 2 s, and no ETA ever came when they started early in a minute.
+    const phones = Array.from({ length: 300 }, (_, i) => `+6514000${String(i).padStart(3, '0')}`);
     await t.http
       .post('/call')
       .set('x-credential-api-key', slowKey)
