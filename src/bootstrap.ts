@@ -1,3 +1,4 @@
+import { clusterChild } from './cluster';
 import { AppConfig, loadConfig, ResolvedConfig } from './config/app-config';
 import { EMBEDDED_POSTGRES_MAX_CONNECTIONS } from './local-infra/embedded-postgres';
 import { LocalInfrastructure, startLocalInfrastructure } from './local-infra/local-infrastructure';
@@ -11,21 +12,28 @@ const DEFAULT_POOL_SIZE = 20;
  */
 const DEFAULT_CALL_POOL_SIZE = 2;
 
-/** Reads the environment and starts whatever it leaves out (embedded PostgreSQL, private Redis). */
+/**
+ * Reads the environment and starts whatever it leaves out (embedded PostgreSQL, private Redis). A child of
+ * an API_PROCESSES cluster starts nothing: its primary did, and passed the URLs (src/cluster.ts).
+ */
 export async function resolveConfig(log: (message: string) => void = console.log): Promise<{ config: ResolvedConfig; infrastructure: LocalInfrastructure }> {
   const base: AppConfig = loadConfig();
-  const infrastructure = await startLocalInfrastructure({
-    databaseUrl: base.databaseUrl,
-    redisUrl: base.redisUrl,
-    dataDir: base.dataDir,
-    log,
-  });
+  const child = clusterChild();
+  const infrastructure: LocalInfrastructure = child
+    ? { databaseUrl: base.databaseUrl!, redisUrl: base.redisUrl!, embeddedPostgres: child.embeddedPostgres, privateRedis: false, stop: async () => undefined }
+    : await startLocalInfrastructure({
+        databaseUrl: base.databaseUrl,
+        redisUrl: base.redisUrl,
+        dataDir: base.dataDir,
+        log,
+      });
   const config: ResolvedConfig = {
     ...base,
     databaseUrl: infrastructure.databaseUrl,
     redisUrl: infrastructure.redisUrl,
     localMode: infrastructure.embeddedPostgres,
-    databasePoolSize: infrastructure.embeddedPostgres ? EMBEDDED_POSTGRES_MAX_CONNECTIONS : (base.databasePoolSize ?? DEFAULT_POOL_SIZE),
+    databasePoolSize:
+      child?.databasePoolSize ?? (infrastructure.embeddedPostgres ? EMBEDDED_POSTGRES_MAX_CONNECTIONS : (base.databasePoolSize ?? DEFAULT_POOL_SIZE)),
     databaseCallPoolSize: infrastructure.embeddedPostgres ? EMBEDDED_POSTGRES_MAX_CONNECTIONS : (base.databaseCallPoolSize ?? DEFAULT_CALL_POOL_SIZE),
   };
   return { config, infrastructure };

@@ -2,6 +2,8 @@ import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, Min, validateSync } from 'class-validator';
 import { booleanFromText } from '../common/text-values';
 
+const API_PROCESSES_RANGE = 'must be a whole number of HTTP API processes from 1 to 64 (1: no cluster)';
+
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 
 /** Every environment variable the service reads, validated once at start-up. */
@@ -11,6 +13,14 @@ class EnvironmentSchema {
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535)
   PORT = 3000;
+
+  // One command, several cores (README "Configuration"): HTTP API processes sharing PORT through node:cluster.
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: API_PROCESSES_RANGE })
+  @Min(1, { message: API_PROCESSES_RANGE })
+  @Max(64, { message: API_PROCESSES_RANGE })
+  API_PROCESSES = 1;
 
   @IsOptional() @IsString()
   DATABASE_URL?: string;
@@ -221,6 +231,11 @@ const BIRD_REQUIRED = ['BIRD_ACCESS_KEY', 'BIRD_WORKSPACE_ID', 'BIRD_CHANNEL_ID'
 export interface AppConfig {
   role: 'api' | 'worker' | 'all';
   port: number;
+  /**
+   * HTTP API processes sharing `port` (node:cluster, src/cluster.ts); 1: this process serves it, as always.
+   * Ignored with role worker, which serves no HTTP.
+   */
+  apiProcesses: number;
   /** Unset: an embedded PostgreSQL is started (local mode). */
   databaseUrl?: string;
   /** Unset: a private redis-server is started (local mode). */
@@ -298,6 +313,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     role: parsed.APP_ROLE,
     port: parsed.PORT,
+    apiProcesses: parsed.API_PROCESSES ?? 1,
     databaseUrl: parsed.DATABASE_URL || undefined,
     redisUrl: parsed.REDIS_URL || undefined,
     databasePoolSize: parsed.DATABASE_POOL_SIZE,
