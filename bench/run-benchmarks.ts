@@ -10,6 +10,7 @@ import { runLoad } from './load.bench';
 import { runLoadFloor } from './load-floor.bench';
 import { runStatusCallbacks } from './status-callbacks.bench';
 import { runStatusPaging } from './status-paging.bench';
+import { runStatusPolling } from './status-polling.bench';
 import { runSubmission } from './submission.bench';
 import { runSoak } from './soak.bench';
 import { runBirdWebhookIntake, runWebhookIntake } from './webhook-intake.bench';
@@ -28,6 +29,7 @@ const SCENARIOS: Record<string, () => Promise<ScenarioResult>> = {
   submission: runSubmission,
   dispatch: runDispatch,
   'status-paging': runStatusPaging,
+  'status-polling': runStatusPolling,
   funnel: runFunnel,
   'csv-upload': runCsvUpload,
   'webhook-intake': runWebhookIntake,

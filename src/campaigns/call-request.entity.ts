@@ -140,4 +140,11 @@ export class CallRequest {
 
   @Column({ name: 'completed_at', type: 'timestamptz', nullable: true })
   completedAt: Date | null;
+
+  /**
+   * Moves with every change of what the campaign's status page, timeline and funnel show (its counters, its
+   * calls' states and steps, its settings): the source of their ETag (migration 1765500000000). bigint, as text.
+   */
+  @Column({ type: 'bigint', default: 0 })
+  version: string;
 }

@@ -43,6 +43,8 @@ export class CampaignControlService {
     // Calls first, then the request: the dispatcher's claim locks in that order too (no deadlock).
     await this.db.transaction(async (tx) => {
       await tx.query(`UPDATE calls SET call_state = 'paused', updated_at = now() WHERE call_request_id = $1 AND call_state = 'queued'`, [request.id]);
+      // The version moves whatever changed: the calls above may have, even when the status was already paused.
+      await tx.query(`UPDATE call_requests SET version = version + 1 WHERE id = $1`, [request.id]);
       await tx.query(
         `WITH changed AS (
            UPDATE call_requests SET status = 'paused', updated_at = now() WHERE id = $1 AND status IN ('submitted', 'onProgress') RETURNING id, organization_id
@@ -60,6 +62,7 @@ export class CampaignControlService {
     if (request.status === 'completed' || request.status === 'cancelled') throw this.finished(request, 'resumed');
     await this.db.transaction(async (tx) => {
       await tx.query(`UPDATE calls SET call_state = 'queued', updated_at = now() WHERE call_request_id = $1 AND call_state = 'paused'`, [request.id]);
+      await tx.query(`UPDATE call_requests SET version = version + 1 WHERE id = $1`, [request.id]);
       await tx.query(
         `WITH changed AS (
            UPDATE call_requests SET status = CASE WHEN dialed_calls > 0 THEN 'onProgress' ELSE 'submitted' END, updated_at = now()
@@ -81,7 +84,7 @@ export class CampaignControlService {
     const request = await this.requestOf(organization, requestId);
     if (request.status === 'completed' || request.status === 'cancelled') throw this.finished(request, 'changed');
     const given = Object.fromEntries(Object.entries({ priority: changes.priority, weight: changes.weight, maxConcurrentCalls: changes.maxConcurrentCalls }).filter(([, v]) => v !== undefined));
-    if (Object.keys(given).length > 0) await this.requests.update({ id: request.id }, given);
+    if (Object.keys(given).length > 0) await this.requests.update({ id: request.id }, { ...given, version: () => 'version + 1' });
     await this.campaigns.wakeDispatchers(organization.id);
     return this.viewOf(request.id);
   }
@@ -132,7 +135,7 @@ export class CampaignControlService {
        ), counted AS (
          UPDATE call_requests r SET
            status = CASE WHEN $2::uuid IS NULL THEN 'cancelled' ELSE r.status END,
-           ended_calls = ended_calls + t.n, dialed_calls = dialed_calls + t.unclaimed, cancelled_calls = cancelled_calls + t.n,
+           ended_calls = ended_calls + t.n, dialed_calls = dialed_calls + t.unclaimed, cancelled_calls = cancelled_calls + t.n, version = r.version + 1,
            completed_at = CASE WHEN ended_calls + t.n >= total_calls THEN now() ELSE completed_at END,
            updated_at = now()
          FROM tally t WHERE r.id = $1
@@ -148,7 +151,7 @@ export class CampaignControlService {
     // A campaign whose last calls were cancelled one by one is complete, like one whose calls all ended.
     await this.db.query(
       `WITH changed AS (
-         UPDATE call_requests SET status = 'completed' WHERE id = $1 AND status IN ('submitted', 'onProgress', 'paused') AND ended_calls >= total_calls
+         UPDATE call_requests SET status = 'completed', version = version + 1 WHERE id = $1 AND status IN ('submitted', 'onProgress', 'paused') AND ended_calls >= total_calls
          RETURNING id, organization_id
        ), ${campaignEvent('campaign.completed', 'changed')}
        SELECT 1`,

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { ApiErrors, ApiKeyAuth } from '../common/api-docs.decorators';
+import { ApiConditionalGet, Conditional, CONDITIONAL_OK_HEADERS, ConditionalGet } from '../common/conditional-get';
 import { CampaignListDto, DryRunDto, StatusDocumentDto, TimelineDto } from './campaign-status.dto';
 import { ApiKeyGuard, CurrentOrganization } from '../common/api-key.guard';
 import { JsonBodyGuard } from '../common/json-body.guard';
@@ -38,29 +39,41 @@ export class CampaignsController {
 
   @Get('status/:requestId')
   @ApiOperation({ operationId: 'checkCallStatus', summary: 'Status of a call request and of its calls (paged)' })
-  @ApiOkResponse({ type: StatusDocumentDto })
+  @ApiOkResponse({ type: StatusDocumentDto, headers: CONDITIONAL_OK_HEADERS })
+  @ApiConditionalGet()
   @ApiErrors([400, 404])
-  checkCallStatus(
+  async checkCallStatus(
     @CurrentOrganization() organization: Organization,
     @Param('requestId') requestId: string,
     @Query() query: StatusQueryDto,
-  ): Promise<StatusView> {
-    return this.campaigns.status(organization, requestId, query);
+    @Conditional() conditional: ConditionalGet,
+  ): Promise<StatusView | undefined> {
+    const request = await this.campaigns.requestOf(organization, requestId);
+    return conditional.answer(this.campaigns.etag('status', request, query), () => this.campaigns.status(request, query));
   }
 
   @Get('status/:requestId/timeline')
   @ApiOperation({ operationId: 'callTimeline', summary: 'Calls started and ended per time bucket (default one minute), with outcomes' })
-  @ApiOkResponse({ type: TimelineDto })
+  @ApiOkResponse({ type: TimelineDto, headers: CONDITIONAL_OK_HEADERS })
+  @ApiConditionalGet()
   @ApiErrors([400, 404])
-  timeline(@CurrentOrganization() organization: Organization, @Param('requestId') requestId: string, @Query() query: TimelineQueryDto) {
-    return this.campaigns.timeline(organization, requestId, query.bucketSeconds);
+  async timeline(
+    @CurrentOrganization() organization: Organization,
+    @Param('requestId') requestId: string,
+    @Query() query: TimelineQueryDto,
+    @Conditional() conditional: ConditionalGet,
+  ) {
+    const request = await this.campaigns.requestOf(organization, requestId);
+    return conditional.answer(this.campaigns.etag('timeline', request, query.bucketSeconds), () => this.campaigns.timeline(request, query.bucketSeconds));
   }
 
   @Get('campaigns')
   @ApiOperation({ operationId: 'listCampaigns', summary: "The organization's campaigns, newest first, with summary counts" })
-  @ApiOkResponse({ type: CampaignListDto })
+  @ApiOkResponse({ type: CampaignListDto, headers: CONDITIONAL_OK_HEADERS })
+  @ApiConditionalGet()
   @ApiErrors([400])
-  list(@CurrentOrganization() organization: Organization, @Query() query: PageQueryDto) {
-    return this.campaigns.list(organization, query.page, query.perPage);
+  async list(@CurrentOrganization() organization: Organization, @Query() query: PageQueryDto, @Conditional() conditional: ConditionalGet) {
+    const etag = await this.campaigns.listEtag(organization, query.page, query.perPage);
+    return conditional.answer(etag, () => this.campaigns.list(organization, query.page, query.perPage));
   }
 }

@@ -9,6 +9,7 @@ import { CallFlowsService } from '../call-flows/call-flows.service';
 import { VoicePlatformProfile } from '../voice/voice-provider';
 import { FieldValidationException } from '../common/api-error';
 import { canonicalJson } from '../common/canonical-json';
+import { strongEtag } from '../common/conditional-get';
 import { FieldError } from '../common/field-error';
 import { suppressListedDestinations } from '../compliance/do-not-call.service';
 import { validateCallingHours } from '../compliance/calling-hours';
@@ -196,12 +197,34 @@ export class CampaignsService {
     return this.redis.publish(DISPATCH_WAKE_CHANNEL, organizationId);
   }
 
-  async status(organization: Organization, requestId: string, query: StatusQueryDto): Promise<StatusView> {
-    const request = await this.requestOf(organization, requestId);
+  /**
+   * The ETag of a campaign's route (`kind`: status, timeline, …) for `query`: from its version, which moves with
+   * everything those routes show (README "Cheap polling (ETag)"), so telling it reads one campaign row.
+   */
+  etag(kind: string, request: CallRequest, query: unknown): string {
+    return strongEtag(kind, request.organizationId, request.id, request.version, query);
+  }
+
+  async status(request: CallRequest, query: StatusQueryDto): Promise<StatusView> {
     if (!query.status && !query.outcome && !query.phone && query.leftMessage === undefined) return this.statusOf(request, query.page, query.perPage);
     const filters = { status: query.status, outcome: query.outcome, phone: query.phone, leftMessage: query.leftMessage };
     const { details, matching } = await this.details.filtered(request.id, filters, (query.page - 1) * query.perPage, query.perPage);
     return toStatusView(request, details, query.page, query.perPage, matching);
+  }
+
+  /**
+   * The ETag of a page of the organization's campaigns: from their count and the id and version of each on the
+   * page (each campaign's view is made of its own row), read from call_requests alone.
+   */
+  async listEtag(organization: Organization, page: number, perPage: number): Promise<string> {
+    const [{ total, versions }] = await this.db.query(
+      `SELECT (SELECT count(*)::int FROM call_requests WHERE organization_id = $1) AS total,
+              (SELECT coalesce(json_agg(json_build_array(p.id, p.version) ORDER BY p.created_at DESC, p.id DESC), '[]') FROM (
+                 SELECT id, version, created_at FROM call_requests WHERE organization_id = $1 ORDER BY created_at DESC, id DESC OFFSET $2 LIMIT $3
+               ) p) AS versions`,
+      [organization.id, (page - 1) * perPage, perPage],
+    );
+    return strongEtag('campaigns', organization.id, page, perPage, total, versions);
   }
 
   /** The organization's campaigns, newest first, without their destinations. */
@@ -216,8 +239,7 @@ export class CampaignsService {
   }
 
   /** Calls started (dialed) and ended per time bucket, with the outcomes of those that ended; empty buckets included. */
-  async timeline(organization: Organization, requestId: string, bucketSeconds: number) {
-    const request = await this.requestOf(organization, requestId);
+  async timeline(request: CallRequest, bucketSeconds: number) {
     const rows: { at: Date; started: number; ended: number; answered: number; busy: number; no_answer: number; failed: number }[] = await this.db.query(
       `WITH events AS (
          SELECT to_timestamp(floor(extract(epoch FROM dialed_at) / $2) * $2) AS at, 1 AS started, 0 AS ended, NULL::text AS outcome
@@ -240,11 +262,11 @@ export class CampaignsService {
        FROM span LEFT JOIN buckets b ON b.at = span.at ORDER BY span.at`,
       [request.id, bucketSeconds],
     );
-    return { requestId, bucketSeconds, points: rows.map((row) => ({ ...row, at: row.at.toISOString() })) };
+    return { requestId: request.requestId, bucketSeconds, points: rows.map((row) => ({ ...row, at: row.at.toISOString() })) };
   }
 
   /** Another organization's campaign is indistinguishable from one that does not exist. */
-  private async requestOf(organization: Organization, requestId: string): Promise<CallRequest> {
+  async requestOf(organization: Organization, requestId: string): Promise<CallRequest> {
     const request = await this.findRequest(organization.id, requestId);
     if (!request) throw new NotFoundException(`No call request "${requestId}"`);
     return request;

@@ -129,7 +129,7 @@ export async function suppressListedDestinations(runner: QueryRunner, organizati
        RETURNING c.id
      ), tally AS (SELECT count(*)::int AS n FROM suppressed
      ), counted AS (
-       UPDATE call_requests r SET suppressed_calls = suppressed_calls + t.n, ended_calls = ended_calls + t.n, dialed_calls = dialed_calls + t.n,
+       UPDATE call_requests r SET suppressed_calls = suppressed_calls + t.n, ended_calls = ended_calls + t.n, dialed_calls = dialed_calls + t.n, version = r.version + 1,
          status = CASE WHEN ended_calls + t.n >= total_calls THEN 'completed' ELSE status END,
          completed_at = CASE WHEN ended_calls + t.n >= total_calls THEN now() ELSE completed_at END
        FROM tally t WHERE r.id = $2 AND t.n > 0

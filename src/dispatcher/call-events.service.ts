@@ -3,7 +3,7 @@ import { Subscription } from 'rxjs';
 import { StepRecord } from '../campaigns/call.entity';
 import { Clock } from '../common/clock';
 import { RetryPolicy, retryDelayMs } from '../compliance/retry-policy';
-import { CallOutcome, VoiceEvent, VoiceProvider } from '../voice/voice-provider';
+import { CallOutcome, endedAtOf, VoiceEvent, VoiceProvider } from '../voice/voice-provider';
 import { observeEventApplied } from '../metrics/metrics';
 import { LeaseKeeper } from './lease-keeper.service';
 import { CallSql } from './call-sql';
@@ -15,6 +15,11 @@ const SHUTDOWN_DRAIN_MS = 5000;
 /** How long an event is retried while PostgreSQL cannot be reached. */
 const OUTAGE_RETRY_MS = 30_000;
 const RETRIED_OUTCOMES = new Set<CallOutcome>(['busy', 'no_answer', 'failed']);
+/**
+ * An UPDATE that moves the version of the campaigns of the calls a CTE `source` wrote (rows with call_request_id),
+ * for the writes that do not touch the campaign's row otherwise: the status page's ETag changes with them.
+ */
+const BUMP_VERSION = (source: string) => `UPDATE call_requests r SET version = r.version + 1 FROM ${source} s WHERE r.id = s.call_request_id`;
 
 /**
  * Applies the voice platform's normalized events to the calls table. Transitions only move forward,
@@ -86,12 +91,21 @@ export class CallEventsService implements OnModuleInit, BeforeApplicationShutdow
   /** `slotReleased`: the call's lease was already handed back by this process. */
   async apply(event: VoiceEvent, slotReleased = false): Promise<void> {
     switch (event.type) {
+      // The campaign's version (the ETag of its status page) moves in the same statement: a CTE, no round trip.
       case 'ringing':
-        await this.sql.progress(`UPDATE calls SET call_state = 'ringing', updated_at = now() WHERE id = $1 AND call_state = 'dialing'`, [event.callId]);
+        await this.sql.progress(
+          `WITH moved AS (UPDATE calls SET call_state = 'ringing', updated_at = now() WHERE id = $1 AND call_state = 'dialing' RETURNING call_request_id)
+           ${BUMP_VERSION('moved')}`,
+          [event.callId],
+        );
         return;
       case 'answered':
         await this.sql.progress(
-          `UPDATE calls SET call_state = 'ongoing', answered_at = $2, updated_at = now() WHERE id = $1 AND call_state IN ('dialing', 'ringing')`,
+          `WITH moved AS (
+             UPDATE calls SET call_state = 'ongoing', answered_at = $2, updated_at = now() WHERE id = $1 AND call_state IN ('dialing', 'ringing')
+             RETURNING call_request_id
+           )
+           ${BUMP_VERSION('moved')}`,
           [event.callId, event.at],
         );
         return;
@@ -103,7 +117,7 @@ export class CallEventsService implements OnModuleInit, BeforeApplicationShutdow
         await this.recordTranscription(event);
         return;
       case 'ended':
-        await this.endCall(event.callId, event.at, event.outcome, event.reason ?? null, slotReleased);
+        await this.endCall(event.callId, endedAtOf(event), event.outcome, event.reason ?? null, slotReleased);
         return;
     }
   }
@@ -151,6 +165,7 @@ export class CallEventsService implements OnModuleInit, BeforeApplicationShutdow
            updated_at = now()
          FROM old WHERE c.id = old.id
          RETURNING c.call_request_id, c.steps -> ($2::int) AS step
+       ), versioned AS (${BUMP_VERSION('written')}
        ), ${funnelUpsertCte('funnel', `SELECT call_request_id, step, 1 AS delta FROM written UNION ALL SELECT old.call_request_id, old.step, -1 FROM old JOIN written ON true`)}
        SELECT 1`,
       [event.callId, event.seq, JSON.stringify(record), finished, leg],
@@ -161,7 +176,7 @@ export class CallEventsService implements OnModuleInit, BeforeApplicationShutdow
   private async countLeftMessage(callId: string): Promise<void> {
     await this.sql.progress(
       `WITH marked AS (UPDATE calls SET left_message = true WHERE id = $1 AND NOT left_message RETURNING call_request_id)
-       UPDATE call_requests r SET left_message_calls = left_message_calls + 1, updated_at = now() FROM marked m WHERE r.id = m.call_request_id`,
+       UPDATE call_requests r SET left_message_calls = left_message_calls + 1, version = r.version + 1, updated_at = now() FROM marked m WHERE r.id = m.call_request_id`,
       [callId],
     );
   }
@@ -180,6 +195,7 @@ export class CallEventsService implements OnModuleInit, BeforeApplicationShutdow
          FROM old WHERE c.id = old.id AND c.steps -> ($2::int) -> 'info' -> 'recording' ->> 'id' = $3
            AND coalesce(c.steps -> ($2::int) -> 'info' -> 'transcription' ->> 'status', 'pending') = 'pending'
          RETURNING c.call_request_id, c.steps -> ($2::int) AS step
+       ), versioned AS (${BUMP_VERSION('written')}
        ), ${funnelUpsertCte('funnel', `SELECT call_request_id, step, 1 AS delta FROM written UNION ALL SELECT old.call_request_id, old.step, -1 FROM old JOIN written ON true`)}
        SELECT 1`,
       [event.callId, event.seq, event.recordingId, JSON.stringify(transcription)],
@@ -200,7 +216,7 @@ export class CallEventsService implements OnModuleInit, BeforeApplicationShutdow
    * writes the status callbacks' outbox (call.completed, and campaign.completed for the last call) when
    * anyone listens: the events are exactly as durable as the end they tell of.
    */
-  private async endCall(callId: string, at: Date, outcome: CallOutcome, reason: string | null, slotReleased: boolean): Promise<void> {
+  private async endCall(callId: string, at: Date | string, outcome: CallOutcome, reason: string | null, slotReleased: boolean): Promise<void> {
     if (RETRIED_OUTCOMES.has(outcome) && (await this.retry(callId, at, outcome, reason, slotReleased))) return;
     const rows = await this.sql.progress<{ organization_id: string; lease_id: string | null }>(
       `WITH ended AS (
@@ -211,7 +227,7 @@ export class CallEventsService implements OnModuleInit, BeforeApplicationShutdow
          RETURNING id, call_request_id, organization_id, lease_id, (dialed_at IS NOT NULL) AS was_dialed, left_message
        ), counted AS (
          UPDATE call_requests r SET
-           ended_calls = ended_calls + 1,
+           ended_calls = ended_calls + 1, version = r.version + 1,
            dialed_calls = dialed_calls + (NOT e.was_dialed)::int,
            answered_calls = answered_calls + ($3 = 'answered')::int,
            busy_calls = busy_calls + ($3 = 'busy')::int,
@@ -239,7 +255,7 @@ export class CallEventsService implements OnModuleInit, BeforeApplicationShutdow
     if (leaseId) await this.leases.release(organizationId, leaseId);
   }
 
-  private async retry(callId: string, at: Date, outcome: CallOutcome, reason: string | null, slotReleased: boolean): Promise<boolean> {
+  private async retry(callId: string, at: Date | string, outcome: CallOutcome, reason: string | null, slotReleased: boolean): Promise<boolean> {
     const [call] = await this.sql.progress<{ attempts: number; organization_id: string; lease_id: string | null; retry_policy: RetryPolicy | null }>(
       `SELECT c.attempts, c.organization_id, c.lease_id, r.retry_policy FROM calls c JOIN call_requests r ON r.id = c.call_request_id
        WHERE c.id = $1 AND c.call_state IN ('dialing', 'ringing', 'ongoing') AND r.status <> 'cancelled'`,
@@ -260,7 +276,7 @@ export class CallEventsService implements OnModuleInit, BeforeApplicationShutdow
          FROM old WHERE c.id = old.id AND c.call_state IN ('dialing', 'ringing', 'ongoing')
          RETURNING c.call_request_id
        ), uncounted AS (
-         UPDATE call_requests r SET dialed_calls = dialed_calls - 1, updated_at = now() FROM retried q WHERE r.id = q.call_request_id
+         UPDATE call_requests r SET dialed_calls = dialed_calls - 1, version = r.version + 1, updated_at = now() FROM retried q WHERE r.id = q.call_request_id
        ), ${funnelUpsertCte('funnel', `SELECT old.call_request_id, s.step, -1 AS delta FROM old JOIN retried ON true CROSS JOIN LATERAL jsonb_array_elements(old.steps) AS s(step)`)}
        SELECT 1 FROM retried`,
       [callId, new Date(this.clock.now().getTime() + delayMs), outcome, at, reason],

@@ -63,7 +63,7 @@ const EXPIRE_SQL = `
     SELECT count(*)::int AS n, count(*) FILTER (WHERE NOT was_claimed)::int AS unclaimed FROM expired
   ), counted AS (
     UPDATE call_requests r SET
-      ended_calls = ended_calls + t.n, dialed_calls = dialed_calls + t.unclaimed, expired_calls = expired_calls + t.n,
+      ended_calls = ended_calls + t.n, dialed_calls = dialed_calls + t.unclaimed, expired_calls = expired_calls + t.n, version = r.version + 1,
       status = CASE WHEN ended_calls + t.n >= total_calls AND r.status <> 'cancelled' THEN 'completed' ELSE r.status END,
       completed_at = CASE WHEN ended_calls + t.n >= total_calls THEN now() ELSE completed_at END,
       updated_at = now()

@@ -125,8 +125,11 @@ export class DialService {
     if (this.hangups.takePending(callId)) await this.provider.hangup(providerCallId);
     await this.sql
       .progress(
-        `UPDATE calls SET provider_call_id = $2, monitor_data = jsonb_build_array(jsonb_build_object('uuid', $2::text, 'type', 'outbound', 'dest', phone)) || monitor_data,
-           updated_at = now() WHERE id = $1`,
+        `WITH stored AS (
+           UPDATE calls SET provider_call_id = $2, monitor_data = jsonb_build_array(jsonb_build_object('uuid', $2::text, 'type', 'outbound', 'dest', phone)) || monitor_data,
+             updated_at = now() WHERE id = $1 RETURNING call_request_id
+         )
+         UPDATE call_requests r SET version = r.version + 1 FROM stored s WHERE r.id = s.call_request_id`,
         [callId, providerCallId],
       )
       // The call is under way: its events and its end go on (the keeper keeps its lease); only the id is not stored.
@@ -142,7 +145,7 @@ export class DialService {
          WHERE id = $1 AND call_state = 'dialing'
          RETURNING call_request_id
        ), uncounted AS (
-         UPDATE call_requests r SET dialed_calls = dialed_calls - 1, updated_at = now() FROM deferred d WHERE r.id = d.call_request_id
+         UPDATE call_requests r SET dialed_calls = dialed_calls - 1, version = r.version + 1, updated_at = now() FROM deferred d WHERE r.id = d.call_request_id
        )
        SELECT 1 FROM deferred`,
       [callId, until],
@@ -158,7 +161,7 @@ export class DialService {
            AND EXISTS (SELECT 1 FROM do_not_call d WHERE d.organization_id = c.organization_id AND d.phone = c.phone)
          RETURNING c.id, c.call_request_id
        ), counted AS (
-         UPDATE call_requests r SET suppressed_calls = suppressed_calls + 1, ended_calls = ended_calls + 1,
+         UPDATE call_requests r SET suppressed_calls = suppressed_calls + 1, ended_calls = ended_calls + 1, version = r.version + 1,
            status = CASE WHEN ended_calls + 1 >= total_calls AND status <> 'cancelled' THEN 'completed' ELSE status END,
            completed_at = CASE WHEN ended_calls + 1 >= total_calls THEN now() ELSE completed_at END, updated_at = now()
          FROM suppressed s WHERE r.id = s.call_request_id

@@ -1,6 +1,7 @@
 import { Body, ConflictException, Controller, Get, Inject, Put, UseGuards } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, ApiKeyAuth } from '../common/api-docs.decorators';
+import { ApiConditionalGet, Conditional, CONDITIONAL_OK_HEADERS, ConditionalGet, strongEtag } from '../common/conditional-get';
 import { UsageDto } from './usage.dto';
 import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
 import { DataSource } from 'typeorm';
@@ -43,9 +44,13 @@ export class OrganizationUsageController {
   /** The organization's slots: free = limit - other apps' ongoing calls - ours. */
   @Get()
   @ApiOperation({ operationId: 'getOrganizationUsage', summary: "The organization's slots: limit, other apps' ongoing calls, ours, free, queued backlog" })
-  @ApiOkResponse({ type: UsageDto })
-  usage(@CurrentOrganization() organization: Organization): Promise<UsageView> {
-    return this.view(organization);
+  @ApiOkResponse({ type: UsageDto, headers: CONDITIONAL_OK_HEADERS })
+  @ApiConditionalGet()
+  async usage(@CurrentOrganization() organization: Organization, @Conditional() conditional: ConditionalGet): Promise<UsageView | undefined> {
+    // Every figure comes from the organization's row and its campaigns' counters (one small query, no call read):
+    // the ETag is derived from those figures themselves.
+    const view = await this.view(organization);
+    return conditional.answer(strongEtag('usage', organization.id, view), () => view);
   }
 
   /** Other apps of the organization report how many calls they have going; freed slots are used at once. */

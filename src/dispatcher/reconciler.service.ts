@@ -127,7 +127,9 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
            monitor_data = CASE WHEN provider_call_id IS NULL
              THEN jsonb_build_array(jsonb_build_object('uuid', $4::text, 'type', 'outbound', 'dest', phone)) || monitor_data ELSE monitor_data END
          WHERE id = $1 AND call_state IN ('dialing', 'ringing', 'ongoing') AND lease_id IS NOT DISTINCT FROM $2
-         RETURNING id
+         RETURNING id, call_request_id
+       ), versioned AS (
+         UPDATE call_requests r SET version = r.version + 1 FROM taken t WHERE r.id = t.call_request_id
        )
        SELECT id FROM taken`,
       [call.id, call.lease_id, leaseId, providerCallId],
@@ -153,7 +155,7 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
            AND c.provider_call_id IS NULL AND (c.dial_started_at IS NULL OR $3)
          RETURNING c.call_request_id
        ), uncounted AS (
-         UPDATE call_requests r SET dialed_calls = dialed_calls - 1, updated_at = now()
+         UPDATE call_requests r SET dialed_calls = dialed_calls - 1, version = r.version + 1, updated_at = now()
          FROM requeued q WHERE r.id = q.call_request_id
        )
        SELECT 1 FROM requeued`,

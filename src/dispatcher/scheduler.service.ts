@@ -46,19 +46,25 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
       // Expired campaigns first: a call due now but past its campaign's expiry must not be queued.
       for (const organizationId of await this.expiry.expire(this.clock.now())) this.dispatcher.wake(organizationId);
       for (;;) {
-        // An UPDATE answers [rows, count] through TypeORM.
-        const [rows]: [{ organization_id: string }[], number] = await this.db.query(
+        // The campaigns' versions (their status pages' ETag) move in the same statement, locked in id order.
+        const rows: { organization_id: string }[] = await this.db.query(
           `WITH due AS (
              SELECT c.id, nextval(pg_get_serial_sequence('calls', 'seq')) AS new_seq FROM (
                SELECT id FROM calls WHERE call_state = 'scheduled' AND next_attempt_at <= $1
                ORDER BY next_attempt_at, seq LIMIT $2 FOR UPDATE SKIP LOCKED
              ) c
+           ), released AS (
+             UPDATE calls c SET seq = due.new_seq, next_attempt_at = NULL, status = 'queued',
+               call_state = CASE WHEN r.status = 'paused' THEN 'paused' ELSE 'queued' END, updated_at = now()
+             FROM due, call_requests r
+             WHERE c.id = due.id AND r.id = c.call_request_id AND c.call_state = 'scheduled'
+             RETURNING c.organization_id, c.call_request_id
+           ), versioned AS (
+             UPDATE call_requests r SET version = r.version + 1
+             FROM (SELECT id FROM call_requests WHERE id IN (SELECT call_request_id FROM released) ORDER BY id FOR UPDATE) k
+             WHERE r.id = k.id
            )
-           UPDATE calls c SET seq = due.new_seq, next_attempt_at = NULL, status = 'queued',
-             call_state = CASE WHEN r.status = 'paused' THEN 'paused' ELSE 'queued' END, updated_at = now()
-           FROM due, call_requests r
-           WHERE c.id = due.id AND r.id = c.call_request_id AND c.call_state = 'scheduled'
-           RETURNING c.organization_id`,
+           SELECT organization_id FROM released`,
           [this.clock.now(), BATCH],
         );
         released += rows.length;

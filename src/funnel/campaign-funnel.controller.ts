@@ -1,6 +1,7 @@
 import { Controller, Get, Param, UseGuards } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, ApiKeyAuth } from '../common/api-docs.decorators';
+import { ApiConditionalGet, Conditional, CONDITIONAL_OK_HEADERS, ConditionalGet } from '../common/conditional-get';
 import { ApiKeyGuard, CurrentOrganization } from '../common/api-key.guard';
 import { Organization } from '../organizations/organization.entity';
 import { CampaignFunnelDto } from './campaign-funnel.dto';
@@ -24,11 +25,14 @@ export class CampaignFunnelController {
       'GET /status/{requestId}/export.csv that lists exactly its destinations. Counters move with each step result ' +
       '(a retried call counts its current attempt only), so this costs the same for any number of calls. ' +
       '`eta`: when the last queued call should be dialed at the dial rate of the last 5 minutes, inside the calling ' +
-      'hours; null with `etaReason` when it cannot be told.',
+      'hours; null with `etaReason` when it cannot be told. `at`, the instant it is computed for, is the current time rounded ' +
+      'down to 5 seconds: an unchanged campaign answers the same funnel (and a 304 to If-None-Match) for those seconds.',
   })
-  @ApiOkResponse({ type: CampaignFunnelDto })
+  @ApiOkResponse({ type: CampaignFunnelDto, headers: CONDITIONAL_OK_HEADERS })
+  @ApiConditionalGet()
   @ApiErrors([404], { 404: 'No such call request for this organization' })
-  funnel(@CurrentOrganization() organization: Organization, @Param('requestId') requestId: string) {
-    return this.funnels.funnel(organization, requestId);
+  async funnel(@CurrentOrganization() organization: Organization, @Param('requestId') requestId: string, @Conditional() conditional: ConditionalGet) {
+    const basis = await this.funnels.funnelBasis(organization, requestId);
+    return conditional.answer(this.funnels.etag(organization, basis), () => this.funnels.funnel(organization, basis));
   }
 }

@@ -112,7 +112,7 @@ export class FunnelStepDto {
 export class CampaignFunnelDto {
   @ApiProperty({ example: 'request_10' }) requestId: string;
   @ApiProperty({ enum: REQUEST_STATUSES, example: 'onProgress' }) status: string;
-  @ApiProperty({ type: String, format: 'date-time', example: ISO_TIME, description: 'When these counts were read' }) at: string;
+  @ApiProperty({ type: String, format: 'date-time', example: ISO_TIME, description: 'The instant the funnel is computed for: the current time rounded down to 5 seconds (an unchanged campaign answers the same funnel meanwhile)' }) at: string;
   @ApiProperty({ type: FunnelTotalsDto, description: 'The whole campaign, from its counters' }) totals: FunnelTotalsDto;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, example: '2026-11-20T09:55:00.000Z', description: 'When the last queued call should be dialed; null: see etaReason' })
   eta: string | null;

@@ -1,4 +1,4 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { CallFlow, FlowStep, GatherStep } from '../call-flow/call-flow.types';
 import { stepAt } from '../call-flow/flow-interpreter';
@@ -6,10 +6,25 @@ import { CallRequest } from '../campaigns/call-request.entity';
 import { CampaignsService } from '../campaigns/campaigns.service';
 import { exportLink, flowStepPaths } from '../campaigns/export/export-filters';
 import { Organization } from '../organizations/organization.entity';
+import { strongEtag } from '../common/conditional-get';
 import { COUNTER } from './funnel-counters';
 import { estimateEta, RATE_WINDOW_MINUTES } from './funnel-eta';
 
 type Box = { count: number; export: string | null };
+
+/**
+ * The funnel is computed for the database's time rounded down to this: the same campaign, unchanged, answers the
+ * same funnel (and a 304 to If-None-Match) for these 5 seconds; its ETA moves on the scale of minutes anyway.
+ */
+export const FUNNEL_CLOCK_MS = 5_000;
+
+export interface FunnelBasis {
+  request: CallRequest;
+  /** The instant the funnel is computed for (its `at`). */
+  at: Date;
+  /** The organization's calls in progress, all campaigns (its free slots). */
+  ongoing: number;
+}
 
 /**
  * GET /status/{requestId}/funnel: the campaign's counters (call_requests), its funnel counters per step
@@ -23,25 +38,40 @@ export class CampaignFunnelService {
     private readonly campaigns: CampaignsService,
   ) {}
 
-  async funnel(organization: Organization, requestId: string) {
-    const request = await this.campaigns.findRequest(organization.id, requestId);
-    if (!request) throw new NotFoundException(`No call request "${requestId}"`);
+  /**
+   * What a funnel is made of besides the campaign's row: the instant it is computed for (the database's clock
+   * rounded down to FUNNEL_CLOCK_MS) and the organization's calls in progress (its free slots). Read from
+   * call_requests alone; with the campaign's version and the organization's settings, the source of its ETag.
+   */
+  async funnelBasis(organization: Organization, requestId: string): Promise<FunnelBasis> {
+    const request = await this.campaigns.requestOf(organization, requestId);
+    const [{ now, ongoing }]: { now: Date; ongoing: number }[] = await this.db.query(
+      `SELECT now() AS now, (SELECT coalesce(sum(dialed_calls - ended_calls), 0)::int FROM call_requests WHERE organization_id = $1 AND completed_at IS NULL) AS ongoing`,
+      [organization.id],
+    );
+    const at = new Date(Math.floor(new Date(now).getTime() / FUNNEL_CLOCK_MS) * FUNNEL_CLOCK_MS);
+    return { request, at, ongoing };
+  }
+
+  /** Changes with anything the funnel of `basis` shows (README "Cheap polling (ETag)"). */
+  etag(organization: Organization, { request, at, ongoing }: FunnelBasis): string {
+    const settings = [organization.maxConcurrentCalls, organization.externalOngoingCalls, organization.callingHours];
+    return strongEtag('funnel', organization.id, request.id, request.version, settings, ongoing, at.getTime());
+  }
+
+  async funnel(organization: Organization, { request, at: now, ongoing }: FunnelBasis) {
+    const requestId = request.requestId;
     const [row]: {
-      now: Date;
       counters: [string, string, number][] | null;
       recent_dials: number;
       rate_from: Date | null;
-      ongoing: number;
     }[] = await this.db.query(
-      `SELECT now() AS now,
-              (SELECT json_agg(json_build_array(step_path, counter, count)) FROM campaign_funnel WHERE call_request_id = $1) AS counters,
+      `SELECT (SELECT json_agg(json_build_array(step_path, counter, count)) FROM campaign_funnel WHERE call_request_id = $1) AS counters,
               (SELECT coalesce(sum(dialed), 0)::int FROM campaign_dial_minutes
-                WHERE call_request_id = $1 AND minute >= date_trunc('minute', now()) - make_interval(mins => $3)) AS recent_dials,
+                WHERE call_request_id = $1 AND minute >= date_trunc('minute', $2::timestamptz) - make_interval(mins => $3)) AS recent_dials,
               (SELECT min(minute) FROM campaign_dial_minutes
-                WHERE call_request_id = $1 AND minute >= date_trunc('minute', now()) - make_interval(mins => $3)) AS rate_from,
-              (SELECT coalesce(sum(dialed_calls - ended_calls), 0)::int FROM call_requests
-                WHERE organization_id = $2 AND completed_at IS NULL) AS ongoing`,
-      [request.id, organization.id, RATE_WINDOW_MINUTES],
+                WHERE call_request_id = $1 AND minute >= date_trunc('minute', $2::timestamptz) - make_interval(mins => $3)) AS rate_from`,
+      [request.id, now, RATE_WINDOW_MINUTES],
     );
     const counts = new Map<string, number>();
     for (const [path, counter, count] of row.counters ?? []) counts.set(`${path}\u0000${counter}`, count);
@@ -92,13 +122,12 @@ export class CampaignFunnelService {
     let optedOut = 0;
     for (const [key, n] of counts) if (key.endsWith(`\u0000${COUNTER.optOut}`)) optedOut += n;
     const queued = request.totalCalls - request.dialedCalls;
-    const freeSlots = Math.max(0, organization.maxConcurrentCalls - organization.externalOngoingCalls - row.ongoing);
-    const now = new Date(row.now);
+    const freeSlots = Math.max(0, organization.maxConcurrentCalls - organization.externalOngoingCalls - ongoing);
     const windowStart = Math.max(
       now.getTime() - RATE_WINDOW_MINUTES * 60_000,
       row.rate_from ? new Date(row.rate_from).getTime() : now.getTime(),
     );
-    const rateWindowMs = now.getTime() - windowStart;
+    const rateWindowMs = Math.max(0, now.getTime() - windowStart);
     // Under a few seconds of history the rate says little: no ETA yet ("no-recent-dials").
     const dialRatePerMinute = rateWindowMs >= 5_000 ? (row.recent_dials * 60_000) / rateWindowMs : 0;
     const estimate = estimateEta({

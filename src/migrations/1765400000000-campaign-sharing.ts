@@ -52,7 +52,7 @@ export class CampaignSharing1765400000000 implements MigrationInterface {
  * `held`: the slots a campaign's calls hold, counted from p_held, the leases Redis holds (a call's slot comes
  * back before its end is written). SKIP LOCKED passes over calls a pause or cancel is changing.
  */
-const CLAIM_CALLS = `
+export const CLAIM_CALLS = `
   CREATE FUNCTION claim_calls(p_org uuid, p_leases text[], p_held text[], p_now timestamptz)
   RETURNS TABLE (call_id uuid, call_lease text) LANGUAGE plpgsql AS $fn$
   #variable_conflict use_column

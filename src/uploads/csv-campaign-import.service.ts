@@ -116,7 +116,7 @@ export class CsvCampaignImportService {
       report = tally.report();
       if (tally.refusesUpload()) throw CsvUploadException.invalidRows(report);
       if (stored === 0) throw CsvUploadException.noRows(report);
-      await runner.query(`UPDATE call_requests SET total_calls = $2, import_report = $3 WHERE id = $1`, [callRequestId, stored, JSON.stringify(report)]);
+      await runner.query(`UPDATE call_requests SET total_calls = $2, import_report = $3, version = version + 1 WHERE id = $1`, [callRequestId, stored, JSON.stringify(report)]);
       await suppressListedDestinations(runner, organization.id, callRequestId);
       await runner.commitTransaction();
     } catch (error) {

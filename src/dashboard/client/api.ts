@@ -18,6 +18,7 @@ export function storeKey(key: string): void {
 
 export function forgetKey(): void {
   sessionStorage.removeItem(KEY_STORAGE);
+  lastAnswers.clear();
 }
 
 /** The API refused the key (401): the dashboard asks for it again. */
@@ -52,13 +53,35 @@ export async function apiFetch(path: string, init: RequestInit = {}, key = store
     throw new NetworkError(error instanceof Error ? error.message : String(error));
   }
   if (response.status === 401) throw new UnauthorizedError(key);
-  if (!response.ok) throw new ApiError(response.status, await errorBody(response));
+  if (!response.ok && response.status !== 304) throw new ApiError(response.status, await errorBody(response));
   return response;
 }
 
-export async function getJson<T>(path: string, key?: string): Promise<T> {
-  const response = await apiFetch(path, {}, key);
-  return (await response.json()) as T;
+/**
+ * The last answer with an ETag of each GET (per key and path): a poll sends its ETag in If-None-Match, and a 304
+ * (nothing changed; the server only read a version) reuses its body. The most recent MAX_ANSWERS paths are kept.
+ */
+const lastAnswers = new Map<string, { etag: string; body: unknown }>();
+const MAX_ANSWERS = 50;
+
+export async function getJson<T>(path: string, key = storedKey()): Promise<T> {
+  const id = `${key}\u0000${path}`;
+  const last = lastAnswers.get(id);
+  const response = await apiFetch(path, last ? { headers: { 'If-None-Match': last.etag } } : {}, key);
+  if (response.status === 304 && last) {
+    lastAnswers.delete(id); // most recently used last
+    lastAnswers.set(id, last);
+    return structuredClone(last.body) as T;
+  }
+  if (response.status === 304) throw new ApiError(304, null); // a 304 to a request without If-None-Match: not HTTP
+  const body = (await response.json()) as T;
+  const etag = response.headers.get('etag');
+  lastAnswers.delete(id);
+  if (etag) {
+    lastAnswers.set(id, { etag, body: structuredClone(body) });
+    if (lastAnswers.size > MAX_ANSWERS) lastAnswers.delete(lastAnswers.keys().next().value!);
+  }
+  return body;
 }
 
 async function errorBody(response: Response): Promise<ErrorBody | null> {

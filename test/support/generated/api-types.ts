@@ -324,7 +324,7 @@ export interface paths {
         };
         /**
          * The campaign as a funnel over its call flow, with an ETA for its queued calls
-         * @description Counts of the whole campaign, then every step of its flow in flow order: how many calls reached it, how it finished (info.status), and per kind of step the keys pressed (and no input) and opt-outs of a gather, the transfers answered or not, the messages recorded and transcribed. Each box carries `export`, the link of GET /status/{requestId}/export.csv that lists exactly its destinations. Counters move with each step result (a retried call counts its current attempt only), so this costs the same for any number of calls. `eta`: when the last queued call should be dialed at the dial rate of the last 5 minutes, inside the calling hours; null with `etaReason` when it cannot be told.
+         * @description Counts of the whole campaign, then every step of its flow in flow order: how many calls reached it, how it finished (info.status), and per kind of step the keys pressed (and no input) and opt-outs of a gather, the transfers answered or not, the messages recorded and transcribed. Each box carries `export`, the link of GET /status/{requestId}/export.csv that lists exactly its destinations. Counters move with each step result (a retried call counts its current attempt only), so this costs the same for any number of calls. `eta`: when the last queued call should be dialed at the dial rate of the last 5 minutes, inside the calling hours; null with `etaReason` when it cannot be told. `at`, the instant it is computed for, is the current time rounded down to 5 seconds: an unchanged campaign answers the same funnel (and a 304 to If-None-Match) for those seconds.
          */
         get: operations["campaignFunnel"];
         put?: never;
@@ -1622,7 +1622,7 @@ export interface components {
             status: "submitted" | "onProgress" | "paused" | "completed" | "cancelled";
             /**
              * Format: date-time
-             * @description When these counts were read
+             * @description The instant the funnel is computed for: the current time rounded down to 5 seconds (an unchanged campaign answers the same funnel meanwhile)
              * @example 2026-11-20T09:30:00.000Z
              */
             at: string;
@@ -3126,7 +3126,10 @@ export interface operations {
                 /** @description true: only destinations that left a message at a record step; false: only those that did not */
                 leftMessage?: boolean;
             };
-            header?: never;
+            header?: {
+                /** @description The ETag of the representation the client has (or a list of them, or `*`): when it is still current, the answer is a 304 without a body, found by reading only the version, not the calls. */
+                "If-None-Match"?: string;
+            };
             path: {
                 requestId: string;
             };
@@ -3136,11 +3139,26 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description A strong entity tag of this representation: it changes whenever anything in it changes; send it back in If-None-Match */
+                    ETag?: string;
+                    /** @description `private, no-cache`: a cache must ask again (If-None-Match) before reusing it */
+                    "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["StatusDocumentDto"];
                 };
+            };
+            /** @description Not modified: the ETag in If-None-Match is current; no body (use the one you have) */
+            304: {
+                headers: {
+                    /** @description The current strong entity tag */
+                    ETag?: string;
+                    /** @description `private, no-cache` */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad request: a field is missing or wrong (`errors` names each, `errorCount` counts them), or the body is malformed */
             400: {
@@ -3302,7 +3320,10 @@ export interface operations {
                 /** @description Width of one bucket in seconds (10 to 86400) */
                 bucketSeconds?: number;
             };
-            header?: never;
+            header?: {
+                /** @description The ETag of the representation the client has (or a list of them, or `*`): when it is still current, the answer is a 304 without a body, found by reading only the version, not the calls. */
+                "If-None-Match"?: string;
+            };
             path: {
                 requestId: string;
             };
@@ -3312,11 +3333,26 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description A strong entity tag of this representation: it changes whenever anything in it changes; send it back in If-None-Match */
+                    ETag?: string;
+                    /** @description `private, no-cache`: a cache must ask again (If-None-Match) before reusing it */
+                    "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["TimelineDto"];
                 };
+            };
+            /** @description Not modified: the ETag in If-None-Match is current; no body (use the one you have) */
+            304: {
+                headers: {
+                    /** @description The current strong entity tag */
+                    ETag?: string;
+                    /** @description `private, no-cache` */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad request: a field is missing or wrong (`errors` names each, `errorCount` counts them), or the body is malformed */
             400: {
@@ -3371,7 +3407,10 @@ export interface operations {
                 page?: number;
                 perPage?: number;
             };
-            header?: never;
+            header?: {
+                /** @description The ETag of the representation the client has (or a list of them, or `*`): when it is still current, the answer is a 304 without a body, found by reading only the version, not the calls. */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3379,11 +3418,26 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description A strong entity tag of this representation: it changes whenever anything in it changes; send it back in If-None-Match */
+                    ETag?: string;
+                    /** @description `private, no-cache`: a cache must ask again (If-None-Match) before reusing it */
+                    "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["CampaignListDto"];
                 };
+            };
+            /** @description Not modified: the ETag in If-None-Match is current; no body (use the one you have) */
+            304: {
+                headers: {
+                    /** @description The current strong entity tag */
+                    ETag?: string;
+                    /** @description `private, no-cache` */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad request: a field is missing or wrong (`errors` names each, `errorCount` counts them), or the body is malformed */
             400: {
@@ -4255,7 +4309,10 @@ export interface operations {
     campaignFunnel: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the representation the client has (or a list of them, or `*`): when it is still current, the answer is a 304 without a body, found by reading only the version, not the calls. */
+                "If-None-Match"?: string;
+            };
             path: {
                 requestId: string;
             };
@@ -4265,11 +4322,26 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description A strong entity tag of this representation: it changes whenever anything in it changes; send it back in If-None-Match */
+                    ETag?: string;
+                    /** @description `private, no-cache`: a cache must ask again (If-None-Match) before reusing it */
+                    "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["CampaignFunnelDto"];
                 };
+            };
+            /** @description Not modified: the ETag in If-None-Match is current; no body (use the one you have) */
+            304: {
+                headers: {
+                    /** @description The current strong entity tag */
+                    ETag?: string;
+                    /** @description `private, no-cache` */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Missing, unknown or revoked API key */
             401: {
@@ -4829,7 +4901,10 @@ export interface operations {
     getOrganizationUsage: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the representation the client has (or a list of them, or `*`): when it is still current, the answer is a 304 without a body, found by reading only the version, not the calls. */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4837,11 +4912,26 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description A strong entity tag of this representation: it changes whenever anything in it changes; send it back in If-None-Match */
+                    ETag?: string;
+                    /** @description `private, no-cache`: a cache must ask again (If-None-Match) before reusing it */
+                    "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["UsageDto"];
                 };
+            };
+            /** @description Not modified: the ETag in If-None-Match is current; no body (use the one you have) */
+            304: {
+                headers: {
+                    /** @description The current strong entity tag */
+                    ETag?: string;
+                    /** @description `private, no-cache` */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Missing, unknown or revoked API key */
             401: {
