@@ -38,6 +38,20 @@ describe('the dispatcher', () => {
     expect(maxConcurrency(intervalsOf(done.details))).toBe(3);
   });
 
+  it("stores the simulator's call ends to the microsecond, as dialed_at is (refill latencies are not skewed by a truncated millisecond)", async () => {
+    const { apiKey } = await t.createOrganization(4);
+    await t.http.post('/call').set('x-credential-api-key', apiKey).send({ requestId: 'micros', destinations: destinations(20, '6511'), callFlow: flow }).expect(200);
+    await t.waitForStatus(apiKey, 'micros');
+    const rows: { dialed: number; ended: number }[] = await t.app.get(DataSource).query(
+      `SELECT extract(microseconds FROM c.dialed_at)::int % 1000 AS dialed, extract(microseconds FROM c.ended_at)::int % 1000 AS ended
+       FROM calls c JOIN call_requests r ON r.id = c.call_request_id WHERE r.request_id = 'micros'`,
+    );
+    expect(rows).toHaveLength(20);
+    // Whole milliseconds would leave 0 below the millisecond in every row; by chance, 1 in 1000 per row.
+    expect(rows.filter((r) => r.ended !== 0).length).toBeGreaterThanOrEqual(18);
+    expect(rows.filter((r) => r.dialed !== 0).length).toBeGreaterThanOrEqual(18);
+  });
+
   it('with queueing "fifo", releases calls FIFO across the campaigns of one organization', async () => {
     const { apiKey } = await t.createOrganization(1);
     await t.http.put('/organization/settings').set('x-credential-api-key', apiKey).send({ queueing: 'fifo' }).expect(200);

@@ -73,7 +73,26 @@ export type VoiceEvent =
     } & StepEventBase)
   /** The text of a record step's recording, possibly long after the call ended; `seq` is the record step's. */
   | { type: 'transcription'; callId: string; at: Date; seq: number; recordingId: string; status: 'done' | 'failed'; text?: string }
-  | { type: 'ended'; callId: string; at: Date; outcome: CallOutcome; reason?: string };
+  | {
+      type: 'ended';
+      callId: string;
+      at: Date;
+      /**
+       * The same instant to the microsecond, from a platform whose clock gives it (the simulator); ended_at is
+       * written from it. A Date keeps whole milliseconds, so ended_at would be up to 1 ms early against dialed_at
+       * (PostgreSQL's clock, to the microsecond), and every slot refill would look that much slower.
+       */
+      atMicros?: number;
+      outcome: CallOutcome;
+      reason?: string;
+    };
+
+/** An ended event's instant as PostgreSQL reads it: to the microsecond when the platform gave it. */
+export function endedAtOf(event: { at: Date; atMicros?: number }): Date | string {
+  if (event.atMicros === undefined) return event.at;
+  const micros = Math.round(event.atMicros);
+  return new Date(Math.floor(micros / 1000)).toISOString().replace('Z', `${String(micros % 1000).padStart(3, '0')}Z`);
+}
 
 export type StepStartedEvent = Extract<VoiceEvent, { type: 'step-started' }>;
 

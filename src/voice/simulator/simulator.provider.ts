@@ -10,6 +10,11 @@ import { behaviourFor, CalleeBehaviour, loadSimulatorScript, ScriptedMessage, Si
 
 const DEFAULT_TRANSCRIPT_DELAY_MS = 2000;
 
+/** The wall clock to the microsecond: the high-resolution time origin plus the monotonic time since. */
+function microsecondsNow(): number {
+  return Math.round((performance.timeOrigin + performance.now()) * 1000);
+}
+
 /**
  * The default voice platform: a deterministic telephone network in this process.
  * Callees behave as SIMULATOR_SCRIPT says; every duration is divided by SIMULATOR_SPEED.
@@ -97,7 +102,10 @@ class SimulatedCall implements CallLeg {
 
   async run(): Promise<void> {
     const callId = this.request.callId;
-    const end = (outcome: CallOutcome, reason?: string) => this.emit({ type: 'ended', callId, at: new Date(), outcome, ...(reason && { reason }) });
+    const end = (outcome: CallOutcome, reason?: string) => {
+      const atMicros = microsecondsNow();
+      this.emit({ type: 'ended', callId, at: new Date(Math.floor(atMicros / 1000)), atMicros, outcome, ...(reason && { reason }) });
+    };
     try {
       if (this.callee.answer === 'failed') return end('failed', 'network refused the call');
       this.emit({ type: 'ringing', callId, at: new Date() });
