@@ -1,4 +1,6 @@
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { ClaimOneCampaign1765600000000 } from '../src/migrations/1765600000000-claim-one-campaign';
 import { runMigrations } from '../src/database/run-migrations';
 import { createTestDatabase, TestDatabase } from './support/test-environment';
 
@@ -78,7 +80,7 @@ describe('claim_calls: how free slots are shared between campaigns', () => {
       await db.query(`UPDATE calls SET call_state = 'ended' WHERE id = $1`, [id]);
       held.splice(held.indexOf(lease_id), 1);
     };
-    return { claim, held, endOne };
+    return { id: org, ids, claim, held, endOne };
   }
 
   async function insertCall(org: string, campaign: string, index: number, state: string, lease: string | null) {
@@ -140,6 +142,41 @@ describe('claim_calls: how free slots are shared between campaigns', () => {
   it('fifo: the oldest waiting calls first, whatever their campaign, priority or weight (caps still hold)', async () => {
     const org = await organization([{ name: 'old', priority: 1, waiting: 3 }, { name: 'recent', priority: 10, weight: 5, cap: 1, waiting: 3 }], 'fifo');
     expect(await org.claim(5)).toEqual({ old: 3, recent: 1 });
+  });
+
+  it('one running campaign without a cap (the shortcut of migration 1765600000000): its oldest waiting calls, passing over one a pause is changing; a paused or expired campaign offers none', async () => {
+    const org = await organization([{ name: 'only', waiting: 5 }, { name: 'paused', priority: 10, waiting: 5 }, { name: 'expired', priority: 10, waiting: 5 }]);
+    await db.query(`UPDATE call_requests SET status = 'paused' WHERE id = $1`, [org.ids.paused]);
+    await db.query(`UPDATE call_requests SET expires_at = now() - interval '1 minute' WHERE id = $1`, [org.ids.expired]);
+    const waiting = (await db.query(`SELECT id FROM calls WHERE call_request_id = $1 ORDER BY seq`, [org.ids.only])).rows.map((r) => r.id);
+    const other = new Client({ connectionString: database.url });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query(`SELECT 1 FROM calls WHERE id = $1 FOR UPDATE`, [waiting[0]]);
+      const { rows } = await db.query(`SELECT call_id FROM claim_calls($1, $2, $3, now())`, [org.id, ['s-1', 's-2'], []]);
+      expect(rows.map((r) => r.call_id)).toEqual([waiting[1], waiting[2]]);
+    } finally {
+      await other.query('ROLLBACK');
+      await other.end();
+    }
+    expect(await org.claim(10)).toEqual({ only: 3 });
+  });
+
+  it('migration 1765600000000 goes down to the claim without the shortcut, which claims the same, and up again', async () => {
+    const source = new DataSource({ type: 'postgres', url: database.url });
+    await source.initialize();
+    const runner = source.createQueryRunner();
+    try {
+      await new ClaimOneCampaign1765600000000().down(runner);
+      const org = await organization([{ name: 'only', waiting: 3 }]);
+      expect(await org.claim(2)).toEqual({ only: 2 });
+      await new ClaimOneCampaign1765600000000().up(runner);
+      expect(await org.claim(2)).toEqual({ only: 1 });
+    } finally {
+      await runner.release();
+      await source.destroy();
+    }
   });
 
   it('claims each call once: a second claim takes the next calls, and none when nothing waits', async () => {

@@ -17,10 +17,11 @@ import { SavedCallFlows1765200000000 } from '../migrations/1765200000000-saved-c
 import { CampaignFunnel1765300000000 } from '../migrations/1765300000000-campaign-funnel';
 import { CampaignSharing1765400000000 } from '../migrations/1765400000000-campaign-sharing';
 import { CampaignVersions1765500000000 } from '../migrations/1765500000000-campaign-versions';
+import { ClaimOneCampaign1765600000000 } from '../migrations/1765600000000-claim-one-campaign';
 import { Organization } from '../organizations/organization.entity';
 
 export const ENTITIES = [Organization, CallRequest, Call];
-export const MIGRATIONS = [InitialSchema1763776000000, CsvImportReport1763900000000, CampaignCompliance1764000000000, ContactAttempts1764100000000, MessageBirdEvents1764200000000, CallsWithoutRequestForeignKey1764300000000, RecordingsAndMachineDetection1764400000000, UnfinishedRequestsIndex1764500000000, LeftMessages1764600000000, BirdEvents1764700000000, Webhooks1765000000000, ApiKeys1765100000000, SavedCallFlows1765200000000, CampaignFunnel1765300000000, CampaignSharing1765400000000, CampaignVersions1765500000000];
+export const MIGRATIONS = [InitialSchema1763776000000, CsvImportReport1763900000000, CampaignCompliance1764000000000, ContactAttempts1764100000000, MessageBirdEvents1764200000000, CallsWithoutRequestForeignKey1764300000000, RecordingsAndMachineDetection1764400000000, UnfinishedRequestsIndex1764500000000, LeftMessages1764600000000, BirdEvents1764700000000, Webhooks1765000000000, ApiKeys1765100000000, SavedCallFlows1765200000000, CampaignFunnel1765300000000, CampaignSharing1765400000000, CampaignVersions1765500000000, ClaimOneCampaign1765600000000];
 
 /** One place that says how we talk to PostgreSQL: migrations, never synchronize. */
 export function typeormOptions(databaseUrl: string, poolSize = 20): DataSourceOptions {
