@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { RedisService } from '../redis/redis.service';
 import { DISPATCH_WAKE_CHANNEL } from './queue.constants';
@@ -19,6 +20,8 @@ export class LeaseKeeper implements OnModuleDestroy {
   private readonly held = new Map<string, HeldLease>();
   private readonly renewTimer: NodeJS.Timeout;
   private readonly localWakeListeners: ((organizationId: string) => void)[] = [];
+  /** Sent with the wake-ups this service publishes after waking its own dispatcher, which then skips them. */
+  readonly wakeTag = randomUUID();
 
   constructor(
     private readonly slots: SlotLeasesService,
@@ -50,7 +53,8 @@ export class LeaseKeeper implements OnModuleDestroy {
     const released = this.slots.release(organizationId, [leaseId]);
     for (const listener of this.localWakeListeners) listener(organizationId);
     await released;
-    await this.redis.publish(DISPATCH_WAKE_CHANNEL, organizationId);
+    // The other processes' dispatchers; this one's is awake already.
+    await this.redis.publish(DISPATCH_WAKE_CHANNEL, `${organizationId} ${this.wakeTag}`);
   }
 
   private async renewAll(): Promise<void> {

@@ -20,8 +20,17 @@ export interface DialJobData {
   leasedAt: number;
 }
 
-/** Redis pub/sub channel that wakes dispatchers: message = organization id. */
+/**
+ * Redis pub/sub channel that wakes dispatchers: message = organization id, then, from a service that has woken
+ * its own dispatcher already, a space and that service's tag (LeaseKeeper.wakeTag): its dispatcher skips it.
+ */
 export const DISPATCH_WAKE_CHANNEL = 'dispatch:wake';
+
+/** The organization a wake-up is for; undefined when the service tagged `ownTag` sent it (its dispatcher is awake). */
+export function wokenOrganization(message: string, ownTag: string): string | undefined {
+  const [organizationId, sender] = message.split(' ');
+  return sender === ownTag ? undefined : organizationId;
+}
 
 /** Redis pub/sub channel asking workers to hang up calls: message = JSON HangupRequest. */
 export const HANGUP_CHANNEL = 'calls:hangup';
