@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { otherProcessCores, roundSplit, startCpuMeter } from './support/cpu';
+import { otherProcessCores, processRole, processTree, roundSplit, startCpuMeter } from './support/cpu';
 import { checkConcurrency, checkStored, waitForEndsWritten, waitForCallsInFlight } from './support/load-checks';
 import { processMemory } from './support/memory';
 import { DESTINATIONS_PER_POST, runMixedLoad } from './support/mixed-load';
 import { PacedLoadResult } from './support/paced-load';
-import { metric, ScenarioResult } from './support/report';
+import { Metric, metric, ScenarioResult } from './support/report';
 import { withService } from './support/service';
 import { round } from './support/stats';
 import { fixedLengthCampaign } from './support/workload';
@@ -45,27 +45,52 @@ export async function startBackgroundCampaign(api: import('./support/api-client'
 
 export const failures = (r: PacedLoadResult): number => r.non2xx + r.errors;
 
+/** API_PROCESSES of the two runs: one process (role all), then a primary with the worker part and 2 API processes. */
+const API_PROCESS_COUNTS = [1, 2];
+
 /**
  * Scenario 6: with a campaign running (20,000 calls, limit 50), for 30 s at the same time: POST /call
  * with 100 destinations at 200 requests/s and GET /status/{id}?page=P&perPage=100 of the running
- * campaign at 1,000 requests/s, with autocannon's rate limiting, one API key. One service process
- * (role all, simulator). Targets: the rates, zero errors or non-2xx answers, the limit never exceeded.
+ * campaign at 1,000 requests/s, with autocannon's rate limiting, one API key. Run twice, each on a fresh
+ * service (simulator): API_PROCESSES=1 (one process of role all, as before) and API_PROCESSES=2 (issue 17:
+ * the worker part and two API processes sharing the port). Targets, for each: the rates, zero errors or
+ * non-2xx answers, the limit never exceeded.
  */
 export async function runLoad(): Promise<ScenarioResult> {
-  return withService({ maxConcurrentCalls: LIMIT, simulatorScript: LOAD_SIMULATOR_SCRIPT, simulatorSpeed: 1, env: rateLimitEnv }, async (service) => {
+  const runs: { apiProcesses: number; metrics: Metric[]; details: Record<string, unknown> }[] = [];
+  for (const apiProcesses of API_PROCESS_COUNTS) {
+    console.log(`  API_PROCESSES=${apiProcesses}`);
+    runs.push({ apiProcesses, ...(await runLoadWith(apiProcesses)) });
+  }
+  return {
+    scenario: 'load',
+    metrics: runs.flatMap((run) => run.metrics.map((m) => ({ ...m, name: `[N=${run.apiProcesses}] ${m.name}` }))),
+    details: {
+      ...Object.fromEntries(runs.map((run) => [`apiProcesses${run.apiProcesses}`, run.details])),
+      otherProcessCores: Math.max(...runs.map((run) => Number(run.details.otherProcessCores))),
+    },
+  };
+}
+
+async function runLoadWith(apiProcesses: number): Promise<{ metrics: Metric[]; details: Record<string, unknown> }> {
+  return withService({ maxConcurrentCalls: LIMIT, simulatorScript: LOAD_SIMULATOR_SCRIPT, simulatorSpeed: 1, env: rateLimitEnv, apiProcesses }, async (service) => {
     const background = await startBackgroundCampaign(service.api);
     const apiKey = service.api.authHeaders()['x-credential-api-key'];
     const common = { baseUrl: service.api.baseUrl, apiKey, postRate: POST_RATE, getRate: GET_RATE, statusRequestId: background, statusPages: BACKGROUND_CALLS / 100, postConnections: POST_CONNECTIONS, getConnections: GET_CONNECTIONS };
+    const processes = () => processTree(service.pid);
+    const apiPids = () => processes().filter((pid) => processRole(pid) === 'api');
+    if (apiProcesses > 1 && apiPids().length !== apiProcesses) throw new Error(`expected ${apiProcesses} API processes, found ${apiPids().length}`);
+    const rss = () => processes().reduce((sum, pid) => sum + processMemory(pid).rssKiB, 0);
 
     const warmup = await runMixedLoad({ ...common, seconds: WARMUP_SECONDS, requestIdPrefix: `warmup-${randomUUID().slice(0, 8)}` });
-    const rssBefore = processMemory(service.pid).rssKiB;
+    const rssBefore = rss();
     const prefix = `load-${randomUUID().slice(0, 8)}`;
     const cpu = await startCpuMeter(service.pid, service.database.url);
     const from = new Date();
     const load = await runMixedLoad({ ...common, seconds: SECONDS, requestIdPrefix: prefix });
     const to = new Date();
     const split = await cpu.stop();
-    const rssAfter = processMemory(service.pid).rssKiB;
+    const rssAfter = rss();
 
     const client = await service.database.connect();
     const stored = await checkStored(client, prefix, load.accepted, DESTINATIONS_PER_POST);
@@ -75,8 +100,10 @@ export async function runLoad(): Promise<ScenarioResult> {
 
     const { post, get } = load;
     const cores = (seconds: number) => round(seconds / split.wallSeconds, 2);
+    // One process of role all, or: the primary (no role), the worker part, and the API processes.
+    const byProcess = split.serviceProcesses.map((p) => ({ pid: p.pid, role: p.role ?? (apiProcesses > 1 ? 'primary' : 'all'), cores: cores(p.seconds) }));
+    const apiCores = apiProcesses > 1 ? byProcess.filter((p) => p.role === 'api').reduce((sum, p) => sum + p.cores, 0) : cores(split.service);
     return {
-      scenario: 'load',
       metrics: [
         metric('POST /call (100 destinations) achieved', post.achievedRate, 'req/s', { op: '>=', value: POST_RATE }),
         metric('POST /call errors + non-2xx', failures(post), '', { op: '==', value: 0 }),
@@ -92,10 +119,13 @@ export async function runLoad(): Promise<ScenarioResult> {
         metric('max calls in progress (limit 50)', concurrency.maxConcurrent, 'calls', { op: '<=', value: LIMIT }),
         metric('max calls in progress, ended calls only', concurrency.maxConcurrentOfEnded, 'calls', { op: '<=', value: LIMIT }),
         metric('calls dialed during the 30 s', concurrency.dialedInWindow, 'calls'),
-        metric('service CPU', cores(split.service), 'cores'),
+        metric('service CPU (all its processes)', cores(split.service), 'cores'),
+        metric(apiProcesses > 1 ? `CPU of the ${apiProcesses} API processes` : 'CPU of the one process (API and worker part)', round(apiCores, 2), 'cores'),
+        metric('PostgreSQL CPU', cores(split.postgres), 'cores'),
         metric('load generator (benchmark process) CPU', cores(split.client), 'cores'),
       ],
       details: {
+        apiProcesses,
         seconds: SECONDS,
         targetRates: { post: POST_RATE, get: GET_RATE },
         post,
@@ -109,6 +139,7 @@ export async function runLoad(): Promise<ScenarioResult> {
         serviceRssMB: { before: round(rssBefore / 1024, 1), after: round(rssAfter / 1024, 1) },
         cpuSeconds: roundSplit(split),
         cpuCores: { service: cores(split.service), postgres: cores(split.postgres), redis: cores(split.redis), client: cores(split.client), other: cores(split.other) },
+        serviceCpuByProcess: byProcess,
         otherProcessCores: otherProcessCores(split),
         serviceWarningLines: service.output().length,
         serviceWarningSample: service.output().slice(0, 5),

@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { REDIS_URL } from './infrastructure';
 
 /**
- * Where CPU time went during a phase (Linux /proc): the service process, the PostgreSQL backends
+ * Where CPU time went during a phase (Linux /proc): the service's processes (the one started, and its
+ * children: with API_PROCESSES > 1, the API processes and the worker part it forks), the PostgreSQL backends
  * serving the benchmark's database, Redis, this client, and everything else on the machine
  * (which should be ~0: anything else running makes the figures unreliable).
  */
@@ -30,6 +31,39 @@ export function processCpuSeconds(pid: number): number {
   }
 }
 
+/** The children of a process (Linux /proc/<pid>/task/<tid>/children, over all its threads). */
+function childrenOf(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) => {
+      try {
+        return readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+      } catch {
+        return [];
+      }
+    });
+  } catch {
+    return [];
+  }
+}
+
+/** A process and all its descendants, the root first; an empty list if the root is gone. */
+export function processTree(rootPid: number): number[] {
+  const tree: number[] = [];
+  const visit = (pid: number) => (tree.push(pid), childrenOf(pid).forEach(visit));
+  if (!Number.isNaN(processCpuSeconds(rootPid))) visit(rootPid);
+  return tree;
+}
+
+/** APP_ROLE in a process's environment (a cluster child: api or worker); undefined if unset or unreadable. */
+export function processRole(pid: number): string | undefined {
+  try {
+    const line = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').find((l) => l.startsWith('APP_ROLE='));
+    return line?.slice('APP_ROLE='.length);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Busy CPU seconds of the whole machine so far, summed over all cores (everything but idle and iowait). */
 export function machineBusySeconds(): number {
   try {
@@ -50,6 +84,7 @@ export async function machineBusyCores(ms = 1000): Promise<number> {
 
 export interface CpuSplit {
   wallSeconds: number;
+  /** Every process of the service: the one started and its descendants. */
   service: number;
   /** PostgreSQL backends connected to the benchmark's database (sampled every 250 ms, so very short-lived ones are missed). */
   postgres: number;
@@ -65,11 +100,18 @@ async function redisCpuSeconds(redis: Redis): Promise<number> {
   return field('used_cpu_sys') + field('used_cpu_user');
 }
 
+/** One process of the service: its CPU seconds during the phase, and APP_ROLE if its parent set one. */
+export interface ServiceProcessCpu {
+  pid: number;
+  role?: string;
+  seconds: number;
+}
+
 /**
- * Starts measuring a phase; `stop()` returns the split. Needs a connection to the benchmark's database
- * to find its PostgreSQL backends.
+ * Starts measuring a phase; `stop()` returns the split, and the service's share per process. Needs a
+ * connection to the benchmark's database to find its PostgreSQL backends.
  */
-export async function startCpuMeter(servicePid: number, databaseUrl: string): Promise<{ stop(): Promise<CpuSplit> }> {
+export async function startCpuMeter(servicePid: number, databaseUrl: string): Promise<{ stop(): Promise<CpuSplit & { serviceProcesses: ServiceProcessCpu[] }> }> {
   const db = new Client({ connectionString: databaseUrl });
   db.on('error', () => undefined); // the database may be dropped under it when a run is interrupted
   await db.connect();
@@ -88,15 +130,28 @@ export async function startCpuMeter(servicePid: number, databaseUrl: string): Pr
     }
   };
 
+  // The service's processes, sampled alike (a child restarted during the phase counts from its birth).
+  const serviceStart = new Map<number, number>();
+  const serviceLast = new Map<number, number>();
+  const sampleService = () => {
+    for (const pid of processTree(servicePid)) {
+      const seconds = processCpuSeconds(pid);
+      if (Number.isNaN(seconds)) continue;
+      if (!serviceStart.has(pid)) serviceStart.set(pid, started ? 0 : seconds);
+      serviceLast.set(pid, seconds);
+    }
+  };
+
   await sampleBackends();
+  sampleService();
   started = true;
   const wall0 = performance.now();
-  const service0 = processCpuSeconds(servicePid);
   const machine0 = machineBusySeconds();
   const redis0 = await redisCpuSeconds(redis);
   const client0 = process.cpuUsage();
   let sampling = Promise.resolve();
   const timer = setInterval(() => {
+    sampleService();
     sampling = sampling.then(sampleBackends).catch(() => undefined);
   }, 250);
 
@@ -105,14 +160,17 @@ export async function startCpuMeter(servicePid: number, databaseUrl: string): Pr
       clearInterval(timer);
       await sampling;
       await sampleBackends();
+      sampleService();
       const client = process.cpuUsage(client0);
-      const split: CpuSplit = {
+      const serviceProcesses = [...serviceLast].map(([pid, last]) => ({ pid, role: processRole(pid), seconds: last - serviceStart.get(pid)! }));
+      const split: CpuSplit & { serviceProcesses: ServiceProcessCpu[] } = {
         wallSeconds: (performance.now() - wall0) / 1000,
-        service: processCpuSeconds(servicePid) - service0,
+        service: serviceProcesses.reduce((sum, p) => sum + p.seconds, 0),
         postgres: [...backendLast].reduce((sum, [pid, last]) => sum + last - backendStart.get(pid)!, 0),
         redis: (await redisCpuSeconds(redis)) - redis0,
         client: (client.user + client.system) / 1e6,
         other: 0,
+        serviceProcesses,
       };
       const machine = machineBusySeconds() - machine0;
       split.other = Math.max(0, machine - split.service - split.postgres - split.redis - split.client);

@@ -21,10 +21,16 @@ export interface ServiceOptions {
   simulatorSpeed?: number;
   /** More environment for the service, given its base URL (e.g. VOICE_PROVIDER=messagebird and PUBLIC_BASE_URL). */
   env?: (baseUrl: string) => Record<string, string>;
+  /**
+   * API_PROCESSES (unset: 1, one process of role all). With N > 1, `pid` is the cluster's primary, which forks
+   * the worker part and then N API processes together; /health answers once the first of them is up.
+   */
+  apiProcesses?: number;
 }
 
 export interface RunningService {
   api: ApiClient;
+  /** The process started (with API_PROCESSES > 1, the primary: its children are in bench/support/cpu.ts processTree). */
   pid: number;
   database: BenchDatabase;
   /** Service output lines at level warn and above (LOG_LEVEL=warn), last ones only. */
@@ -88,6 +94,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       LOG_LEVEL: 'warn',
       SIMULATOR_SCRIPT: scriptPath,
       SIMULATOR_SPEED: String(options.simulatorSpeed ?? 1),
+      ...(options.apiProcesses !== undefined && { API_PROCESSES: String(options.apiProcesses) }),
       ...options.env?.(`http://127.0.0.1:${port}`),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
