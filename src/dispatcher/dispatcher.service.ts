@@ -117,7 +117,8 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
         else jobs.push(job);
       }
       if (jobs.length > 0) await this.dialQueue.addBulk(jobs.map((data) => ({ name: DIAL_JOB, data, opts: DIAL_JOB_OPTIONS })));
-      if (unused.length > 0) return;
+      // Fewer slots than asked for: every free one was taken. A slot freed since has woken the pump again.
+      if (unused.length > 0 || leases.length < MAX_BATCH) return;
     }
   }
 
