@@ -8,6 +8,7 @@ import { runMigrations } from './database/run-migrations';
 import { typeormOptions } from './database/typeorm-options';
 import { API_KEY_SCOPES, ApiKeyScope, ApiKeysService } from './organizations/api-keys.service';
 import { OrganizationsModule } from './organizations/organizations.module';
+import { ConfigModule } from './config/config.module';
 import { OrganizationsService } from './organizations/organizations.service';
 
 const USAGE = [
@@ -66,7 +67,7 @@ async function main(argv: string[]): Promise<void> {
   // stdout carries only the JSON result.
   const { config, infrastructure } = await resolveConfig((message) => process.stderr.write(`${message}\n`));
   await runMigrations(config.databaseUrl);
-  @Module({ imports: [TypeOrmModule.forRoot(typeormOptions(config.databaseUrl, 1)), OrganizationsModule] })
+  @Module({ imports: [ConfigModule.forRoot(config), TypeOrmModule.forRoot(typeormOptions(config.databaseUrl, 1)), OrganizationsModule] })
   class CliModule {}
   const app = await NestFactory.createApplicationContext(CliModule, { logger: ['error'] });
   try {

@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { CallRequest } from '../src/campaigns/call-request.entity';
 import { EntityLookup } from '../src/database/entity-lookup';
+import { RequestSql } from '../src/database/request-sql';
 import { Organization } from '../src/organizations/organization.entity';
 import { OrganizationsService } from '../src/organizations/organizations.service';
 import { startTestApp, TestApp } from './support/test-app';
@@ -23,7 +24,7 @@ describe('EntityLookup', () => {
       JSON.stringify({ timeZone: 'Asia/Singapore', windows: [{ days: ['mon'], from: '09:00', to: '18:00' }] }),
     ]);
     const expected = await db.getRepository(Organization).findOneByOrFail({ id });
-    const found = await new EntityLookup(db, Organization, 'id = $1').find(id);
+    const found = await new EntityLookup(db, t.app.get(RequestSql), Organization, 'id = $1').find(id);
     expect(found).toBeInstanceOf(Organization);
     expect(found).toEqual(expected);
     expect(found!.callsPerSecond).toBe(2.5);
@@ -36,8 +37,10 @@ describe('EntityLookup', () => {
     const body = { requestId: 'lookup', destinations: [{ phone: '+6591111111', caller: '+6582674904', properties: { name: 'A' } }], callFlow: { steps: [{ name: 'play', message: { msg: 'Hi {{name}}' } }] } };
     expect((await t.http.post('/call').set('x-credential-api-key', apiKey).send(body)).status).toBe(200);
     await t.waitForStatus(apiKey, 'lookup');
-    const lookup = new EntityLookup(db, CallRequest, 'organization_id = $1 AND request_id = $2');
+    const lookup = new EntityLookup(db, t.app.get(RequestSql), CallRequest, 'organization_id = $1 AND request_id = $2');
     expect(await lookup.find(organizationId, 'lookup')).toEqual(await db.getRepository(CallRequest).findOneByOrFail({ organizationId, requestId: 'lookup' }));
     expect(await lookup.find(organizationId, 'nope')).toBeNull();
+    // Again, on connections that have the statement prepared by now: the same answers.
+    for (let i = 0; i < 3; i++) expect((await lookup.find(organizationId, 'lookup'))?.requestId).toBe('lookup');
   });
 });

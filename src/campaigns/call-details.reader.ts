@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { RequestSql } from '../database/request-sql';
 import { CallDetail } from './campaign-status.view';
 import { CallProgress } from './call.entity';
 
@@ -25,11 +26,14 @@ export interface DetailFilters {
  */
 @Injectable()
 export class CallDetailsReader {
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly requestSql: RequestSql,
+  ) {}
 
   /** Destinations `from` … `from + count - 1` in submission order: one range of the unique index. */
   page(callRequestId: string, from: number, count: number): Promise<CallDetail[]> {
-    return this.db.query(
+    return this.requestSql.query<CallDetail>(
       `SELECT ${DETAIL_COLUMNS} FROM calls WHERE call_request_id = $1 AND destination_index BETWEEN $2::bigint AND $3::bigint ORDER BY destination_index`,
       [callRequestId, from, from + count - 1],
     );

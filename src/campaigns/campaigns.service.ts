@@ -21,6 +21,7 @@ import { validateMachineDetection } from '../voice/machine-detection';
 import { Clock } from '../common/clock';
 import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
 import { EntityLookup } from '../database/entity-lookup';
+import { RequestSql } from '../database/request-sql';
 import { DISPATCH_WAKE_CHANNEL } from '../dispatcher/queue.constants';
 import { Organization } from '../organizations/organization.entity';
 import { RedisService } from '../redis/redis.service';
@@ -56,11 +57,12 @@ export class CampaignsService {
     private readonly clock: Clock,
     private readonly platform: VoicePlatformProfile,
     private readonly callFlows: CallFlowsService,
+    requestSql: RequestSql,
   ) {
     this.callbackUrlPolicy = config.webhooks;
     this.storeMethod = config.localMode ? 'batched-insert' : 'copy';
-    this.byRequestId = new EntityLookup(db, CallRequest, 'organization_id = $1 AND request_id = $2');
-    this.byId = new EntityLookup(db, CallRequest, 'id = $1');
+    this.byRequestId = new EntityLookup(db, requestSql, CallRequest, 'organization_id = $1 AND request_id = $2');
+    this.byId = new EntityLookup(db, requestSql, CallRequest, 'id = $1');
   }
 
   /**

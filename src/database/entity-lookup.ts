@@ -1,6 +1,7 @@
 import { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 import { EntityMetadata } from 'typeorm/metadata/EntityMetadata';
 import { ApplyValueTransformers } from 'typeorm/util/ApplyValueTransformers';
+import { RequestSql } from './request-sql';
 
 /**
  * An entity's rows read by hand-written SQL and hydrated as TypeORM would (the columns' value transformers
@@ -34,9 +35,10 @@ export class EntityRows<T extends ObjectLiteral> {
 }
 
 /**
- * One entity found by a fixed condition, with its SQL written once from the entity's metadata. Meant for
- * the lookups every API request makes (its campaign by requestId, …): TypeORM's findOneBy builds and
- * rewrites its query on every call, which was about a tenth of the service's CPU under load.
+ * One entity found by a fixed condition, with its SQL written once from the entity's metadata and run as a
+ * prepared statement (RequestSql). Meant for the lookups every API request makes (its campaign by requestId,
+ * …): TypeORM's findOneBy builds and rewrites its query on every call, which was about a tenth of the
+ * service's CPU under load.
  */
 export class EntityLookup<T extends ObjectLiteral> {
   private readonly rows: EntityRows<T>;
@@ -44,7 +46,8 @@ export class EntityLookup<T extends ObjectLiteral> {
 
   /** `where`: SQL over the table's columns with $1, $2… for the values given to `find`. */
   constructor(
-    private readonly db: DataSource,
+    db: DataSource,
+    private readonly requestSql: RequestSql,
     entity: EntityTarget<T>,
     where: string,
   ) {
@@ -53,7 +56,7 @@ export class EntityLookup<T extends ObjectLiteral> {
   }
 
   async find(...values: unknown[]): Promise<T | null> {
-    const rows: Record<string, unknown>[] = await this.db.query(this.sql, values);
+    const rows = await this.requestSql.query(this.sql, values);
     return rows.length === 0 ? null : this.rows.toEntity(rows[0]);
   }
 }

@@ -1,8 +1,8 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { createHash } from 'node:crypto';
 import { Pool } from 'pg';
 import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
 import { logIdleClientErrors } from '../database/pg-pool-errors';
+import { queryPrepared } from '../database/prepared-sql';
 
 /**
  * The SQL of the call path (claim, dial, progress), run as named prepared statements so that each
@@ -24,7 +24,7 @@ export class CallSql implements OnApplicationShutdown {
   private readonly durablePool: Pool;
   private readonly progressPool: Pool;
   private readonly claimPool: Pool;
-  /** The embedded PostgreSQL has one session for all connections, where a second PREPARE of a name fails. */
+  /** Not with the embedded PostgreSQL (queryPrepared says why). */
   private readonly prepared: boolean;
 
   constructor(@Inject(APP_CONFIG) config: ResolvedConfig) {
@@ -37,31 +37,19 @@ export class CallSql implements OnApplicationShutdown {
   }
 
   durable<T = Record<string, unknown>>(sql: string, params: unknown[]): Promise<T[]> {
-    return run<T>(this.durablePool, sql, params, this.prepared);
+    return queryPrepared<T>(this.durablePool, sql, params, this.prepared);
   }
 
   progress<T = Record<string, unknown>>(sql: string, params: unknown[]): Promise<T[]> {
-    return run<T>(this.progressPool, sql, params, this.prepared);
+    return queryPrepared<T>(this.progressPool, sql, params, this.prepared);
   }
 
   claim<T = Record<string, unknown>>(sql: string, params: unknown[]): Promise<T[]> {
-    return run<T>(this.claimPool, sql, params, this.prepared);
+    return queryPrepared<T>(this.claimPool, sql, params, this.prepared);
   }
 
   /** After every module's destroy hook: the last call events are written first. */
   async onApplicationShutdown(): Promise<void> {
     await Promise.all([this.durablePool.end(), this.progressPool.end(), this.claimPool.end()]);
   }
-}
-
-const names = new Map<string, string>();
-
-async function run<T>(pool: Pool, sql: string, params: unknown[], prepared: boolean): Promise<T[]> {
-  if (!prepared) return (await pool.query(sql, params)).rows as T[];
-  let name = names.get(sql);
-  if (!name) {
-    name = `call_${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`;
-    names.set(sql, name);
-  }
-  return (await pool.query({ name, text: sql, values: params })).rows as T[];
 }

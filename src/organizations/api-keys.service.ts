@@ -1,5 +1,6 @@
 import { ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { RequestSql } from '../database/request-sql';
 import { EntityRows } from '../database/entity-lookup';
 import { apiKeyMatches, generateApiKey, hashApiKey } from './api-keys';
 import { Organization } from './organization.entity';
@@ -39,7 +40,10 @@ export class ApiKeysService {
   private readonly authenticateSql: string;
   private readonly lastTouched = new Map<string, number>();
 
-  constructor(private readonly db: DataSource) {
+  constructor(
+    private readonly db: DataSource,
+    private readonly requestSql: RequestSql,
+  ) {
     this.organizations = new EntityRows(db, Organization);
     this.authenticateSql =
       `SELECT ${this.organizations.columns('o')}, k.id AS "key.id", k.name AS "key.name", k.scope AS "key.scope", k.key_hash AS "key.hash" ` +
@@ -47,7 +51,7 @@ export class ApiKeysService {
   }
 
   async authenticate(apiKey: string): Promise<AuthenticatedKey | null> {
-    const rows: Record<string, any>[] = await this.db.query(this.authenticateSql, [hashApiKey(apiKey)]);
+    const rows: Record<string, any>[] = await this.requestSql.query(this.authenticateSql, [hashApiKey(apiKey)]);
     const row = rows[0];
     if (!row || !apiKeyMatches(apiKey, row['key.hash'])) return null;
     const key = { id: row['key.id'], name: row['key.name'], scope: row['key.scope'], hash: row['key.hash'] };

@@ -2,13 +2,14 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysService } from './api-keys.service';
+import { RequestSql } from '../database/request-sql';
 import { Organization } from './organization.entity';
 import { OrganizationsService } from './organizations.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Organization])],
-  providers: [OrganizationsService, ApiKeysService],
-  exports: [OrganizationsService, ApiKeysService],
+  providers: [OrganizationsService, ApiKeysService, RequestSql],
+  exports: [OrganizationsService, ApiKeysService, RequestSql],
 })
 export class OrganizationsModule {}
 

@@ -1,0 +1,20 @@
+import { createHash } from 'node:crypto';
+import { Pool } from 'pg';
+
+const names = new Map<string, string>();
+
+/**
+ * Runs `sql` on `pool` as a named prepared statement, so that each connection parses and plans it once: for
+ * the statements run hundreds of times a second, planning was a large part of PostgreSQL's work. `prepared`
+ * false runs it unnamed: the embedded PostgreSQL has one session for all connections, where a second PREPARE
+ * of a name fails.
+ */
+export async function queryPrepared<T>(pool: Pool, sql: string, params: unknown[], prepared: boolean): Promise<T[]> {
+  if (!prepared) return (await pool.query(sql, params)).rows as T[];
+  let name = names.get(sql);
+  if (!name) {
+    name = `q_${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`;
+    names.set(sql, name);
+  }
+  return (await pool.query({ name, text: sql, values: params })).rows as T[];
+}

@@ -1,0 +1,27 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Pool } from 'pg';
+import { DataSource } from 'typeorm';
+import { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
+import { queryPrepared } from './prepared-sql';
+
+/**
+ * The fixed reads that every API request makes (its key, its campaign, a status page), on TypeORM's own pool
+ * but without its query runner, as named prepared statements: PostgreSQL parses and plans each once per
+ * connection instead of on every request (issue 17: the per-request cost).
+ */
+@Injectable()
+export class RequestSql {
+  private readonly prepared: boolean;
+
+  constructor(
+    private readonly db: DataSource,
+    @Inject(APP_CONFIG) config: ResolvedConfig,
+  ) {
+    this.prepared = !config.localMode;
+  }
+
+  query<T = Record<string, unknown>>(sql: string, params: unknown[]): Promise<T[]> {
+    return queryPrepared<T>((this.db.driver as PostgresDriver).master as Pool, sql, params, this.prepared);
+  }
+}
