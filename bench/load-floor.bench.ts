@@ -5,7 +5,7 @@ import { roundSplit, startCpuMeter } from './support/cpu';
 import { BACKGROUND_CALLS, LOAD_SIMULATOR_SCRIPT, failures } from './load.bench';
 import { runMixedLoad } from './support/mixed-load';
 import { metric, ScenarioResult } from './support/report';
-import { freePort, REPO_ROOT, withService } from './support/service';
+import { freePort, REPO_ROOT, RunningService, withService } from './support/service';
 import { round } from './support/stats';
 import { fixedLengthCampaign } from './support/workload';
 
@@ -24,29 +24,12 @@ const WARMUP_SECONDS = 3;
  */
 export async function runLoadFloor(): Promise<ScenarioResult> {
   return withService({ maxConcurrentCalls: 50, simulatorScript: LOAD_SIMULATOR_SCRIPT, simulatorSpeed: 1 }, async (service) => {
-    await service.api.put('/organization/usage', JSON.stringify({ externalOngoingCalls: 50 }));
-    const { destinations, callFlow } = fixedLengthCampaign(BACKGROUND_CALLS, 20);
-    const background = `floor-background-${randomUUID()}`;
-    await service.api.post('/call', JSON.stringify({ requestId: background, destinations, callFlow }));
-    const client = await service.database.connect();
-    const { rows } = await client.query<{ id: string }>(`SELECT organization_id AS id FROM call_requests WHERE request_id = $1`, [background]);
-    await client.end();
-
-    const port = await freePort();
-    const floor: ChildProcess = spawn(process.execPath, [join(REPO_ROOT, 'dist-bench', 'bench', 'support', 'floor-server.js')], {
-      cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH, DATABASE_URL: service.database.url, PORT: String(port), ORGANIZATION_ID: rows[0].id, ...(process.env.FLOOR_POOL_SIZE && { FLOOR_POOL_SIZE: process.env.FLOOR_POOL_SIZE }) },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    const floor = await startFloor(service);
     try {
-      const baseUrl = `http://127.0.0.1:${port}`;
-      for (let tries = 0; !(await fetch(`${baseUrl}/health`).then((r) => r.ok, () => false)); tries++) {
-        if (tries > 50) throw new Error('the floor server did not start');
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      const { baseUrl, background } = floor;
       const common = { baseUrl, apiKey: 'none', postRate: POST_RATE, getRate: GET_RATE, statusRequestId: background, statusPages: BACKGROUND_CALLS / 100, postConnections: 50, getConnections: 100 };
       await runMixedLoad({ ...common, seconds: WARMUP_SECONDS, requestIdPrefix: `floor-warmup-${randomUUID().slice(0, 8)}` });
-      const cpu = await startCpuMeter(floor.pid!, service.database.url);
+      const cpu = await startCpuMeter(floor.pid, service.database.url);
       const { post, get } = await runMixedLoad({ ...common, seconds: SECONDS, requestIdPrefix: `floor-${randomUUID().slice(0, 8)}` });
       const split = await cpu.stop();
       const cores = (seconds: number) => round(seconds / split.wallSeconds, 2);
@@ -65,8 +48,49 @@ export async function runLoadFloor(): Promise<ScenarioResult> {
         details: { post, get, cpuSeconds: roundSplit(split) },
       };
     } finally {
-      floor.kill('SIGTERM');
-      await new Promise((r) => floor.once('exit', r));
+      await floor.stop();
     }
   });
+}
+
+export interface FloorServer {
+  baseUrl: string;
+  pid: number;
+  /** The service's 20,000-call campaign whose pages GET /status reads (held: nothing of it is dialed). */
+  background: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The floor server beside `service`, on its database: the service's calls are held (external usage = the limit),
+ * so it stays idle, and the background campaign is stored through it.
+ */
+export async function startFloor(service: RunningService): Promise<FloorServer> {
+  await service.api.put('/organization/usage', JSON.stringify({ externalOngoingCalls: 50 }));
+  const { destinations, callFlow } = fixedLengthCampaign(BACKGROUND_CALLS, 20);
+  const background = `floor-background-${randomUUID()}`;
+  await service.api.post('/call', JSON.stringify({ requestId: background, destinations, callFlow }));
+  const client = await service.database.connect();
+  const { rows } = await client.query<{ id: string }>(`SELECT organization_id AS id FROM call_requests WHERE request_id = $1`, [background]);
+  await client.end();
+
+  const port = await freePort();
+  const floor: ChildProcess = spawn(process.execPath, [join(REPO_ROOT, 'dist-bench', 'bench', 'support', 'floor-server.js')], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH, DATABASE_URL: service.database.url, PORT: String(port), ORGANIZATION_ID: rows[0].id, ...(process.env.FLOOR_POOL_SIZE && { FLOOR_POOL_SIZE: process.env.FLOOR_POOL_SIZE }) },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const stop = async () => {
+    floor.kill('SIGTERM');
+    await new Promise((r) => floor.once('exit', r));
+  };
+  const baseUrl = `http://127.0.0.1:${port}`;
+  for (let tries = 0; !(await fetch(`${baseUrl}/health`).then((r) => r.ok, () => false)); tries++) {
+    if (tries > 50) {
+      await stop();
+      throw new Error('the floor server did not start');
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { baseUrl, pid: floor.pid!, background, stop };
 }

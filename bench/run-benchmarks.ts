@@ -8,6 +8,7 @@ import { runDispatch } from './dispatch.bench';
 import { runFunnel } from './funnel.bench';
 import { runLoad } from './load.bench';
 import { runLoadFloor } from './load-floor.bench';
+import { runRequestCost } from './request-cost.bench';
 import { runStatusCallbacks } from './status-callbacks.bench';
 import { runStatusPaging } from './status-paging.bench';
 import { runStatusPolling } from './status-polling.bench';
@@ -37,6 +38,7 @@ const SCENARIOS: Record<string, () => Promise<ScenarioResult>> = {
   'status-callbacks': runStatusCallbacks,
   load: runLoad,
   'load-floor': runLoadFloor,
+  'request-cost': runRequestCost,
   soak: runSoak,
 };
 /** Run only when named: the soak takes 10 minutes. */

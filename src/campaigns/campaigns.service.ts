@@ -34,7 +34,13 @@ import { StoreMethod, storeCalls } from './store-calls';
 import { validateDestinations } from './validate-destinations';
 import { statusCallbackUrlErrors, UrlPolicy } from '../webhooks/webhook-url-guard';
 
-const UNIQUE_VIOLATION = '23505';
+/** A new campaign's row, or nothing when its requestId is taken (a resubmission, or a race two submissions ran). */
+const INSERT_REQUEST = `
+  INSERT INTO call_requests (organization_id, request_id, body_hash, source, enable_call_recording, call_flow, call_flow_id, call_flow_version,
+    retry_policy, calling_hours, machine_detection, status_callback_url, priority, weight, max_concurrent_calls, start_at, expires_at, total_calls)
+  VALUES ($1, $2, $3, 'api', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+  ON CONFLICT (organization_id, request_id) DO NOTHING
+  RETURNING id`;
 
 export interface SubmissionResult {
   created: boolean;
@@ -57,7 +63,7 @@ export class CampaignsService {
     private readonly clock: Clock,
     private readonly platform: VoicePlatformProfile,
     private readonly callFlows: CallFlowsService,
-    requestSql: RequestSql,
+    private readonly requestSql: RequestSql,
   ) {
     this.callbackUrlPolicy = config.webhooks;
     this.storeMethod = config.localMode ? 'batched-insert' : 'copy';
@@ -103,47 +109,42 @@ export class CampaignsService {
         }),
       )
       .digest('hex');
-    const existing = await this.findRequest(organization.id, dto.requestId);
-    if (existing) return { created: false, view: await this.resubmission(existing, bodyHash) };
-
     const timing = await planFirstAttempts(hours.value ?? organization.callingHours, this.clock.now(), sharing.value.startAt);
     const timed = timing ? destinations.map((destination) => ({ ...destination, ...timing(destination.phone) })) : destinations;
 
-    let request: CallRequest;
-    try {
-      request = await this.db.transaction(async (tx) => {
-        const saved = await tx.getRepository(CallRequest).save(
-          tx.getRepository(CallRequest).create({
-            organizationId: organization.id,
-            requestId: dto.requestId,
-            bodyHash,
-            source: 'api',
-            enableCallRecording,
-            callFlow: flow,
-            callFlowId: savedFlow?.callFlowId ?? null,
-            callFlowVersion: savedFlow?.callFlowVersion ?? null,
-            retryPolicy: retry.value ?? null,
-            callingHours: hours.value ?? null,
-            machineDetection: machine.value ?? null,
-            statusCallbackUrl: dto.statusCallbackUrl ?? null,
-            ...sharing.value,
-            totalCalls: destinations.length,
-          }),
-        );
-        await storeCalls(tx.queryRunner!, { organizationId: organization.id, callRequestId: saved.id }, timed, this.storeMethod);
-        await suppressListedDestinations(tx.queryRunner!, organization.id, saved.id);
-        return saved;
-      });
-    } catch (error) {
-      // Two identical submissions raced: the loser answers like a resubmission.
-      if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
-        const winner = await this.requests.findOneByOrFail({ organizationId: organization.id, requestId: dto.requestId });
-        return { created: false, view: await this.resubmission(winner, bodyHash) };
-      }
-      throw error;
+    // One statement both stores the campaign and tells a resubmission (its requestId taken): no lookup before it.
+    const json = (value: unknown) => (value == null ? null : JSON.stringify(value));
+    const requestId = await this.db.transaction(async (tx) => {
+      const [stored] = await this.requestSql.inTransaction<{ id: string }>(tx.queryRunner!, INSERT_REQUEST, [
+        organization.id,
+        dto.requestId,
+        bodyHash,
+        enableCallRecording,
+        json(flow),
+        savedFlow?.callFlowId ?? null,
+        savedFlow?.callFlowVersion ?? null,
+        json(retry.value),
+        json(hours.value),
+        json(machine.value),
+        dto.statusCallbackUrl ?? null,
+        sharing.value.priority,
+        sharing.value.weight,
+        sharing.value.maxConcurrentCalls,
+        sharing.value.startAt,
+        sharing.value.expiresAt,
+        destinations.length,
+      ]);
+      if (!stored) return undefined;
+      await storeCalls(tx.queryRunner!, { organizationId: organization.id, callRequestId: stored.id }, timed, this.storeMethod);
+      await suppressListedDestinations(this.requestSql, tx.queryRunner!, organization.id, stored.id);
+      return stored.id;
+    });
+    if (!requestId) {
+      const existing = await this.findRequest(organization.id, dto.requestId);
+      return { created: false, view: await this.resubmission(existing!, bodyHash) };
     }
     // Counters may have moved in the transaction (destinations on the do-not-call list).
-    const view = await this.statusOf((await this.byId.find(request.id))!, 1, 100);
+    const view = await this.statusOf((await this.byId.find(requestId))!, 1, 100);
     await this.wakeDispatchers(organization.id);
     return { created: true, view };
   }

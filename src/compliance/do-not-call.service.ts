@@ -3,6 +3,7 @@ import { outboxCtes } from '../webhooks/webhook-events';
 import { parse } from 'csv-parse';
 import { createReadStream } from 'node:fs';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { RequestSql } from '../database/request-sql';
 import { CountryCode } from 'libphonenumber-js';
 import { FieldValidationException } from '../common/api-error';
 import { FieldError } from '../common/field-error';
@@ -118,10 +119,12 @@ export class DoNotCallService {
 
 /**
  * Marks a just-stored campaign's destinations that are on the do-not-call list as suppressed, and
- * counts them, in the caller's transaction (after total_calls is set).
+ * counts them, in the caller's transaction (after total_calls is set). A prepared statement: PostgreSQL
+ * took 0.64 ms to plan it, eight times what running it takes when nothing is listed.
  */
-export async function suppressListedDestinations(runner: QueryRunner, organizationId: string, callRequestId: string): Promise<void> {
-  await runner.query(
+export async function suppressListedDestinations(sql: RequestSql, runner: QueryRunner, organizationId: string, callRequestId: string): Promise<void> {
+  await sql.inTransaction(
+    runner,
     `WITH suppressed AS (
        UPDATE calls c SET call_state = 'ended', status = 'suppressed', failure_reason = $3, ended_at = now(), updated_at = now()
        FROM do_not_call d

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Pool } from 'pg';
+import { Pool, PoolClient } from 'pg';
 
 const names = new Map<string, string>();
 
@@ -9,7 +9,7 @@ const names = new Map<string, string>();
  * false runs it unnamed: the embedded PostgreSQL has one session for all connections, where a second PREPARE
  * of a name fails.
  */
-export async function queryPrepared<T>(pool: Pool, sql: string, params: unknown[], prepared: boolean): Promise<T[]> {
+export async function queryPrepared<T>(pool: Pool | PoolClient, sql: string, params: unknown[], prepared: boolean): Promise<T[]> {
   if (!prepared) return (await pool.query(sql, params)).rows as T[];
   let name = names.get(sql);
   if (!name) {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Pool } from 'pg';
-import { DataSource } from 'typeorm';
+import { Pool, PoolClient } from 'pg';
+import { DataSource, QueryRunner } from 'typeorm';
 import { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
 import { queryPrepared } from './prepared-sql';
@@ -23,5 +23,10 @@ export class RequestSql {
 
   query<T = Record<string, unknown>>(sql: string, params: unknown[]): Promise<T[]> {
     return queryPrepared<T>((this.db.driver as PostgresDriver).master as Pool, sql, params, this.prepared);
+  }
+
+  /** The same, inside the open transaction of `runner` (e.g. the large statements of a submission, whose planning cost more than their work). */
+  async inTransaction<T = Record<string, unknown>>(runner: QueryRunner, sql: string, params: unknown[]): Promise<T[]> {
+    return queryPrepared<T>((await runner.connect()) as PoolClient, sql, params, this.prepared);
   }
 }

@@ -14,6 +14,7 @@ import { CallTiming, planFirstAttempts } from '../compliance/calling-hours-plan'
 import { campaignSharingOf, sharingFieldsGiven } from '../campaigns/campaign-sharing';
 import { PreviewCounts, previewDestinations } from '../compliance/compliance-preview';
 import { suppressListedDestinations } from '../compliance/do-not-call.service';
+import { RequestSql } from '../database/request-sql';
 import { Clock } from '../common/clock';
 import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
 import { CsvFileError, DebtorCsvOptions, readDebtorRows } from './debtor-csv-reader';
@@ -46,6 +47,7 @@ export class CsvCampaignImportService {
     private readonly callFlows: CallFlowsService,
     @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
     private readonly clock: Clock,
+    private readonly requestSql: RequestSql,
   ) {}
 
   async import(organization: Organization, fields: CsvUploadFields, file: SpooledFile): Promise<CsvImportResult> {
@@ -117,7 +119,7 @@ export class CsvCampaignImportService {
       if (tally.refusesUpload()) throw CsvUploadException.invalidRows(report);
       if (stored === 0) throw CsvUploadException.noRows(report);
       await runner.query(`UPDATE call_requests SET total_calls = $2, import_report = $3, version = version + 1 WHERE id = $1`, [callRequestId, stored, JSON.stringify(report)]);
-      await suppressListedDestinations(runner, organization.id, callRequestId);
+      await suppressListedDestinations(this.requestSql, runner, organization.id, callRequestId);
       await runner.commitTransaction();
     } catch (error) {
       if (runner.isTransactionActive) await runner.rollbackTransaction();

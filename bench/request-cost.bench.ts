@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import { ApiClient } from './support/api-client';
+import { CpuSplit, startCpuMeter } from './support/cpu';
+import { BACKGROUND_CALLS, LOAD_SIMULATOR_SCRIPT } from './load.bench';
+import { startFloor } from './load-floor.bench';
+import { campaignBody, DESTINATIONS_PER_POST } from './support/mixed-load';
+import { metric, ScenarioResult } from './support/report';
+import { withService } from './support/service';
+import { round } from './support/stats';
+
+const POSTS = 400;
+const GETS = 2_000;
+const WARMUP_POSTS = 100;
+const WARMUP_GETS = 300;
+/** Requests in flight at once: enough to keep a process busy, few enough that nothing queues for long. */
+const CONCURRENCY = 4;
+
+interface Cost {
+  /** CPU milliseconds per request of the process that served it, and of PostgreSQL's backends. */
+  serverMs: number;
+  postgresMs: number;
+  /** Requests per second this one-at-a-few load achieved (not a capacity figure). */
+  rate: number;
+}
+
+/**
+ * Scenario `request-cost` (issue 17 item 1): the CPU each of the load scenario's two requests costs, in the
+ * service and in the floor server (bench/support/floor-server.ts) of the same run. On a machine that the load
+ * saturates (2 cores: the service, PostgreSQL and the load generator), the rates the load scenario reaches are
+ * bound by these costs, and the costs, unlike those rates, do not depend on how the cores were shared: requests
+ * are sent CONCURRENCY at a time, so the machine is never saturated. Same bodies as the load scenario (100
+ * destinations of +1556 numbers, the one-`play` billing flow), same status pages (100 calls of a 20,000-call
+ * campaign held by the usage so that nothing is dialed: neither side has dispatch work).
+ */
+export async function runRequestCost(): Promise<ScenarioResult> {
+  return withService({ maxConcurrentCalls: 50, simulatorScript: LOAD_SIMULATOR_SCRIPT, simulatorSpeed: 1 }, async (service) => {
+    const floor = await startFloor(service);
+    try {
+      const measure = async (pid: number, api: ApiClient, prefix: string) => {
+        await sendPosts(api, `${prefix}-warmup`, WARMUP_POSTS);
+        await sendGets(api, floor.background, WARMUP_GETS);
+        const post = await costOf(pid, service.database.url, POSTS, () => sendPosts(api, prefix, POSTS));
+        const get = await costOf(pid, service.database.url, GETS, () => sendGets(api, floor.background, GETS));
+        return { post, get };
+      };
+      const run = randomUUID().slice(0, 8);
+      const ours = await measure(service.pid, service.api, `cost-service-${run}`);
+      const theirs = await measure(floor.pid, new ApiClient(floor.baseUrl, 'none'), `cost-floor-${run}`);
+      const ratio = (floorCost: Cost, serviceCost: Cost) => round((floorCost.serverMs + floorCost.postgresMs) / (serviceCost.serverMs + serviceCost.postgresMs), 2);
+      return {
+        scenario: 'request-cost',
+        metrics: [
+          metric('POST /call (100 destinations): service CPU per request', ours.post.serverMs, 'ms'),
+          metric('POST /call: floor server CPU per request', theirs.post.serverMs, 'ms'),
+          metric('POST /call: PostgreSQL CPU per request, service', ours.post.postgresMs, 'ms'),
+          metric('POST /call: PostgreSQL CPU per request, floor', theirs.post.postgresMs, 'ms'),
+          metric('POST /call: floor / service, server + PostgreSQL CPU', ratio(theirs.post, ours.post), '×', { op: '>=', value: 0.8 }),
+          metric('GET /status (perPage 100): service CPU per request', ours.get.serverMs, 'ms'),
+          metric('GET /status: floor server CPU per request', theirs.get.serverMs, 'ms'),
+          metric('GET /status: PostgreSQL CPU per request, service', ours.get.postgresMs, 'ms'),
+          metric('GET /status: PostgreSQL CPU per request, floor', theirs.get.postgresMs, 'ms'),
+          metric('GET /status: floor / service, server + PostgreSQL CPU', ratio(theirs.get, ours.get), '×', { op: '>=', value: 0.8 }),
+        ],
+        details: { posts: POSTS, gets: GETS, concurrency: CONCURRENCY, destinationsPerPost: DESTINATIONS_PER_POST, backgroundCalls: BACKGROUND_CALLS, service: ours, floor: theirs },
+      };
+    } finally {
+      await floor.stop();
+    }
+  });
+}
+
+async function costOf(pid: number, databaseUrl: string, requests: number, send: () => Promise<void>): Promise<Cost> {
+  const cpu = await startCpuMeter(pid, databaseUrl);
+  await send();
+  const split: CpuSplit = await cpu.stop();
+  return {
+    serverMs: round((split.service * 1000) / requests, 3),
+    postgresMs: round((split.postgres * 1000) / requests, 3),
+    rate: round(requests / split.wallSeconds, 1),
+  };
+}
+
+/** `count` requests, CONCURRENCY at a time; any answer but a 200 stops the scenario. */
+async function inParallel(count: number, request: (n: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < count) await request(next++);
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+}
+
+function sendPosts(api: ApiClient, prefix: string, count: number): Promise<void> {
+  return inParallel(count, (n) => api.request('POST', '/call', campaignBody(`${prefix}-${n}`, n), 200));
+}
+
+function sendGets(api: ApiClient, requestId: string, count: number): Promise<void> {
+  const pages = BACKGROUND_CALLS / 100;
+  return inParallel(count, (n) => api.request('GET', `/status/${encodeURIComponent(requestId)}?page=${(n % pages) + 1}&perPage=100`, undefined, 200));
+}
