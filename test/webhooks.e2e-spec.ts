@@ -1,5 +1,6 @@
 import { Clock } from '../src/common/clock';
 import { CALLEE_SCRIPTS, CALLEES, voicemailFlow } from './support/left-messages';
+import { until } from './support/polling';
 import { startTestApp, TestApp } from './support/test-app';
 import { ReceivedWebhook, WebhookReceiver } from './support/webhook-receiver';
 
@@ -135,7 +136,11 @@ describe('status callbacks (Standard Webhooks)', () => {
     // One event, one webhook-id, whichever receiver it goes to.
     expect(new Set(endpointReceiver.unique().map((e) => e.id))).toEqual(new Set(campaignReceiver.unique().map((e) => e.id)));
 
-    const deliveries = await t.http.get(`/organization/webhook-endpoints/${endpoint.id}/deliveries?perPage=5`).set(KEY, key);
+    // A delivery is recorded once its receiver's answer is in, which may be a moment after the receiver saw it.
+    const deliveries = await until('the newest delivery recorded', async () => {
+      const page = await t.http.get(`/organization/webhook-endpoints/${endpoint.id}/deliveries?perPage=5`).set(KEY, key);
+      return page.status !== 200 || page.body.deliveries[0]?.status !== 'pending' ? page : undefined;
+    });
     expect(deliveries.status).toBe(200);
     expect(deliveries.body.pagination).toEqual({ page: 1, perPage: 5, total: size + 1, totalPages: 3 });
     expect(deliveries.body.deliveries[0]).toMatchObject({ status: 'delivered', attempts: 1, responseStatus: 200, responseBody: 'ok', nextAttemptAt: null, error: null });
@@ -371,8 +376,11 @@ describe('status callbacks (Standard Webhooks)', () => {
     const total = async (endpointId: string) => (await t.http.get(`/organization/webhook-endpoints/${endpointId}/deliveries`).set(KEY, key)).body.pagination.total;
     expect(await total(kept.id)).toBe(1);
     // A delivery of the same event waiting again (retried by hand while its receiver fails) keeps the event.
-    const [failed] = (await t.http.get(`/organization/webhook-endpoints/${pending.id}/deliveries`).set(KEY, key)).body.deliveries;
-    await new Promise((resolve) => setTimeout(resolve, 300)); // its failure is recorded
+    // Its last failure is recorded once the receiver's answer is in, a moment after the receiver saw the request.
+    const failed = await until('the failure recorded', async () => {
+      const [delivery] = (await t.http.get(`/organization/webhook-endpoints/${pending.id}/deliveries`).set(KEY, key)).body.deliveries;
+      return delivery?.status === 'failed' ? delivery : undefined;
+    });
     t.app.get(Clock).advance(6 * DAY_MS); // 11 days after the event
     waiting.behaviour = () => ({ status: 500, delayMs: 800 }); // the manual retry stays in flight for a while
     expect((await t.http.post(`/organization/webhook-endpoints/${pending.id}/deliveries/${failed.id}/retry`).set(KEY, key)).status).toBe(202);
