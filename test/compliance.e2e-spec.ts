@@ -104,6 +104,20 @@ describe('do-not-call list, opt-out and retries', () => {
       expect((await providerCallIds('with-dnc'))['+6594000002']).toBeNull();
     });
 
+    it('answers a submission with the campaign as stored, as a status read does, whether or not anything is listed', async () => {
+      const key = await organization(1);
+      // Every slot is another app's: nothing is dialed, so the campaign stays as the submission stored it.
+      await t.http.put('/organization/usage').set(KEY, key).send({ externalOngoingCalls: 1 }).expect(200);
+      const read = async (requestId: string) => (await t.http.get(`/status/${requestId}`).set(KEY, key).expect(200)).body;
+      const nothingListed = await post(key, '/call', campaign('nothing-listed', ['+6594000021', '+6594000022']));
+      expect(nothingListed.status).toBe(200);
+      expect(nothingListed.body).toEqual(await read('nothing-listed'));
+      await post(key, '/organization/dnc', { phones: ['+6594000029', '+6594000024'] });
+      const someListed = await post(key, '/call', campaign('some-listed', ['+6594000023', '+6594000024']));
+      expect(someListed.body.summary).toMatchObject({ total: 2, suppressed: 1, ended: 1, queued: 1 });
+      expect(someListed.body).toEqual(await read('some-listed'));
+    });
+
     it('does not call a number put on the list while its call waits in the queue', async () => {
       const key = await organization(1);
       expect((await post(key, '/call', campaign('mid-campaign', [SLOW, '+6594000011']))).status).toBe(200);

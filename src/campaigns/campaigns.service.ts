@@ -20,7 +20,7 @@ import { validateRetryPolicy } from '../compliance/retry-policy';
 import { validateMachineDetection } from '../voice/machine-detection';
 import { Clock } from '../common/clock';
 import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
-import { EntityLookup } from '../database/entity-lookup';
+import { EntityLookup, EntityRows } from '../database/entity-lookup';
 import { RequestSql } from '../database/request-sql';
 import { DISPATCH_WAKE_CHANNEL } from '../dispatcher/queue.constants';
 import { Organization } from '../organizations/organization.entity';
@@ -34,13 +34,16 @@ import { StoreMethod, storeCalls } from './store-calls';
 import { validateDestinations } from './validate-destinations';
 import { statusCallbackUrlErrors, UrlPolicy } from '../webhooks/webhook-url-guard';
 
-/** A new campaign's row, or nothing when its requestId is taken (a resubmission, or a race two submissions ran). */
-const INSERT_REQUEST = `
+/**
+ * A new campaign's row, or nothing when its requestId is taken (a resubmission, or a race two submissions ran);
+ * with `anyListed`: whether the organization has numbers on its do-not-call list. `returning`: the entity's columns.
+ */
+const INSERT_REQUEST = (returning: string) => `
   INSERT INTO call_requests (organization_id, request_id, body_hash, source, enable_call_recording, call_flow, call_flow_id, call_flow_version,
     retry_policy, calling_hours, machine_detection, status_callback_url, priority, weight, max_concurrent_calls, start_at, expires_at, total_calls)
   VALUES ($1, $2, $3, 'api', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
   ON CONFLICT (organization_id, request_id) DO NOTHING
-  RETURNING id`;
+  RETURNING ${returning}, EXISTS (SELECT 1 FROM do_not_call d WHERE d.organization_id = $1) AS "anyListed"`;
 
 export interface SubmissionResult {
   created: boolean;
@@ -52,6 +55,8 @@ export class CampaignsService {
   readonly storeMethod: StoreMethod;
   private readonly byRequestId: EntityLookup<CallRequest>;
   private readonly byId: EntityLookup<CallRequest>;
+  private readonly requestRows: EntityRows<CallRequest>;
+  private readonly insertRequest: string;
   private readonly callbackUrlPolicy: UrlPolicy;
 
   constructor(
@@ -69,6 +74,8 @@ export class CampaignsService {
     this.storeMethod = config.localMode ? 'batched-insert' : 'copy';
     this.byRequestId = new EntityLookup(db, requestSql, CallRequest, 'organization_id = $1 AND request_id = $2');
     this.byId = new EntityLookup(db, requestSql, CallRequest, 'id = $1');
+    this.requestRows = new EntityRows(db, CallRequest);
+    this.insertRequest = INSERT_REQUEST(this.requestRows.columns());
   }
 
   /**
@@ -114,8 +121,8 @@ export class CampaignsService {
 
     // One statement both stores the campaign and tells a resubmission (its requestId taken): no lookup before it.
     const json = (value: unknown) => (value == null ? null : JSON.stringify(value));
-    const requestId = await this.db.transaction(async (tx) => {
-      const [stored] = await this.requestSql.inTransaction<{ id: string }>(tx.queryRunner!, INSERT_REQUEST, [
+    const stored = await this.db.transaction(async (tx) => {
+      const [row] = await this.requestSql.inTransaction<Record<string, unknown> & { id: string; anyListed: boolean }>(tx.queryRunner!, this.insertRequest, [
         organization.id,
         dto.requestId,
         bodyHash,
@@ -134,17 +141,20 @@ export class CampaignsService {
         sharing.value.expiresAt,
         destinations.length,
       ]);
-      if (!stored) return undefined;
-      await storeCalls(tx.queryRunner!, { organizationId: organization.id, callRequestId: stored.id }, timed, this.storeMethod);
-      await suppressListedDestinations(this.requestSql, tx.queryRunner!, organization.id, stored.id);
-      return stored.id;
+      if (!row) return undefined;
+      await storeCalls(tx.queryRunner!, { organizationId: organization.id, callRequestId: row.id }, timed, this.storeMethod);
+      // With nothing listed, nothing to suppress: the statement and a second read of the campaign are saved. A
+      // number listed from here on is caught where every call is, at its dial start (DialService), and suppressed there.
+      if (row.anyListed) await suppressListedDestinations(this.requestSql, tx.queryRunner!, organization.id, row.id);
+      return { request: this.requestRows.toEntity(row), suppressed: row.anyListed };
     });
-    if (!requestId) {
+    if (!stored) {
       const existing = await this.findRequest(organization.id, dto.requestId);
       return { created: false, view: await this.resubmission(existing!, bodyHash) };
     }
-    // Counters may have moved in the transaction (destinations on the do-not-call list).
-    const view = await this.statusOf((await this.byId.find(requestId))!, 1, 100);
+    // Suppressed destinations moved the campaign's counters in the transaction: read them back.
+    const request = stored.suppressed ? (await this.byId.find(stored.request.id))! : stored.request;
+    const view = await this.statusOf(request, 1, 100);
     await this.wakeDispatchers(organization.id);
     return { created: true, view };
   }
