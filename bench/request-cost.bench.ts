@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ApiClient } from './support/api-client';
 import { CpuSplit, startCpuMeter } from './support/cpu';
+import { redisCommandsProcessed } from './support/infrastructure';
 import { BACKGROUND_CALLS, LOAD_SIMULATOR_SCRIPT } from './load.bench';
 import { startFloor } from './load-floor.bench';
 import { campaignBody, DESTINATIONS_PER_POST } from './support/mixed-load';
@@ -21,6 +22,8 @@ interface Cost {
   postgresMs: number;
   /** Requests per second this one-at-a-few load achieved (not a capacity figure). */
   rate: number;
+  /** Redis commands per request, by anyone (the service's background work included; the floor uses none). */
+  redisCommands: number;
 }
 
 /**
@@ -55,11 +58,13 @@ export async function runRequestCost(): Promise<ScenarioResult> {
           metric('POST /call: PostgreSQL CPU per request, service', ours.post.postgresMs, 'ms'),
           metric('POST /call: PostgreSQL CPU per request, floor', theirs.post.postgresMs, 'ms'),
           metric('POST /call: floor / service, server + PostgreSQL CPU', ratio(theirs.post, ours.post), '×', { op: '>=', value: 0.8 }),
+          metric('POST /call: Redis commands per request, service', ours.post.redisCommands, ''),
           metric('GET /status (perPage 100): service CPU per request', ours.get.serverMs, 'ms'),
           metric('GET /status: floor server CPU per request', theirs.get.serverMs, 'ms'),
           metric('GET /status: PostgreSQL CPU per request, service', ours.get.postgresMs, 'ms'),
           metric('GET /status: PostgreSQL CPU per request, floor', theirs.get.postgresMs, 'ms'),
           metric('GET /status: floor / service, server + PostgreSQL CPU', ratio(theirs.get, ours.get), '×', { op: '>=', value: 0.8 }),
+          metric('GET /status: Redis commands per request, service', ours.get.redisCommands, ''),
         ],
         details: { posts: POSTS, gets: GETS, concurrency: CONCURRENCY, destinationsPerPost: DESTINATIONS_PER_POST, backgroundCalls: BACKGROUND_CALLS, service: ours, floor: theirs },
       };
@@ -70,13 +75,16 @@ export async function runRequestCost(): Promise<ScenarioResult> {
 }
 
 async function costOf(pid: number, databaseUrl: string, requests: number, send: () => Promise<void>): Promise<Cost> {
+  const redisBefore = await redisCommandsProcessed();
   const cpu = await startCpuMeter(pid, databaseUrl);
   await send();
   const split: CpuSplit = await cpu.stop();
+  const redisCommands = round(((await redisCommandsProcessed()) - redisBefore) / requests, 2);
   return {
     serverMs: round((split.service * 1000) / requests, 3),
     postgresMs: round((split.postgres * 1000) / requests, 3),
     rate: round(requests / split.wallSeconds, 1),
+    redisCommands,
   };
 }
 

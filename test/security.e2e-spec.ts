@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { Client } from 'pg';
 import { CampaignControlService } from '../src/campaigns/campaign-control.service';
 import { CampaignsService } from '../src/campaigns/campaigns.service';
+import { ApiRateLimiter, TooManyRequestsException, tokensPerCall } from '../src/common/api-rate-limiter';
 import { loadConfig } from '../src/config/app-config';
+import { RedisService } from '../src/redis/redis.service';
 import { startTestApp, TestApp } from './support/test-app';
 
 /** Issue 7, item 8: rate limits per key, body size limits, security headers, no stack traces, log redaction. */
@@ -23,6 +25,72 @@ async function storedRequests(t: TestApp): Promise<number> {
     await db.end();
   }
 }
+
+describe('rate limit tokens taken ahead (one Redis call for several requests)', () => {
+  let a: TestApp;
+  let b: TestApp;
+  // Two tokens per Redis call (a hundredth of a second's rate), a bucket of 50.
+  const limit = { perSecond: 200, burst: 50 };
+  beforeAll(async () => {
+    a = await startTestApp({ config: { rateLimit: limit } });
+    b = await startTestApp({ join: a, config: { rateLimit: limit } });
+  }, 30_000);
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+  });
+
+  /** The limiter of an app, and how many times it has called Redis's script. */
+  const counted = (app: TestApp) => {
+    const client = app.app.get(RedisService).client as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    const original = client.takeApiTokens.bind(client);
+    const counter = { calls: 0 };
+    client.takeApiTokens = (...args: unknown[]) => {
+      counter.calls++;
+      return original(...args);
+    };
+    return { limiter: app.app.get(ApiRateLimiter), counter };
+  };
+  const outcome = (take: Promise<void>) =>
+    take.then(
+      () => 'ok' as const,
+      (error) => {
+        if (!(error instanceof TooManyRequestsException)) throw error;
+        return 'refused' as const;
+      },
+    );
+
+  it('takes a hundredth of a second of the rate per Redis call, at least one token and at most the burst', () => {
+    expect(tokensPerCall(2000, 4000)).toBe(20);
+    expect(tokensPerCall(200, 50)).toBe(2);
+    expect(tokensPerCall(0.01, 5)).toBe(1);
+    expect(tokensPerCall(100_000, 30)).toBe(30);
+  });
+
+  it('serves requests from the tokens it took, and the processes together never take more than the bucket holds', async () => {
+    const [one, two] = [counted(a), counted(b)];
+    // 40 requests in a row on one process: all within the bucket, about one Redis call per two.
+    for (let i = 0; i < 40; i++) await one.limiter.take('ahead-1');
+    expect(one.counter.calls).toBeLessThanOrEqual(30);
+    expect(one.counter.calls).toBeGreaterThanOrEqual(20);
+
+    // 300 at once, half on each process, on a fresh bucket: never more granted than it held plus what time added.
+    const started = performance.now();
+    const outcomes = await Promise.all(Array.from({ length: 300 }, (_, i) => outcome((i % 2 ? one : two).limiter.take('ahead-2'))));
+    const seconds = (performance.now() - started) / 1000;
+    const granted = outcomes.filter((o) => o === 'ok').length;
+    expect(granted).toBeGreaterThanOrEqual(1);
+    expect(granted).toBeLessThanOrEqual(limit.burst + Math.ceil(limit.perSecond * seconds));
+    expect(outcomes).toContain('refused');
+
+    // Once Redis said the bucket is empty, the requests until a token can appear are refused without asking it.
+    const before = one.counter.calls;
+    const refused: string[] = [];
+    for (let i = 0; i < 50; i++) refused.push(await outcome(one.limiter.take('ahead-2')));
+    expect(refused.filter((o) => o === 'refused').length).toBeGreaterThan(0);
+    expect(one.counter.calls - before).toBeLessThan(50);
+  });
+});
 
 describe('rate limit per API key', () => {
   let t: TestApp;
