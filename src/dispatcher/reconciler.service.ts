@@ -173,5 +173,5 @@ function progressOf(call: Suspect): AdoptedProgress {
     last && last.info.status === 'in_progress'
       ? { type: 'step-started' as const, callId: call.id, at: new Date(last.startedAt), seq, stepName: last.stepName as StepName, path: last.path, ...(last.info.message !== undefined && { message: last.info.message }) }
       : undefined;
-  return { answered: call.answered_at !== null, ...(openStep && { openStep }) };
+  return { answered: call.answered_at !== null, stepsRecorded: call.steps.length, ...(openStep && { openStep }) };
 }

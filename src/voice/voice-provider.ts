@@ -111,9 +111,10 @@ export interface OrphanCall {
  */
 export type OrphanState = { state: 'placed'; providerCallId: string } | { state: 'never-placed' } | { state: 'unknown' };
 
-/** What PostgreSQL recorded of an adopted call: whether it was answered, and the step it was in. */
+/** What PostgreSQL recorded of an adopted call: whether it was answered, how many steps it has, and the step it was in. */
 export interface AdoptedProgress {
   answered: boolean;
+  stepsRecorded: number;
   openStep?: StepStartedEvent;
 }
 

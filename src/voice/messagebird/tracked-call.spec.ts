@@ -84,6 +84,34 @@ describe('TrackedCall', () => {
     expect(placed().endHere('gone')).toEqual([expect.objectContaining({ type: 'ended', outcome: 'failed', reason: 'gone' })]);
   });
 
+  describe('a call taken over from a worker that stopped', () => {
+    const adopted = (progress: Parameters<TrackedCall['resume']>[1]) => {
+      const call = new TrackedCall(request, 'pbx.example.com');
+      call.resume('mb-1', progress);
+      return call;
+    };
+    const hungUp = update([callee('hangup', '2024-01-01T00:00:03Z')], 'ended');
+
+    it('closes the step PostgreSQL has in progress', () => {
+      const open: VoiceEvent = { type: 'step-started', callId: 'ours', at: new Date(), seq: 1, stepName: 'transfer', path: 'steps[1]' };
+      expect(kinds(adopted({ answered: true, stepsRecorded: 2, openStep: open }).onUpdate(hungUp))).toEqual(['finished:1:interrupted', 'ended:answered']);
+    });
+
+    it('closes the first step when the worker died between recording the answer and the first step', () => {
+      const events = adopted({ answered: true, stepsRecorded: 0 }).onUpdate(hungUp);
+      expect(kinds(events)).toEqual(['finished:0:interrupted', 'ended:answered']);
+      expect(events[0]).toMatchObject({ stepName: 'play', path: 'steps[0]', message: 'hi Kim' });
+    });
+
+    it('closes nothing when every recorded step had finished', () => {
+      expect(kinds(adopted({ answered: true, stepsRecorded: 2 }).onUpdate(hungUp))).toEqual(['ended:answered']);
+    });
+
+    it('answers and starts the first step itself when PostgreSQL had no answer yet', () => {
+      expect(kinds(adopted({ answered: false, stepsRecorded: 0 }).onUpdate(hungUp))).toEqual(['answered', 'started:0', 'finished:0:interrupted', 'ended:answered']);
+    });
+  });
+
   describe('record steps', () => {
     const recordFlow: CallFlow = {
       steps: [

@@ -71,6 +71,9 @@ export class TrackedCall {
     this.answered = progress.answered;
     this.rang = progress.answered;
     if (progress.openStep) this.openStep(progress.openStep);
+    // The answer and the first step's start are two writes: a worker that died between them left an
+    // answered call with no step, whose first step is the one in progress.
+    else if (progress.answered && progress.stepsRecorded === 0 && this.request.flow.steps.length > 0) this.openStep(this.firstStepStarted(new Date()));
   }
 
   /** A status/legs report from MessageBird. */
@@ -162,11 +165,15 @@ export class TrackedCall {
     this.answered = true;
     const events: VoiceEvent[] = [{ type: 'answered', callId: this.request.callId, at: now }];
     if (this.request.flow.steps.length > 0) {
-      const first = stepStarted(this.request.flow, this.request.messages, this.request.callId, { seq: 0, path: [0], prompt: 1 }, now);
-      this.openStep(first as OpenStep['event']);
+      const first = this.firstStepStarted(now);
+      this.openStep(first);
       events.push(first);
     }
     return events;
+  }
+
+  private firstStepStarted(at: Date): VoiceEvent {
+    return stepStarted(this.request.flow, this.request.messages, this.request.callId, { seq: 0, path: [0], prompt: 1 }, at);
   }
 
   private openStep(event: VoiceEvent): void {
