@@ -48,8 +48,13 @@ export class CampaignsController {
     @Query() query: StatusQueryDto,
     @Conditional() conditional: ConditionalGet,
   ): Promise<StatusView | undefined> {
-    const request = await this.campaigns.requestOf(organization, requestId);
-    return conditional.answer(this.campaigns.etag('status', request, query), () => this.campaigns.status(request, query));
+    return conditional.answerVersioned(
+      async () => this.campaigns.etag('status', await this.campaigns.versionOf(organization, requestId), query),
+      async () => {
+        const request = await this.campaigns.requestOf(organization, requestId);
+        return { etag: this.campaigns.etag('status', request, query), render: () => this.campaigns.status(request, query) };
+      },
+    );
   }
 
   @Get('status/:requestId/timeline')
@@ -63,8 +68,13 @@ export class CampaignsController {
     @Query() query: TimelineQueryDto,
     @Conditional() conditional: ConditionalGet,
   ) {
-    const request = await this.campaigns.requestOf(organization, requestId);
-    return conditional.answer(this.campaigns.etag('timeline', request, query.bucketSeconds), () => this.campaigns.timeline(request, query.bucketSeconds));
+    return conditional.answerVersioned(
+      async () => this.campaigns.etag('timeline', await this.campaigns.versionOf(organization, requestId), query.bucketSeconds),
+      async () => {
+        const request = await this.campaigns.requestOf(organization, requestId);
+        return { etag: this.campaigns.etag('timeline', request, query.bucketSeconds), render: () => this.campaigns.timeline(request, query.bucketSeconds) };
+      },
+    );
   }
 
   @Get('campaigns')

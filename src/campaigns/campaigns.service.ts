@@ -50,6 +50,12 @@ export interface SubmissionResult {
   view: StatusView;
 }
 
+/** What a campaign's ETags are made from. */
+export type CampaignVersion = Pick<CallRequest, 'organizationId' | 'id' | 'version'>;
+
+const VERSION_BY_REQUEST_ID =
+  'SELECT organization_id AS "organizationId", id, version FROM call_requests WHERE organization_id = $1 AND request_id = $2';
+
 @Injectable()
 export class CampaignsService {
   readonly storeMethod: StoreMethod;
@@ -214,7 +220,7 @@ export class CampaignsService {
    * The ETag of a campaign's route (`kind`: status, timeline, …) for `query`: from its version, which moves with
    * everything those routes show (README "Cheap polling (ETag)"), so telling it reads one campaign row.
    */
-  etag(kind: string, request: CallRequest, query: unknown): string {
+  etag(kind: string, request: CampaignVersion, query: unknown): string {
     return strongEtag(kind, request.organizationId, request.id, request.version, query);
   }
 
@@ -279,6 +285,13 @@ export class CampaignsService {
   }
 
   /** Another organization's campaign is indistinguishable from one that does not exist. */
+  /** The campaign's version alone (what its ETags are made from): a conditional GET's 304 reads nothing else. */
+  async versionOf(organization: Organization, requestId: string): Promise<CampaignVersion> {
+    const rows = await this.requestSql.query<CampaignVersion>(VERSION_BY_REQUEST_ID, [organization.id, requestId]);
+    if (rows.length === 0) throw new NotFoundException(`No call request "${requestId}"`);
+    return rows[0];
+  }
+
   async requestOf(organization: Organization, requestId: string): Promise<CallRequest> {
     const request = await this.findRequest(organization.id, requestId);
     if (!request) throw new NotFoundException(`No call request "${requestId}"`);

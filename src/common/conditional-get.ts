@@ -44,17 +44,37 @@ export class ConditionalGet {
    * key; a 304 without a body when If-None-Match matches, else what `render` makes (never called for a 304).
    */
   async answer<T>(etag: string, render: () => T | Promise<T>): Promise<T | undefined> {
+    if (this.notModified(etag)) return undefined;
+    const body = await render();
+    this.response.setHeader('ETag', etag);
+    return body;
+  }
+
+  /**
+   * `answer` for a representation whose source is costly to read whole (a campaign's row, with its flow and
+   * settings): a request with If-None-Match is first checked against `currentEtag()`, which reads only the
+   * version, and gets its 304 from that. Otherwise `load()` reads the source and gives the ETag of what was
+   * read with its `render`, so the ETag sent with a body is always that body's own, even if the version moved
+   * between the two reads.
+   */
+  async answerVersioned<T>(
+    currentEtag: () => Promise<string>,
+    load: () => Promise<{ etag: string; render: () => T | Promise<T> }>,
+  ): Promise<T | undefined> {
+    if (this.request.headers['if-none-match'] !== undefined && this.notModified(await currentEtag())) return undefined;
+    const { etag, render } = await load();
+    return this.answer(etag, render);
+  }
+
+  /** Sets the caching headers; when If-None-Match matches `etag`, also the ETag and the 304. */
+  private notModified(etag: string): boolean {
     const response = this.response;
     response.setHeader('Cache-Control', 'private, no-cache');
     response.vary(API_KEY_HEADER);
-    if (ifNoneMatchHits(this.request.headers['if-none-match'], etag)) {
-      response.setHeader('ETag', etag);
-      response.status(304);
-      return undefined;
-    }
-    const body = await render();
+    if (!ifNoneMatchHits(this.request.headers['if-none-match'], etag)) return false;
     response.setHeader('ETag', etag);
-    return body;
+    response.status(304);
+    return true;
   }
 }
 
