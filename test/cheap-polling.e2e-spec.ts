@@ -154,7 +154,7 @@ describe('cheap polling: strong ETags and 304s on the status, timeline, funnel, 
       expect(conditional.length).toBeGreaterThan(0);
       expect([route, conditional.filter((sql) => /\bcalls\b/i.test(sql))]).toEqual([route, []]);
       // A campaign's 304 reads its version, not its whole row (the flow, the settings).
-      if (route.startsWith('/status/') && !route.endsWith('/funnel')) expect([route, conditional.filter((sql) => /call_flow/.test(sql))]).toEqual([route, []]);
+      if (route.startsWith('/status/')) expect([route, conditional.filter((sql) => /call_flow/.test(sql))]).toEqual([route, []]);
       // The key, the version (for the funnel also the organization's calls in progress), perhaps the key's last use.
       expect([route, conditional.length <= 4]).toEqual([route, true]);
     }

@@ -48,13 +48,10 @@ export class CampaignsController {
     @Query() query: StatusQueryDto,
     @Conditional() conditional: ConditionalGet,
   ): Promise<StatusView | undefined> {
-    return conditional.answerVersioned(
-      async () => this.campaigns.etag('status', await this.campaigns.versionOf(organization, requestId), query),
-      async () => {
-        const request = await this.campaigns.requestOf(organization, requestId);
-        return { etag: this.campaigns.etag('status', request, query), render: () => this.campaigns.status(request, query) };
-      },
-    );
+    return this.campaigns.answerForCampaign(conditional, organization, requestId, (campaign) => ({
+      etag: this.campaigns.etag('status', campaign, query),
+      render: (request) => this.campaigns.status(request, query),
+    }));
   }
 
   @Get('status/:requestId/timeline')
@@ -68,13 +65,10 @@ export class CampaignsController {
     @Query() query: TimelineQueryDto,
     @Conditional() conditional: ConditionalGet,
   ) {
-    return conditional.answerVersioned(
-      async () => this.campaigns.etag('timeline', await this.campaigns.versionOf(organization, requestId), query.bucketSeconds),
-      async () => {
-        const request = await this.campaigns.requestOf(organization, requestId);
-        return { etag: this.campaigns.etag('timeline', request, query.bucketSeconds), render: () => this.campaigns.timeline(request, query.bucketSeconds) };
-      },
-    );
+    return this.campaigns.answerForCampaign(conditional, organization, requestId, (campaign) => ({
+      etag: this.campaigns.etag('timeline', campaign, query.bucketSeconds),
+      render: (request) => this.campaigns.timeline(request, query.bucketSeconds),
+    }));
   }
 
   @Get('campaigns')

@@ -9,7 +9,7 @@ import { CallFlowsService } from '../call-flows/call-flows.service';
 import { VoicePlatformProfile } from '../voice/voice-provider';
 import { FieldValidationException } from '../common/api-error';
 import { canonicalJson } from '../common/canonical-json';
-import { strongEtag } from '../common/conditional-get';
+import { ConditionalGet, strongEtag } from '../common/conditional-get';
 import { FieldError } from '../common/field-error';
 import { suppressListedDestinations } from '../compliance/do-not-call.service';
 import { validateCallingHours } from '../compliance/calling-hours';
@@ -53,8 +53,19 @@ export interface SubmissionResult {
 /** What a campaign's ETags are made from. */
 export type CampaignVersion = Pick<CallRequest, 'organizationId' | 'id' | 'version'>;
 
+/** A campaign route's ETag, and how to render the route from the whole campaign (CampaignsService.answerForCampaign). */
+export interface PreparedAnswer<T> {
+  etag: string;
+  render: (request: CallRequest) => T | Promise<T>;
+}
+
 const VERSION_BY_REQUEST_ID =
   'SELECT organization_id AS "organizationId", id, version FROM call_requests WHERE organization_id = $1 AND request_id = $2';
+
+function found<C>(campaign: C | null, requestId: string): C {
+  if (!campaign) throw new NotFoundException(`No call request "${requestId}"`);
+  return campaign;
+}
 
 @Injectable()
 export class CampaignsService {
@@ -285,17 +296,32 @@ export class CampaignsService {
   }
 
   /** Another organization's campaign is indistinguishable from one that does not exist. */
-  /** The campaign's version alone (what its ETags are made from): a conditional GET's 304 reads nothing else. */
-  async versionOf(organization: Organization, requestId: string): Promise<CampaignVersion> {
-    const rows = await this.requestSql.query<CampaignVersion>(VERSION_BY_REQUEST_ID, [organization.id, requestId]);
-    if (rows.length === 0) throw new NotFoundException(`No call request "${requestId}"`);
-    return rows[0];
+  async requestOf(organization: Organization, requestId: string): Promise<CallRequest> {
+    return found(await this.findRequest(organization.id, requestId), requestId);
   }
 
-  async requestOf(organization: Organization, requestId: string): Promise<CallRequest> {
-    const request = await this.findRequest(organization.id, requestId);
-    if (!request) throw new NotFoundException(`No call request "${requestId}"`);
-    return request;
+  /**
+   * A conditional GET of one of the campaign's routes (ConditionalGet.answerVersioned): its 304 is told from the
+   * campaign's version alone (three columns), and only otherwise is the whole campaign read. `prepare` makes the
+   * route's ETag from what was read, with the `render` of the whole campaign that goes with that ETag.
+   */
+  answerForCampaign<T>(
+    conditional: ConditionalGet,
+    organization: Organization,
+    requestId: string,
+    prepare: (campaign: CampaignVersion) => PreparedAnswer<T> | Promise<PreparedAnswer<T>>,
+  ): Promise<T | undefined> {
+    return conditional.answerVersioned(
+      async () => {
+        const rows = await this.requestSql.query<CampaignVersion>(VERSION_BY_REQUEST_ID, [organization.id, requestId]);
+        return (await prepare(found(rows[0] ?? null, requestId))).etag;
+      },
+      async () => {
+        const request = await this.requestOf(organization, requestId);
+        const { etag, render } = await prepare(request);
+        return { etag, render: () => render(request) };
+      },
+    );
   }
 
   /** The same requestId again: harmless with the same body (answers the current state), a 409 with another. */

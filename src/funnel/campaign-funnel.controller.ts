@@ -6,13 +6,17 @@ import { ApiKeyGuard, CurrentOrganization } from '../common/api-key.guard';
 import { Organization } from '../organizations/organization.entity';
 import { CampaignFunnelDto } from './campaign-funnel.dto';
 import { CampaignFunnelService } from './campaign-funnel.service';
+import { CampaignsService } from '../campaigns/campaigns.service';
 
 @ApiTags('calls')
 @ApiKeyAuth()
 @Controller()
 @UseGuards(ApiKeyGuard)
 export class CampaignFunnelController {
-  constructor(private readonly funnels: CampaignFunnelService) {}
+  constructor(
+    private readonly funnels: CampaignFunnelService,
+    private readonly campaigns: CampaignsService,
+  ) {}
 
   @Get('status/:requestId/funnel')
   @ApiOperation({
@@ -32,7 +36,9 @@ export class CampaignFunnelController {
   @ApiConditionalGet()
   @ApiErrors([404], { 404: 'No such call request for this organization' })
   async funnel(@CurrentOrganization() organization: Organization, @Param('requestId') requestId: string, @Conditional() conditional: ConditionalGet) {
-    const basis = await this.funnels.funnelBasis(organization, requestId);
-    return conditional.answer(this.funnels.etag(organization, basis), () => this.funnels.funnel(organization, basis));
+    return this.campaigns.answerForCampaign(conditional, organization, requestId, async (campaign) => {
+      const basis = await this.funnels.funnelBasis(organization, campaign);
+      return { etag: this.funnels.etag(organization, basis), render: (request) => this.funnels.funnel(organization, { ...basis, request }) };
+    });
   }
 }

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { CallFlow, FlowStep, GatherStep } from '../call-flow/call-flow.types';
 import { stepAt } from '../call-flow/flow-interpreter';
 import { CallRequest } from '../campaigns/call-request.entity';
-import { CampaignsService } from '../campaigns/campaigns.service';
+import type { CampaignVersion } from '../campaigns/campaigns.service';
 import { exportLink, flowStepPaths } from '../campaigns/export/export-filters';
 import { Organization } from '../organizations/organization.entity';
 import { strongEtag } from '../common/conditional-get';
@@ -18,8 +18,8 @@ type Box = { count: number; export: string | null };
  */
 export const FUNNEL_CLOCK_MS = 5_000;
 
-export interface FunnelBasis {
-  request: CallRequest;
+export interface FunnelBasis<C extends CampaignVersion = CallRequest> {
+  request: C;
   /** The instant the funnel is computed for (its `at`). */
   at: Date;
   /** The organization's calls in progress, all campaigns (its free slots). */
@@ -33,18 +33,15 @@ export interface FunnelBasis {
  */
 @Injectable()
 export class CampaignFunnelService {
-  constructor(
-    private readonly db: DataSource,
-    private readonly campaigns: CampaignsService,
-  ) {}
+  constructor(private readonly db: DataSource) {}
 
   /**
    * What a funnel is made of besides the campaign's row: the instant it is computed for (the database's clock
-   * rounded down to FUNNEL_CLOCK_MS) and the organization's calls in progress (its free slots). Read from
-   * call_requests alone; with the campaign's version and the organization's settings, the source of its ETag.
+   * rounded down to FUNNEL_CLOCK_MS) and the organization's calls in progress (its free slots), beside `request` (the
+   * campaign's version, or its whole row). Read from call_requests alone; with the campaign's version and the
+   * organization's settings, the source of its ETag.
    */
-  async funnelBasis(organization: Organization, requestId: string): Promise<FunnelBasis> {
-    const request = await this.campaigns.requestOf(organization, requestId);
+  async funnelBasis<C extends CampaignVersion>(organization: Organization, request: C): Promise<FunnelBasis<C>> {
     const [{ now, ongoing }]: { now: Date; ongoing: number }[] = await this.db.query(
       `SELECT now() AS now, (SELECT coalesce(sum(dialed_calls - ended_calls), 0)::int FROM call_requests WHERE organization_id = $1 AND completed_at IS NULL) AS ongoing`,
       [organization.id],
@@ -54,7 +51,7 @@ export class CampaignFunnelService {
   }
 
   /** Changes with anything the funnel of `basis` shows (README "Cheap polling (ETag)"). */
-  etag(organization: Organization, { request, at, ongoing }: FunnelBasis): string {
+  etag(organization: Organization, { request, at, ongoing }: FunnelBasis<CampaignVersion>): string {
     const settings = [organization.maxConcurrentCalls, organization.externalOngoingCalls, organization.callingHours];
     return strongEtag('funnel', organization.id, request.id, request.version, settings, ongoing, at.getTime());
   }
