@@ -13,6 +13,8 @@ const POSTS = 400;
 const GETS = 2_000;
 const WARMUP_POSTS = 100;
 const WARMUP_GETS = 300;
+/** Turns the service and the floor take (see runRequestCost). */
+const ROUNDS = 4;
 /** Requests in flight at once: enough to keep a process busy, few enough that nothing queues for long. */
 const CONCURRENCY = 4;
 
@@ -39,16 +41,24 @@ export async function runRequestCost(): Promise<ScenarioResult> {
   return withService({ maxConcurrentCalls: 50, simulatorScript: LOAD_SIMULATOR_SCRIPT, simulatorSpeed: 1 }, async (service) => {
     const floor = await startFloor(service);
     try {
-      const measure = async (pid: number, api: ApiClient, prefix: string) => {
-        await sendPosts(api, `${prefix}-warmup`, WARMUP_POSTS);
-        await sendGets(api, floor.background, WARMUP_GETS);
-        const post = await costOf(pid, service.database.url, POSTS, () => sendPosts(api, prefix, POSTS));
-        const get = await costOf(pid, service.database.url, GETS, () => sendGets(api, floor.background, GETS));
-        return { post, get };
-      };
       const run = randomUUID().slice(0, 8);
-      const ours = await measure(service.pid, service.api, `cost-service-${run}`);
-      const theirs = await measure(floor.pid, new ApiClient(floor.baseUrl, 'none'), `cost-floor-${run}`);
+      const sides = [
+        { name: 'service', pid: service.pid, api: service.api, prefix: `cost-service-${run}`, post: new Spent(), get: new Spent() },
+        { name: 'floor', pid: floor.pid, api: new ApiClient(floor.baseUrl, 'none'), prefix: `cost-floor-${run}`, post: new Spent(), get: new Spent() },
+      ];
+      for (const side of sides) {
+        await sendPosts(side.api, `${side.prefix}-warmup`, WARMUP_POSTS);
+        await sendGets(side.api, floor.background, WARMUP_GETS);
+      }
+      // The machine's speed drifts by tens of per cent within a minute: the two sides take turns, a round each,
+      // so that a slow spell falls on both instead of on whichever was measured then.
+      for (let turn = 0; turn < ROUNDS; turn++) {
+        for (const side of sides) {
+          await side.post.add(side.pid, service.database.url, POSTS / ROUNDS, () => sendPosts(side.api, `${side.prefix}-${turn}`, POSTS / ROUNDS));
+          await side.get.add(side.pid, service.database.url, GETS / ROUNDS, () => sendGets(side.api, floor.background, GETS / ROUNDS));
+        }
+      }
+      const [ours, theirs] = sides.map((side) => ({ post: side.post.perRequest(), get: side.get.perRequest() }));
       const ratio = (floorCost: Cost, serviceCost: Cost) => round((floorCost.serverMs + floorCost.postgresMs) / (serviceCost.serverMs + serviceCost.postgresMs), 2);
       return {
         scenario: 'request-cost',
@@ -66,7 +76,7 @@ export async function runRequestCost(): Promise<ScenarioResult> {
           metric('GET /status: floor / service, server + PostgreSQL CPU', ratio(theirs.get, ours.get), '×', { op: '>=', value: 0.8 }),
           metric('GET /status: Redis commands per request, service', ours.get.redisCommands, ''),
         ],
-        details: { posts: POSTS, gets: GETS, concurrency: CONCURRENCY, destinationsPerPost: DESTINATIONS_PER_POST, backgroundCalls: BACKGROUND_CALLS, service: ours, floor: theirs },
+        details: { posts: POSTS, gets: GETS, rounds: ROUNDS, concurrency: CONCURRENCY, destinationsPerPost: DESTINATIONS_PER_POST, backgroundCalls: BACKGROUND_CALLS, service: ours, floor: theirs },
       };
     } finally {
       await floor.stop();
@@ -74,18 +84,34 @@ export async function runRequestCost(): Promise<ScenarioResult> {
   });
 }
 
-async function costOf(pid: number, databaseUrl: string, requests: number, send: () => Promise<void>): Promise<Cost> {
-  const redisBefore = await redisCommandsProcessed();
-  const cpu = await startCpuMeter(pid, databaseUrl);
-  await send();
-  const split: CpuSplit = await cpu.stop();
-  const redisCommands = round(((await redisCommandsProcessed()) - redisBefore) / requests, 2);
-  return {
-    serverMs: round((split.service * 1000) / requests, 3),
-    postgresMs: round((split.postgres * 1000) / requests, 3),
-    rate: round(requests / split.wallSeconds, 1),
-    redisCommands,
-  };
+/** CPU and Redis commands spent on one kind of request, summed over the rounds. */
+class Spent {
+  private requests = 0;
+  private serverSeconds = 0;
+  private postgresSeconds = 0;
+  private wallSeconds = 0;
+  private redisCommands = 0;
+
+  async add(pid: number, databaseUrl: string, requests: number, send: () => Promise<void>): Promise<void> {
+    const redisBefore = await redisCommandsProcessed();
+    const cpu = await startCpuMeter(pid, databaseUrl);
+    await send();
+    const split: CpuSplit = await cpu.stop();
+    this.redisCommands += (await redisCommandsProcessed()) - redisBefore;
+    this.requests += requests;
+    this.serverSeconds += split.service;
+    this.postgresSeconds += split.postgres;
+    this.wallSeconds += split.wallSeconds;
+  }
+
+  perRequest(): Cost {
+    return {
+      serverMs: round((this.serverSeconds * 1000) / this.requests, 3),
+      postgresMs: round((this.postgresSeconds * 1000) / this.requests, 3),
+      rate: round(this.requests / this.wallSeconds, 1),
+      redisCommands: round(this.redisCommands / this.requests, 2),
+    };
+  }
 }
 
 /** `count` requests, CONCURRENCY at a time; any answer but a 200 stops the scenario. */

@@ -27,10 +27,10 @@ import { Organization } from '../organizations/organization.entity';
 import { RedisService } from '../redis/redis.service';
 import { CallRequest } from './call-request.entity';
 import { CallDetailsReader } from './call-details.reader';
-import { StatusView, toCampaignView, toStatusView } from './campaign-status.view';
+import { CallDetail, StatusView, toCampaignView, toStatusView } from './campaign-status.view';
 import { CreateCallRequestDto } from './create-call-request.dto';
 import { StatusQueryDto } from './status-query.dto';
-import { StoreMethod, storeCalls } from './store-calls';
+import { OnStored, StoreMethod, storeCalls, storedCallDetail } from './store-calls';
 import { validateDestinations } from './validate-destinations';
 import { statusCallbackUrlErrors, UrlPolicy } from '../webhooks/webhook-url-guard';
 
@@ -61,6 +61,9 @@ export interface PreparedAnswer<T> {
 
 const VERSION_BY_REQUEST_ID =
   'SELECT organization_id AS "organizationId", id, version FROM call_requests WHERE organization_id = $1 AND request_id = $2';
+
+/** The page of calls a submission is answered with (the contract's status document, page 1). */
+const FIRST_PAGE_SIZE = 100;
 
 function found<C>(campaign: C | null, requestId: string): C {
   if (!campaign) throw new NotFoundException(`No call request "${requestId}"`);
@@ -159,19 +162,25 @@ export class CampaignsService {
         destinations.length,
       ]);
       if (!row) return undefined;
-      await storeCalls(tx.queryRunner!, { organizationId: organization.id, callRequestId: row.id }, timed, this.storeMethod);
+      // The answer's first page is the calls just stored, as stored: not read back.
+      const firstPage: CallDetail[] = [];
+      const keepFirstPage: OnStored = (id, destination) => {
+        if (firstPage.length < FIRST_PAGE_SIZE) firstPage.push(storedCallDetail(id, destination));
+      };
+      await storeCalls(tx.queryRunner!, { organizationId: organization.id, callRequestId: row.id }, timed, this.storeMethod, keepFirstPage);
       // With nothing listed, nothing to suppress: the statement and a second read of the campaign are saved. A
       // number listed from here on is caught where every call is, at its dial start (DialService), and suppressed there.
       if (row.anyListed) await suppressListedDestinations(this.requestSql, tx.queryRunner!, organization.id, row.id);
-      return { request: this.requestRows.toEntity(row), suppressed: row.anyListed };
+      return { request: this.requestRows.toEntity(row), suppressed: row.anyListed, firstPage };
     });
     if (!stored) {
       const existing = await this.findRequest(organization.id, dto.requestId);
       return { created: false, view: await this.resubmission(existing!, bodyHash) };
     }
-    // Suppressed destinations moved the campaign's counters in the transaction: read them back.
-    const request = stored.suppressed ? (await this.byId.find(stored.request.id))! : stored.request;
-    const view = await this.statusOf(request, 1, 100);
+    // Suppressed destinations moved the campaign's counters and calls in the transaction: read them back.
+    const view = stored.suppressed
+      ? await this.statusOf((await this.byId.find(stored.request.id))!, 1, FIRST_PAGE_SIZE)
+      : toStatusView(stored.request, stored.firstPage, 1, FIRST_PAGE_SIZE);
     await this.wakeDispatchers(organization.id);
     return { created: true, view };
   }
@@ -329,7 +338,7 @@ export class CampaignsService {
     if (existing.bodyHash !== bodyHash) {
       throw new ConflictException(`requestId "${existing.requestId}" was already submitted with a different body`);
     }
-    return this.statusOf(existing, 1, 100);
+    return this.statusOf(existing, 1, FIRST_PAGE_SIZE);
   }
 
   async statusOf(request: CallRequest, page: number, perPage: number): Promise<StatusView> {

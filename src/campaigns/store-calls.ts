@@ -5,6 +5,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { QueryRunner } from 'typeorm';
 import { Destination } from '../common/destination';
 import { callIds } from './call-ids';
+import { CallDetail } from './campaign-status.view';
 
 export interface CallsTarget {
   organizationId: string;
@@ -17,6 +18,9 @@ export type StoreMethod = 'copy' | 'batched-insert';
 const INSERT_BATCH = 5000;
 const COPY_CHUNK_BYTES = 256 * 1024;
 
+/** Told of each call as it is stored, in order: its key and its destination. */
+export type OnStored = (id: string, destination: Destination) => void;
+
 /**
  * Stores destinations as queued calls, numbered from 0 in the order given, inside the runner's open
  * transaction. Takes an async iterable so that a million CSV rows stream through without being held.
@@ -27,11 +31,40 @@ export async function storeCalls(
   target: CallsTarget,
   destinations: Iterable<Destination> | AsyncIterable<Destination>,
   method: StoreMethod,
+  onStored: OnStored = () => undefined,
 ): Promise<number> {
-  return method === 'copy' ? copyCalls(runner, target, destinations) : insertCallsInBatches(runner, target, destinations);
+  return method === 'copy' ? copyCalls(runner, target, destinations, onStored) : insertCallsInBatches(runner, target, destinations, onStored);
 }
 
-async function copyCalls(runner: QueryRunner, target: CallsTarget, destinations: Iterable<Destination> | AsyncIterable<Destination>): Promise<number> {
+/** A new call waits for its first attempt: at once (queued), or from `nextAttemptAt` (calling hours, startAt). */
+function firstState(destination: Destination): 'queued' | 'scheduled' {
+  return destination.nextAttemptAt ? 'scheduled' : 'queued';
+}
+
+/** A call's detail as storeCalls wrote it, before anything happened to it (what a status page reads back then). */
+export function storedCallDetail(id: string, destination: Destination): CallDetail {
+  const state = firstState(destination);
+  return {
+    id,
+    caller: destination.caller,
+    phone: destination.phone,
+    status: state,
+    callState: state,
+    callStatus: null,
+    attempts: 0,
+    attemptHistory: [],
+    failureReason: null,
+    steps: [],
+    monitorData: [],
+    recordings: null,
+    nextAttemptAt: destination.nextAttemptAt?.toISOString() ?? null,
+    dialedAt: null,
+    answeredAt: null,
+    endedAt: null,
+  };
+}
+
+async function copyCalls(runner: QueryRunner, target: CallsTarget, destinations: Iterable<Destination> | AsyncIterable<Destination>, onStored: OnStored): Promise<number> {
   const client = (await runner.connect()) as PoolClient;
   const copy = client.query(
     copyFrom('COPY calls (id, organization_id, call_request_id, destination_index, phone, caller, properties, call_state, status, next_attempt_at, time_zones) FROM STDIN'),
@@ -45,9 +78,12 @@ async function copyCalls(runner: QueryRunner, target: CallsTarget, destinations:
   let used = 0;
   try {
     for await (const destination of destinations) {
-      const state = destination.nextAttemptAt ? `scheduled\tscheduled\t${destination.nextAttemptAt.toISOString()}` : 'queued\tqueued\t\\N';
+      const id = callIds.next();
+      const state = firstState(destination);
+      const next = destination.nextAttemptAt ? destination.nextAttemptAt.toISOString() : '\\N';
       const zones = destination.timeZones ? `{${destination.timeZones.join(',')}}` : '\\N';
-      const row = `${callIds.next()}${prefix}${index}\t${copyText(destination.phone)}\t${copyText(destination.caller)}\t${copyText(JSON.stringify(destination.properties))}\t${state}\t${zones}\n`;
+      const row = `${id}${prefix}${index}\t${copyText(destination.phone)}\t${copyText(destination.caller)}\t${copyText(JSON.stringify(destination.properties))}\t${state}\t${state}\t${next}\t${zones}\n`;
+      onStored(id, destination);
       index++;
       // At most 3 bytes per UTF-16 code unit.
       if (used + row.length * 3 > chunk.length) {
@@ -69,23 +105,28 @@ async function copyCalls(runner: QueryRunner, target: CallsTarget, destinations:
   return index;
 }
 
-async function insertCallsInBatches(runner: QueryRunner, target: CallsTarget, destinations: Iterable<Destination> | AsyncIterable<Destination>): Promise<number> {
+async function insertCallsInBatches(
+  runner: QueryRunner,
+  target: CallsTarget,
+  destinations: Iterable<Destination> | AsyncIterable<Destination>,
+  onStored: OnStored,
+): Promise<number> {
   let index = 0;
-  let batch: (Destination & { i: number })[] = [];
+  let batch: (Destination & { id: string; i: number; state: string })[] = [];
   const flush = async () => {
     await runner.query(
-      `INSERT INTO calls (organization_id, call_request_id, destination_index, phone, caller, properties, call_state, status, next_attempt_at, time_zones)
-       SELECT $1, $2, d.i, d.phone, d.caller, d.properties,
-         CASE WHEN d."nextAttemptAt" IS NULL THEN 'queued' ELSE 'scheduled' END, CASE WHEN d."nextAttemptAt" IS NULL THEN 'queued' ELSE 'scheduled' END,
-         d."nextAttemptAt", d."timeZones"
-       FROM jsonb_to_recordset($3::jsonb) AS d(i int, phone text, caller text, properties jsonb, "nextAttemptAt" timestamptz, "timeZones" text[])
+      `INSERT INTO calls (id, organization_id, call_request_id, destination_index, phone, caller, properties, call_state, status, next_attempt_at, time_zones)
+       SELECT d.id, $1, $2, d.i, d.phone, d.caller, d.properties, d.state, d.state, d."nextAttemptAt", d."timeZones"
+       FROM jsonb_to_recordset($3::jsonb) AS d(id uuid, i int, phone text, caller text, properties jsonb, state text, "nextAttemptAt" timestamptz, "timeZones" text[])
        ORDER BY d.i`,
       [target.organizationId, target.callRequestId, JSON.stringify(batch)],
     );
     batch = [];
   };
   for await (const destination of destinations) {
-    batch.push({ i: index++, ...destination });
+    const id = callIds.next();
+    batch.push({ id, i: index++, state: firstState(destination), ...destination });
+    onStored(id, destination);
     if (batch.length >= INSERT_BATCH) await flush();
   }
   if (batch.length > 0) await flush();
