@@ -25,6 +25,11 @@ export class RequestSql {
     return queryPrepared<T>((this.db.driver as PostgresDriver).master as Pool, sql, params, this.prepared);
   }
 
+  /** The same with each row as an array of its columns' values, in the order selected. */
+  rows(sql: string, params: unknown[]): Promise<unknown[][]> {
+    return queryPrepared<unknown[]>((this.db.driver as PostgresDriver).master as Pool, sql, params, this.prepared, 'array');
+  }
+
   /** The same, inside the open transaction of `runner` (e.g. the large statements of a submission, whose planning cost more than their work). */
   async inTransaction<T = Record<string, unknown>>(runner: QueryRunner, sql: string, params: unknown[]): Promise<T[]> {
     return queryPrepared<T>((await runner.connect()) as PoolClient, sql, params, this.prepared);
