@@ -53,6 +53,10 @@ export async function runLoadFloor(): Promise<ScenarioResult> {
   });
 }
 
+/** The floor's work on node:http (the floor), or on a bare NestJS application (what the framework adds). */
+export type FloorKind = 'node' | 'nest';
+const FLOOR_SCRIPTS: Record<FloorKind, string> = { node: 'floor-server.js', nest: 'nest-floor-server.js' };
+
 export interface FloorServer {
   baseUrl: string;
   pid: number;
@@ -63,9 +67,10 @@ export interface FloorServer {
 
 /**
  * The floor server beside `service`, on its database: the service's calls are held (external usage = the limit),
- * so it stays idle, and the background campaign is stored through it.
+ * so it stays idle, and the background campaign is stored through it. `also`: more floor servers of other kinds
+ * on the same background campaign (FloorServer.others, in that order).
  */
-export async function startFloor(service: RunningService): Promise<FloorServer> {
+export async function startFloor(service: RunningService, also: FloorKind[] = []): Promise<FloorServer & { others: FloorServer[] }> {
   await service.api.put('/organization/usage', JSON.stringify({ externalOngoingCalls: 50 }));
   const { destinations, callFlow } = fixedLengthCampaign(BACKGROUND_CALLS, 20);
   const background = `floor-background-${randomUUID()}`;
@@ -73,14 +78,26 @@ export async function startFloor(service: RunningService): Promise<FloorServer> 
   const client = await service.database.connect();
   const { rows } = await client.query<{ id: string }>(`SELECT organization_id AS id FROM call_requests WHERE request_id = $1`, [background]);
   await client.end();
+  const servers: FloorServer[] = [];
+  try {
+    for (const kind of ['node' as const, ...also]) servers.push(await startFloorServer(kind, service.database.url, rows[0].id, background));
+  } catch (error) {
+    await Promise.all(servers.map((server) => server.stop()));
+    throw error;
+  }
+  const [floor, ...others] = servers;
+  return { ...floor, others, stop: async () => void (await Promise.all(servers.map((server) => server.stop()))) };
+}
 
+async function startFloorServer(kind: FloorKind, databaseUrl: string, organizationId: string, background: string): Promise<FloorServer> {
   const port = await freePort();
-  const floor: ChildProcess = spawn(process.execPath, [join(REPO_ROOT, 'dist-bench', 'bench', 'support', 'floor-server.js')], {
+  const floor: ChildProcess = spawn(process.execPath, [join(REPO_ROOT, 'dist-bench', 'bench', 'support', FLOOR_SCRIPTS[kind])], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH, DATABASE_URL: service.database.url, PORT: String(port), ORGANIZATION_ID: rows[0].id, ...(process.env.FLOOR_POOL_SIZE && { FLOOR_POOL_SIZE: process.env.FLOOR_POOL_SIZE }) },
+    env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl, PORT: String(port), ORGANIZATION_ID: organizationId, ...(process.env.FLOOR_POOL_SIZE && { FLOOR_POOL_SIZE: process.env.FLOOR_POOL_SIZE }) },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const stop = async () => {
+    if (floor.exitCode !== null || floor.signalCode !== null) return;
     floor.kill('SIGTERM');
     await new Promise((r) => floor.once('exit', r));
   };
@@ -88,7 +105,7 @@ export async function startFloor(service: RunningService): Promise<FloorServer> 
   for (let tries = 0; !(await fetch(`${baseUrl}/health`).then((r) => r.ok, () => false)); tries++) {
     if (tries > 50) {
       await stop();
-      throw new Error('the floor server did not start');
+      throw new Error(`the floor server (${kind}) did not start`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -30,7 +30,8 @@ interface Cost {
 
 /**
  * Scenario `request-cost` (issue 17 item 1): the CPU each of the load scenario's two requests costs, in the
- * service and in the floor server (bench/support/floor-server.ts) of the same run. On a machine that the load
+ * service and in the floor server (bench/support/floor-server.ts) of the same run, and in the same floor served by a
+ * bare NestJS application (nest-floor-server.ts: what the framework alone adds). On a machine that the load
  * saturates (2 cores: the service, PostgreSQL and the load generator), the rates the load scenario reaches are
  * bound by these costs, and the costs, unlike those rates, do not depend on how the cores were shared: requests
  * are sent CONCURRENCY at a time, so the machine is never saturated. Same bodies as the load scenario (100
@@ -39,18 +40,20 @@ interface Cost {
  */
 export async function runRequestCost(): Promise<ScenarioResult> {
   return withService({ maxConcurrentCalls: 50, simulatorScript: LOAD_SIMULATOR_SCRIPT, simulatorSpeed: 1 }, async (service) => {
-    const floor = await startFloor(service);
+    const floor = await startFloor(service, ['nest']);
+    const [nestFloor] = floor.others;
     try {
       const run = randomUUID().slice(0, 8);
       const sides = [
         { name: 'service', pid: service.pid, api: service.api, prefix: `cost-service-${run}`, post: new Spent(), get: new Spent() },
         { name: 'floor', pid: floor.pid, api: new ApiClient(floor.baseUrl, 'none'), prefix: `cost-floor-${run}`, post: new Spent(), get: new Spent() },
+        { name: 'nest floor', pid: nestFloor.pid, api: new ApiClient(nestFloor.baseUrl, 'none'), prefix: `cost-nest-${run}`, post: new Spent(), get: new Spent() },
       ];
       for (const side of sides) {
         await sendPosts(side.api, `${side.prefix}-warmup`, WARMUP_POSTS);
         await sendGets(side.api, floor.background, WARMUP_GETS);
       }
-      // The machine's speed drifts by tens of per cent within a minute: the two sides take turns, a round each,
+      // The machine's speed drifts by tens of per cent within a minute: the sides take turns, a round each,
       // so that a slow spell falls on both instead of on whichever was measured then.
       for (let turn = 0; turn < ROUNDS; turn++) {
         for (const side of sides) {
@@ -58,7 +61,7 @@ export async function runRequestCost(): Promise<ScenarioResult> {
           await side.get.add(side.pid, service.database.url, GETS / ROUNDS, () => sendGets(side.api, floor.background, GETS / ROUNDS));
         }
       }
-      const [ours, theirs] = sides.map((side) => ({ post: side.post.perRequest(), get: side.get.perRequest() }));
+      const [ours, theirs, nest] = sides.map((side) => ({ post: side.post.perRequest(), get: side.get.perRequest() }));
       const ratio = (floorCost: Cost, serviceCost: Cost) => round((floorCost.serverMs + floorCost.postgresMs) / (serviceCost.serverMs + serviceCost.postgresMs), 2);
       return {
         scenario: 'request-cost',
@@ -69,14 +72,18 @@ export async function runRequestCost(): Promise<ScenarioResult> {
           metric('POST /call: PostgreSQL CPU per request, floor', theirs.post.postgresMs, 'ms'),
           metric('POST /call: floor / service, server + PostgreSQL CPU', ratio(theirs.post, ours.post), '×', { op: '>=', value: 0.8 }),
           metric('POST /call: Redis commands per request, service', ours.post.redisCommands, ''),
+          metric('POST /call: the floor on NestJS, server CPU per request', nest.post.serverMs, 'ms'),
+          metric('POST /call: floor / the floor on NestJS, server + PostgreSQL CPU', ratio(theirs.post, nest.post), '×'),
           metric('GET /status (perPage 100): service CPU per request', ours.get.serverMs, 'ms'),
           metric('GET /status: floor server CPU per request', theirs.get.serverMs, 'ms'),
           metric('GET /status: PostgreSQL CPU per request, service', ours.get.postgresMs, 'ms'),
           metric('GET /status: PostgreSQL CPU per request, floor', theirs.get.postgresMs, 'ms'),
           metric('GET /status: floor / service, server + PostgreSQL CPU', ratio(theirs.get, ours.get), '×', { op: '>=', value: 0.8 }),
           metric('GET /status: Redis commands per request, service', ours.get.redisCommands, ''),
+          metric('GET /status: the floor on NestJS, server CPU per request', nest.get.serverMs, 'ms'),
+          metric('GET /status: floor / the floor on NestJS, server + PostgreSQL CPU', ratio(theirs.get, nest.get), '×'),
         ],
-        details: { posts: POSTS, gets: GETS, rounds: ROUNDS, concurrency: CONCURRENCY, destinationsPerPost: DESTINATIONS_PER_POST, backgroundCalls: BACKGROUND_CALLS, service: ours, floor: theirs },
+        details: { posts: POSTS, gets: GETS, rounds: ROUNDS, concurrency: CONCURRENCY, destinationsPerPost: DESTINATIONS_PER_POST, backgroundCalls: BACKGROUND_CALLS, service: ours, floor: theirs, nestFloor: nest },
       };
     } finally {
       await floor.stop();
