@@ -20,6 +20,26 @@ function templatesOf(rawFlow: unknown): FlowTemplates {
 const playFlow = (...msgs: string[]) => ({ steps: msgs.map((msg) => ({ name: 'play', message: { msg } })) });
 
 describe('FlowTemplates', () => {
+  describe('texts compiled before (kept by text, shared between flows)', () => {
+    it('names each flow\'s own message when the same invalid text is at another place', () => {
+      const broken = 'Hello {{#if name}}';
+      expect(compileFlow(playFlow(broken)).errors.map((e) => e.field)).toEqual(['callFlow.steps[0].message.msg']);
+      expect(compileFlow(playFlow('Hi', broken)).errors.map((e) => e.field)).toEqual(['callFlow.steps[1].message.msg']);
+      expect(compileFlow(playFlow('Hi', broken)).errors[0].message).toMatch(/^is not a valid template: /);
+    });
+
+    it('renders and checks a text the same in every flow that has it, with each flow\'s own placeholders', () => {
+      const shared = 'Dear {{name}}, {{#if late}}you are late{{else}}thanks{{/if}}';
+      const first = templatesOf(playFlow(shared));
+      const second = templatesOf(playFlow('Hi {{first}}', shared));
+      expect(first.placeholders).toEqual(['name', 'late']);
+      expect(second.placeholders).toEqual(['first', 'name', 'late']);
+      expect(first.render({ name: 'Ann', late: true })).toEqual({ messages: ['Dear Ann, you are late'] });
+      expect(second.render({ first: 'Bo', name: 'Ann', late: false })).toEqual({ messages: ['Hi Bo', 'Dear Ann, thanks'] });
+      expect(second.check({ first: 'Bo', late: false })).toEqual({ field: 'properties', message: 'missing 1 placeholder(s) used by the call flow: name' });
+    });
+  });
+
   describe('rendering', () => {
     it('renders every message of the seed example per destination, in messageIndex order', () => {
       const templates = templatesOf(SEED_EXAMPLE.callFlow);

@@ -47,6 +47,35 @@ interface CompiledMessage {
   plainParts?: ({ text: string } | { name: string })[];
 }
 
+/** A message's text compiled (what CompiledMessage holds but its path), or why it is not a valid template. */
+type CompiledText = { render: HandlebarsTemplateDelegate; plainParts?: CompiledMessage['plainParts']; placeholders: string[] } | { error: string };
+
+/**
+ * Texts compiled before, by text: an integrator sends the same flow with every campaign, and parsing its messages
+ * was a tenth of a submission's own work (issue 17). The oldest is forgotten first; what is kept cannot change
+ * (the compiled function is Handlebars' own, which keeps nothing of a render).
+ */
+const compiledTexts = new Map<string, CompiledText>();
+const COMPILED_TEXTS_KEPT = 1_000;
+
+function compileText(msg: string): CompiledText {
+  let compiled = compiledTexts.get(msg);
+  if (compiled) return compiled;
+  try {
+    const ast = handlebars.parse(msg);
+    checkTemplate(ast as Node);
+    const placeholders = new Set<string>();
+    collectPlaceholders(ast as Node, placeholders);
+    const plainParts = plainPartsOf(ast as Node);
+    compiled = { render: handlebars.compile(ast, COMPILE_OPTIONS), placeholders: [...placeholders], ...(plainParts && { plainParts }) };
+  } catch (error) {
+    compiled = { error: firstLine(error) };
+  }
+  if (compiledTexts.size >= COMPILED_TEXTS_KEPT) compiledTexts.delete(compiledTexts.keys().next().value!);
+  compiledTexts.set(msg, compiled);
+  return compiled;
+}
+
 /** Every message template of one campaign's flow, compiled once and rendered per destination. */
 export class FlowTemplates {
   private constructor(
@@ -61,15 +90,13 @@ export class FlowTemplates {
     const placeholders = new Set<string>();
     for (const message of listMessages(flow)) {
       const path = messagePaths[message.messageIndex];
-      try {
-        const ast = handlebars.parse(message.msg);
-        checkTemplate(ast as Node);
-        collectPlaceholders(ast as Node, placeholders);
-        const plainParts = plainPartsOf(ast as Node);
-        compiled[message.messageIndex] = { path, render: handlebars.compile(ast, COMPILE_OPTIONS), ...(plainParts && { plainParts }) };
-      } catch (error) {
-        errors.push({ field: path, message: `is not a valid template: ${firstLine(error)}` });
+      const text = compileText(message.msg);
+      if ('error' in text) {
+        errors.push({ field: path, message: `is not a valid template: ${text.error}` });
+        continue;
       }
+      text.placeholders.forEach((name) => placeholders.add(name));
+      compiled[message.messageIndex] = { path, render: text.render, ...(text.plainParts && { plainParts: text.plainParts }) };
     }
     if (errors.length > 0) return { errors };
     return { templates: new FlowTemplates(compiled, [...placeholders]), errors };
