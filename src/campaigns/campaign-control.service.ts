@@ -72,7 +72,7 @@ export class CampaignControlService {
         [request.id],
       );
     });
-    await this.campaigns.wakeDispatchers(organization.id);
+    this.campaigns.wakeDispatchers(organization.id);
     return this.viewOf(request.id);
   }
 
@@ -85,7 +85,7 @@ export class CampaignControlService {
     if (request.status === 'completed' || request.status === 'cancelled') throw this.finished(request, 'changed');
     const given = Object.fromEntries(Object.entries({ priority: changes.priority, weight: changes.weight, maxConcurrentCalls: changes.maxConcurrentCalls }).filter(([, v]) => v !== undefined));
     if (Object.keys(given).length > 0) await this.requests.update({ id: request.id }, { ...given, version: () => 'version + 1' });
-    await this.campaigns.wakeDispatchers(organization.id);
+    this.campaigns.wakeDispatchers(organization.id);
     return this.viewOf(request.id);
   }
 

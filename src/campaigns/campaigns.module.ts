@@ -9,6 +9,7 @@ import { CampaignControlController } from './campaign-control.controller';
 import { CampaignControlService } from './campaign-control.service';
 import { CampaignsController } from './campaigns.controller';
 import { CampaignsService } from './campaigns.service';
+import { DispatchWakeups } from './dispatch-wakeups';
 import { CampaignExportController } from './export/campaign-export.controller';
 import { CampaignExportService } from './export/campaign-export.service';
 import { CallRecordingsController } from './call-recordings.controller';
@@ -19,7 +20,7 @@ import { LeftMessagesService } from './left-messages.service';
 @Module({
   imports: [TypeOrmModule.forFeature([CallRequest, Call]), OrganizationsModule, CallFlowsModule],
   controllers: [CampaignsController, CampaignControlController, CampaignExportController, LeftMessagesController, CallRecordingsController],
-  providers: [CampaignsService, CampaignControlService, CampaignExportService, CallDetailsReader, LeftMessagesService, CallRecordingsService],
+  providers: [CampaignsService, DispatchWakeups, CampaignControlService, CampaignExportService, CallDetailsReader, LeftMessagesService, CallRecordingsService],
   exports: [CampaignsService],
 })
 export class CampaignsModule {}

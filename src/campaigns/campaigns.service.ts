@@ -22,13 +22,12 @@ import { Clock } from '../common/clock';
 import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
 import { EntityLookup, EntityRows } from '../database/entity-lookup';
 import { RequestSql } from '../database/request-sql';
-import { DISPATCH_WAKE_CHANNEL } from '../dispatcher/queue.constants';
 import { Organization } from '../organizations/organization.entity';
-import { RedisService } from '../redis/redis.service';
 import { CallRequest } from './call-request.entity';
 import { CallDetailsReader } from './call-details.reader';
 import { CallDetail, StatusView, toCampaignView, toStatusView } from './campaign-status.view';
 import { CreateCallRequestDto } from './create-call-request.dto';
+import { DispatchWakeups } from './dispatch-wakeups';
 import { StatusQueryDto } from './status-query.dto';
 import { OnStored, StoreMethod, storeCalls, storedCallDetail } from './store-calls';
 import { validateDestinations } from './validate-destinations';
@@ -83,12 +82,12 @@ export class CampaignsService {
     private readonly db: DataSource,
     @InjectRepository(CallRequest) private readonly requests: Repository<CallRequest>,
     private readonly details: CallDetailsReader,
-    private readonly redis: RedisService,
     @Inject(APP_CONFIG) config: ResolvedConfig,
     private readonly clock: Clock,
     private readonly platform: VoicePlatformProfile,
     private readonly callFlows: CallFlowsService,
     private readonly requestSql: RequestSql,
+    private readonly wakeups: DispatchWakeups,
   ) {
     this.callbackUrlPolicy = config.webhooks;
     this.storeMethod = config.localMode ? 'batched-insert' : 'copy';
@@ -181,7 +180,7 @@ export class CampaignsService {
     const view = stored.suppressed
       ? await this.statusOf((await this.byId.find(stored.request.id))!, 1, FIRST_PAGE_SIZE)
       : toStatusView(stored.request, stored.firstPage, 1, FIRST_PAGE_SIZE);
-    await this.wakeDispatchers(organization.id);
+    this.wakeDispatchers(organization.id);
     return { created: true, view };
   }
 
@@ -231,9 +230,9 @@ export class CampaignsService {
     return this.byRequestId.find(organizationId, requestId);
   }
 
-  /** New calls are waiting: every dispatcher of the organization looks at its backlog now. */
-  wakeDispatchers(organizationId: string): Promise<void> {
-    return this.redis.publish(DISPATCH_WAKE_CHANNEL, organizationId);
+  /** New calls are waiting: every dispatcher of the organization looks at its backlog (within DispatchWakeups' window). */
+  wakeDispatchers(organizationId: string): void {
+    this.wakeups.wake(organizationId);
   }
 
   /**

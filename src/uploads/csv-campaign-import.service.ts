@@ -136,7 +136,7 @@ export class CsvCampaignImportService {
     // The answer is the campaign as submitted (as POST /call answers): read before the dispatchers may dial it.
     const request = await this.campaigns.findRequest(organization.id, fields.requestId);
     const view = await this.campaigns.statusOf(request!, 1, 100);
-    await this.campaigns.wakeDispatchers(organization.id);
+    this.campaigns.wakeDispatchers(organization.id);
     return { created: true, view: { ...view, importReport: report } };
   }
 
