@@ -148,7 +148,9 @@ describe('a worker killed right after its recorded call with a record step ended
       'the transcription and the recordings',
       async () => {
         const detail = (await status()).details[0];
-        return detail.callFlowSteps[1].info.transcription?.status !== 'pending' && detail.recordings?.[0]?.status === 'done' ? detail : (await new Promise((r) => setTimeout(r, 200)), undefined);
+        // Both recordings (the call's and the record step's): Bird may finish one while the other is still being made.
+        const recorded = detail.recordings?.length === 2 && detail.recordings.every((r: { status: string }) => r.status === 'done');
+        return detail.callFlowSteps[1].info.transcription?.status !== 'pending' && recorded ? detail : (await new Promise((r) => setTimeout(r, 200)), undefined);
       },
       90_000,
     ).catch((error) => {
